@@ -1,0 +1,70 @@
+import type { ApiKind, GoodputSpec, LoadSpec, RequestRecord, RunSummary, WorkloadSpec } from "../types.js";
+
+export type BalanceStrategy = "round-robin" | "least-inflight";
+
+/** Everything `tokenbench run` can do, as a library call. */
+export interface BenchmarkOptions {
+  /** Base URLs (scheme://host:port). None: start the embedded llama.cpp server for the run. */
+  targets?: string[];
+  api?: ApiKind;
+  /** Model name sent to the server; default: first one /v1/models lists, else "default". */
+  model?: string;
+  /** Sent as `Authorization: Bearer`; never stored or printed. */
+  apiKey?: string;
+  /** Extra request headers; values are never stored or printed. */
+  headers?: Record<string, string>;
+  workload?: WorkloadSpec;
+  /** Path of a Hugging Face tokenizer.json; default: the bundled Llama 3 tokenizer. */
+  tokenizer?: string;
+  seed?: number;
+  /** One run per load, in order. */
+  loads?: LoadSpec[];
+  /** Measured requests per load (warm-up excluded). */
+  requests?: number;
+  /** Stop sending after this many seconds (per load) instead of, or as well as, a request count. */
+  durationS?: number;
+  /** Requests sent first and excluded from the results. */
+  warmup?: number;
+  /** Seconds over which closed-loop concurrency (or open-loop rate) ramps to its target. */
+  rampUpS?: number;
+  /** Ask for exact output lengths (ignore_eos / min_tokens). Default true. */
+  exactOutput?: boolean;
+  temperature?: number;
+  /** Per-request timeout, seconds: a stalled request fails with errorKind "timeout". */
+  timeoutS?: number;
+  goodput?: GoodputSpec;
+  balance?: BalanceStrategy;
+  /** Extra JSON merged into every request body. */
+  extraBody?: Record<string, unknown>;
+  /** Results database path; null: do not store. */
+  db?: string | null;
+  /** Grouping for experiments. */
+  experimentId?: string;
+  cellKey?: string;
+  label?: string;
+  /** Embedded-server settings, used when no target is given. */
+  embedded?: { preset?: string; model?: string; parallel?: number; threads?: number; context?: number };
+  signal?: AbortSignal;
+  onProgress?: (p: ProgressUpdate) => void;
+  /** Status lines (embedded server start, warnings); default: none from the library. */
+  log?: (line: string) => void;
+}
+
+export interface ProgressUpdate {
+  runIndex: number;
+  runCount: number;
+  load: LoadSpec;
+  done: number;
+  failed: number;
+  total: number | null;
+  inFlight: number;
+  outputTokensPerS: number;
+  elapsedS: number;
+}
+
+export interface BenchmarkResult {
+  summaries: RunSummary[];
+  /** Measured (non-warm-up) records per run, same order as summaries. */
+  records: RequestRecord[][];
+  interrupted: boolean;
+}

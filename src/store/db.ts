@@ -1,0 +1,86 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { homedir } from "node:os";
+
+export type Db = Database.Database;
+
+/** Default results database; TOKENBENCH_DB overrides, --db overrides both. */
+export function defaultDbPath(): string {
+  return process.env.TOKENBENCH_DB ?? join(homedir(), ".tokenbench", "results.db");
+}
+
+// Append-only: each entry upgrades user_version N-1 -> N. Never edit a shipped entry,
+// databases in the field already ran it.
+const MIGRATIONS: string[] = [
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     created_at TEXT NOT NULL,
+     status TEXT NOT NULL,              -- running | completed | interrupted | failed
+     kind TEXT NOT NULL DEFAULT 'bench', -- bench | command
+     api TEXT, model TEXT, target TEXT,
+     load_json TEXT,
+     options_json TEXT,                 -- redacted: no keys, no auth headers
+     tool_version TEXT,
+     host_json TEXT,
+     server_info_json TEXT,
+     summary_json TEXT,
+     experiment_id TEXT,
+     cell_key TEXT,
+     label TEXT
+   );
+   CREATE INDEX runs_created ON runs(created_at);
+   CREATE INDEX runs_experiment ON runs(experiment_id, cell_key);
+   CREATE TABLE requests (
+     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     record_json TEXT NOT NULL,
+     PRIMARY KEY (run_id, seq)
+   );
+   CREATE TABLE timeseries (
+     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     source TEXT NOT NULL,              -- client | gpu | server | ...
+     name TEXT NOT NULL,
+     t_ms REAL NOT NULL,                -- ms from run start
+     value REAL NOT NULL,
+     labels_json TEXT
+   );
+   CREATE INDEX timeseries_run ON timeseries(run_id, source, name);
+   CREATE TABLE experiments (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     file TEXT,
+     spec_json TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     status TEXT NOT NULL
+   );`,
+];
+
+export function openDb(path: string = defaultDbPath(), opts: { readonly?: boolean } = {}): Db {
+  if (path !== ":memory:" && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  } catch (e) {
+    throw new Error(`cannot open results database ${path}: ${(e as Error).message}`);
+  }
+  // WAL lets `tokenbench ui` read while a benchmark writes.
+  if (!opts.readonly) db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 5000");
+  db.pragma("foreign_keys = ON");
+  if (!opts.readonly) migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`results database schema v${current} is newer than this tokenbench (v${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

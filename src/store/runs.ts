@@ -1,0 +1,155 @@
+import type { Db } from "./db.js";
+import type { RequestRecord, RunSummary } from "../types.js";
+import { redact } from "./redact.js";
+
+export type RunStatus = "running" | "completed" | "interrupted" | "failed";
+
+export interface RunMeta {
+  id: string;
+  kind?: "bench" | "command";
+  api?: string;
+  model?: string;
+  target?: string;
+  load?: unknown;
+  options?: unknown;
+  toolVersion: string;
+  host?: unknown;
+  serverInfo?: unknown;
+  experimentId?: string;
+  cellKey?: string;
+  label?: string;
+}
+
+export interface StoredRun {
+  id: string;
+  created_at: string;
+  status: RunStatus;
+  kind: string;
+  api: string | null;
+  model: string | null;
+  target: string | null;
+  load: unknown;
+  options: unknown;
+  tool_version: string;
+  host: unknown;
+  server_info: unknown;
+  summary: RunSummary | null;
+  experiment_id: string | null;
+  cell_key: string | null;
+  label: string | null;
+}
+
+export interface TimeseriesPoint {
+  source: string;
+  name: string;
+  tMs: number;
+  value: number;
+  labels?: Record<string, string>;
+}
+
+const json = (v: unknown) => (v === undefined ? null : JSON.stringify(redact(v)));
+const parse = (s: string | null) => (s == null ? null : JSON.parse(s));
+
+export function createRun(db: Db, meta: RunMeta): void {
+  db.prepare(
+    `INSERT INTO runs (id, created_at, status, kind, api, model, target, load_json, options_json,
+       tool_version, host_json, server_info_json, experiment_id, cell_key, label)
+     VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    meta.id,
+    new Date().toISOString(),
+    meta.kind ?? "bench",
+    meta.api ?? null,
+    meta.model ?? null,
+    meta.target ?? null,
+    json(meta.load),
+    json(meta.options),
+    meta.toolVersion,
+    json(meta.host),
+    json(meta.serverInfo),
+    meta.experimentId ?? null,
+    meta.cellKey ?? null,
+    meta.label ?? null,
+  );
+}
+
+/** Records are appended as they finish so an interrupted run keeps what it measured. */
+export function appendRequests(db: Db, runId: string, firstSeq: number, records: RequestRecord[]): void {
+  const stmt = db.prepare(`INSERT INTO requests (run_id, seq, record_json) VALUES (?, ?, ?)`);
+  db.transaction(() => {
+    records.forEach((r, i) => stmt.run(runId, firstSeq + i, JSON.stringify(r)));
+  })();
+}
+
+export function appendTimeseries(db: Db, runId: string, points: TimeseriesPoint[]): void {
+  const stmt = db.prepare(`INSERT INTO timeseries (run_id, source, name, t_ms, value, labels_json) VALUES (?, ?, ?, ?, ?, ?)`);
+  db.transaction(() => {
+    for (const p of points) stmt.run(runId, p.source, p.name, p.tMs, p.value, p.labels ? JSON.stringify(p.labels) : null);
+  })();
+}
+
+export function finishRun(db: Db, runId: string, status: RunStatus, summary?: RunSummary, model?: string): void {
+  db.prepare(`UPDATE runs SET status = ?, summary_json = ?, model = COALESCE(?, model) WHERE id = ?`).run(
+    status,
+    summary ? JSON.stringify(summary) : null,
+    model ?? null,
+    runId,
+  );
+}
+
+function rowToRun(r: Record<string, string | null>): StoredRun {
+  return {
+    id: r.id!,
+    created_at: r.created_at!,
+    status: r.status as RunStatus,
+    kind: r.kind!,
+    api: r.api,
+    model: r.model,
+    target: r.target,
+    load: parse(r.load_json),
+    options: parse(r.options_json),
+    tool_version: r.tool_version!,
+    host: parse(r.host_json),
+    server_info: parse(r.server_info_json),
+    summary: parse(r.summary_json),
+    experiment_id: r.experiment_id,
+    cell_key: r.cell_key,
+    label: r.label,
+  };
+}
+
+export function getRun(db: Db, id: string): StoredRun | undefined {
+  const row = db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id) as Record<string, string | null> | undefined;
+  if (row) return rowToRun(row);
+  // Unique prefixes are accepted, as with git hashes.
+  const rows = db.prepare(`SELECT * FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2`).all(id.replace(/[%_\\]/g, "\\$&") + "%") as Record<string, string | null>[];
+  return rows.length === 1 ? rowToRun(rows[0]) : undefined;
+}
+
+export function listRuns(db: Db, filter: { limit?: number; experimentId?: string; status?: RunStatus } = {}): StoredRun[] {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (filter.experimentId) (where.push("experiment_id = ?"), args.push(filter.experimentId));
+  if (filter.status) (where.push("status = ?"), args.push(filter.status));
+  const sql = `SELECT * FROM runs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+  args.push(filter.limit ?? 1000);
+  return (db.prepare(sql).all(...args) as Record<string, string | null>[]).map(rowToRun);
+}
+
+export function getRequests(db: Db, runId: string): RequestRecord[] {
+  return (db.prepare(`SELECT record_json FROM requests WHERE run_id = ? ORDER BY seq`).all(runId) as { record_json: string }[]).map(
+    (r) => JSON.parse(r.record_json),
+  );
+}
+
+export function getTimeseries(db: Db, runId: string): TimeseriesPoint[] {
+  return (
+    db.prepare(`SELECT source, name, t_ms, value, labels_json FROM timeseries WHERE run_id = ? ORDER BY t_ms`).all(runId) as {
+      source: string;
+      name: string;
+      t_ms: number;
+      value: number;
+      labels_json: string | null;
+    }[]
+  ).map((r) => ({ source: r.source, name: r.name, tMs: r.t_ms, value: r.value, labels: r.labels_json ? JSON.parse(r.labels_json) : undefined }));
+}

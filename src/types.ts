@@ -1,0 +1,250 @@
+// Shared contracts between the pipeline stages:
+// workload -> schedule -> protocol client -> measurement -> aggregation -> store -> report.
+// Times inside a run are milliseconds on the monotonic clock (performance.now()),
+// relative to the run's start, so they never jump with wall-clock adjustments.
+
+export const API_KINDS = [
+  "openai-completions",
+  "openai-chat",
+  "tgi",
+  "llamacpp",
+  "ollama",
+  "sglang",
+  "lightllm",
+  "triton",
+] as const;
+export type ApiKind = (typeof API_KINDS)[number];
+
+// ---------- workload ----------
+
+export interface WorkItem {
+  /** Position in the workload; stable for a given seed. */
+  index: number;
+  prompt: string;
+  /** Input length measured with the workload's tokenizer. */
+  inputTokens: number;
+  /** Output length asked for (max_tokens; also min_tokens when exact output is on). */
+  outputTokens: number;
+}
+
+export type LengthSpec =
+  | { kind: "fixed"; value: number }
+  | { kind: "uniform"; min: number; max: number }
+  | { kind: "normal"; mean: number; stddev: number; min?: number; max?: number };
+
+export interface SyntheticWorkloadSpec {
+  kind: "synthetic";
+  input: LengthSpec;
+  output: LengthSpec;
+  /** Tokens of common prefix shared by every prompt (prefix-cache studies). */
+  sharedPrefixTokens?: number;
+}
+
+export interface DatasetWorkloadSpec {
+  kind: "dataset";
+  format: "jsonl" | "sharegpt";
+  path: string;
+  /** Output length when the dataset has none. */
+  defaultOutputTokens?: number;
+}
+
+export type WorkloadSpec = SyntheticWorkloadSpec | DatasetWorkloadSpec;
+
+// ---------- load (schedule) ----------
+
+export type ArrivalKind = "constant" | "poisson" | "gamma";
+
+export type LoadSpec =
+  | { mode: "concurrency"; concurrency: number }
+  | {
+      mode: "rate";
+      /** Requests per second; Infinity sends everything at once. */
+      rate: number;
+      arrival: ArrivalKind;
+      /** Gamma shape; 1 = Poisson, <1 burstier, >1 smoother (vLLM's --burstiness). */
+      burstiness?: number;
+      maxConcurrency?: number;
+    };
+
+// ---------- protocol ----------
+
+export interface GenerationRequest {
+  prompt: string;
+  model?: string;
+  maxTokens: number;
+  /** Ask the server to produce exactly maxTokens (ignore_eos / min_tokens) where the API allows. */
+  exactOutput: boolean;
+  temperature?: number;
+  seed?: number;
+  /** Merged into the JSON body last, for server-specific knobs. */
+  extraBody?: Record<string, unknown>;
+}
+
+export interface HttpRequestSpec {
+  method: "POST" | "GET";
+  /** Path with query, appended to the target's base URL. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** What a protocol parser extracts from the byte stream. */
+export type StreamEvent =
+  /** Generated text. `tokens` is how many tokens this chunk carries when the server says so. */
+  | { type: "content"; text: string; tokens?: number }
+  /** Token counts reported by the server (may repeat; the last one wins). */
+  | { type: "usage"; promptTokens?: number; completionTokens?: number; source: string }
+  /** Server-side timings (ms unless the name says otherwise), kept as reported. */
+  | { type: "timings"; values: Record<string, number> }
+  | { type: "error"; message: string }
+  /** Explicit end-of-stream marker ([DONE], done:true, final frame). */
+  | { type: "done"; finishReason?: string };
+
+export interface StreamParser {
+  /** Feed decoded text as it arrives; returns the events completed by it. */
+  feed(text: string): StreamEvent[];
+  /** The stream ended; flush anything buffered. */
+  end(): StreamEvent[];
+}
+
+export interface ProtocolAdapter {
+  api: ApiKind;
+  buildRequest(req: GenerationRequest): HttpRequestSpec;
+  createParser(): StreamParser;
+  /** Server timings carried in response headers (TGI x-queue-time etc.). */
+  parseHeaders?(headers: Record<string, string | string[] | undefined>): Record<string, number>;
+  /** Path answering the list of models, when the API has one. */
+  modelsPath?: string;
+}
+
+// ---------- measurement ----------
+
+export type ErrorKind =
+  | "connect" // could not connect / connection refused
+  | "http" // non-2xx status
+  | "timeout" // per-request timeout (stall)
+  | "protocol" // malformed stream, server-reported error event
+  | "disconnect" // connection closed mid-stream before an end marker or full output
+  | "aborted"; // run interrupted
+
+export type CountSource = "server" | "tokenizer" | "workload";
+
+export interface RequestRecord {
+  /** Workload item index. */
+  index: number;
+  target: string;
+  warmup: boolean;
+  /** When the schedule meant to send it (ms from run start). */
+  scheduledAt: number;
+  /** When the request was actually written to the connection. */
+  sentAt: number;
+  /** Arrival of the first chunk with at least one generated token. */
+  firstTokenAt?: number;
+  /** Completion or failure time. */
+  endAt: number;
+  ok: boolean;
+  httpStatus?: number;
+  errorKind?: ErrorKind;
+  error?: string;
+  inputTokens: number;
+  inputTokensSource: CountSource;
+  outputTokens: number;
+  outputTokensSource: CountSource;
+  requestedOutputTokens: number;
+  /** Output length differs from the one asked for (exact-output runs only). */
+  lengthMismatch: boolean;
+  /** Every content chunk: [arrival ms from run start, tokens in it]. */
+  chunks: Array<[number, number]>;
+  /** Derived latencies (ms); undefined when not measurable (e.g. failed before a token). */
+  ttftMs?: number;
+  tpotMs?: number;
+  e2eMs?: number;
+  /** Inter-token latencies, one per token after the first (a k-token chunk's gap split in k). */
+  itlMs: number[];
+  /** scheduledAt -> sentAt. */
+  clientWaitMs: number;
+  serverTimings?: Record<string, number>;
+}
+
+// ---------- aggregation ----------
+
+export interface LatencyStats {
+  mean: number;
+  stddev: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+  count: number;
+}
+
+export interface GoodputSpec {
+  ttftMs?: number;
+  tpotMs?: number;
+  e2eMs?: number;
+}
+
+export interface ClientHealth {
+  saturated: boolean;
+  reasons: string[];
+  event_loop_lag_ms: { p99: number; max: number };
+  send_lag_ms: { p99: number; max: number };
+  cpu_percent: number;
+}
+
+export interface Throughput {
+  requests_per_s: number;
+  input_tokens_per_s: number;
+  output_tokens_per_s: number;
+  total_tokens_per_s: number;
+  /** Output tokens/s over the steady-state window (ramp-up and drain excluded). */
+  steady_output_tokens_per_s: number;
+  steady_requests_per_s: number;
+  steady_window_s: [number, number];
+}
+
+export interface EndpointSummary {
+  target: string;
+  requests: { completed: number; failed: number };
+  throughput: Pick<Throughput, "requests_per_s" | "output_tokens_per_s">;
+  latency_ms: { ttft: LatencyStats; e2e: LatencyStats };
+}
+
+export interface RunSummary {
+  id: string;
+  api: ApiKind;
+  model: string;
+  target: string;
+  load: { mode: "concurrency" | "rate"; concurrency?: number; rate?: number | "inf"; arrival?: ArrivalKind; burstiness?: number; max_concurrency?: number };
+  status: "completed" | "interrupted";
+  started_at: string;
+  requests: {
+    sent: number;
+    completed: number;
+    failed: number;
+    length_mismatch: number;
+    warmup: number;
+    errors: Record<string, number>;
+    token_count_source: { input: Partial<Record<CountSource, number>>; output: Partial<Record<CountSource, number>> };
+  };
+  /** First send -> last completion of measured requests, seconds. */
+  duration_s: number;
+  throughput: Throughput;
+  latency_ms: {
+    ttft: LatencyStats;
+    tpot: LatencyStats;
+    itl: LatencyStats;
+    e2e: LatencyStats;
+    client_wait: LatencyStats;
+  };
+  goodput?: { requests_per_s: number; fraction: number; bounds: GoodputSpec };
+  client: ClientHealth;
+  endpoints?: EndpointSummary[];
+}
+
+export interface SummaryDocument {
+  tool: { name: "tokenbench"; version: string };
+  runs: RunSummary[];
+}
