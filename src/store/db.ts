@@ -54,6 +54,19 @@ const MIGRATIONS: string[] = [
      created_at TEXT NOT NULL,
      status TEXT NOT NULL
    );`,
+  // v2: experiment cells (src/experiment). One row per cell key: what resume skips, and why a cell failed
+  // (failed cells may have no run at all, e.g. a server that never became ready).
+  `CREATE TABLE experiment_cells (
+     experiment_id TEXT NOT NULL,
+     cell_key TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,         -- hash of the cell's configuration; a changed cell is re-run
+     status TEXT NOT NULL,              -- completed | failed
+     run_id TEXT,
+     error TEXT,
+     log_path TEXT,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (experiment_id, cell_key)
+   );`,
 ];
 
 export function openDb(path: string = defaultDbPath(), opts: { readonly?: boolean } = {}): Db {
