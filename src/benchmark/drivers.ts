@@ -1,0 +1,77 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+// Load drivers: decide *when* each request is sent. They know nothing of HTTP or metrics.
+
+export interface Dispatcher {
+  /** Send request `seq`, meant to go out at `scheduledAt`; resolves when it has finished. */
+  send(seq: number, scheduledAt: number): Promise<void>;
+  /** Monotonic ms since the run's start. */
+  now(): number;
+  signal?: AbortSignal;
+}
+
+export interface DriveResult {
+  sent: number;
+  lastSendAt: number;
+}
+
+/** Closed loop: `concurrency` workers, each sends its next request as soon as its last one ends. */
+export async function driveClosedLoop(
+  d: Dispatcher,
+  o: { concurrency: number; count?: number; durationMs?: number; startOffsetsMs?: number[] },
+): Promise<DriveResult> {
+  let seq = 0;
+  let lastSendAt = 0;
+  const more = () =>
+    !d.signal?.aborted && (o.count === undefined || seq < o.count) && (o.durationMs === undefined || d.now() < o.durationMs);
+  const worker = async (w: number) => {
+    const start = o.startOffsetsMs?.[w] ?? 0;
+    if (start > 0) await sleepUntil(d, start);
+    while (more()) {
+      const mine = seq++;
+      const at = d.now();
+      lastSendAt = Math.max(lastSendAt, at);
+      await d.send(mine, at);
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, (_, w) => worker(w)));
+  return { sent: seq, lastSendAt };
+}
+
+/**
+ * Open loop: requests leave at precomputed arrival offsets whatever the server does. With a
+ * concurrency cap, a request waits for a free slot; that wait is the client-side wait, and its
+ * latency still counts from the scheduled arrival.
+ */
+export async function driveOpenLoop(
+  d: Dispatcher,
+  o: { offsetsMs: number[]; maxConcurrency?: number; durationMs?: number },
+): Promise<DriveResult> {
+  const inFlight = new Set<Promise<void>>();
+  let lastSendAt = 0;
+  let sent = 0;
+  for (let i = 0; i < o.offsetsMs.length; i++) {
+    const due = o.offsetsMs[i];
+    if (d.signal?.aborted || (o.durationMs !== undefined && due > o.durationMs)) break;
+    await sleepUntil(d, due);
+    if (d.signal?.aborted) break;
+    while (o.maxConcurrency !== undefined && inFlight.size >= o.maxConcurrency) await Promise.race(inFlight);
+    const p = d.send(i, due).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    lastSendAt = d.now();
+    sent++;
+  }
+  await Promise.all(inFlight);
+  return { sent, lastSendAt };
+}
+
+/** Sleeps to a point on the run clock; timers are coarse, so it never oversleeps by design. */
+async function sleepUntil(d: Dispatcher, atMs: number): Promise<void> {
+  for (;;) {
+    const left = atMs - d.now();
+    if (left <= 0 || d.signal?.aborted) return;
+    // Node timers fire >= 1 ms late; wake a little early and yield to I/O for the rest.
+    if (left > 2) await sleep(left - 1, undefined, { signal: d.signal }).catch(() => undefined);
+    else await new Promise((r) => setImmediate(r));
+  }
+}

@@ -1,0 +1,49 @@
+import os from "node:os";
+import { request } from "undici";
+import type { ProtocolAdapter } from "../types.js";
+
+export interface ServerInfo {
+  url: string;
+  path?: string;
+  status?: number;
+  body?: unknown;
+  error?: string;
+  /** First model id the server lists, when it lists any. */
+  firstModel?: string;
+}
+
+/** Asks the server what it serves (/v1/models, /info, /api/tags); failures are recorded, not fatal. */
+export async function fetchServerInfo(url: string, adapter: ProtocolAdapter, headers: Record<string, string>): Promise<ServerInfo> {
+  if (!adapter.modelsPath) return { url };
+  try {
+    const res = await request(new URL(adapter.modelsPath, url), { headers, headersTimeout: 5000, bodyTimeout: 5000 });
+    const text = (await res.body.text()).slice(0, 65536);
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* keep raw text */
+    }
+    return { url, path: adapter.modelsPath, status: res.statusCode, body, firstModel: res.statusCode < 300 ? firstModelId(body) : undefined };
+  } catch (e) {
+    return { url, path: adapter.modelsPath, error: (e as Error).message };
+  }
+}
+
+function firstModelId(body: unknown): string | undefined {
+  const b = body as { data?: Array<{ id?: string }>; models?: Array<{ name?: string; model?: string }>; model_id?: string };
+  return b?.data?.[0]?.id ?? b?.models?.[0]?.name ?? b?.models?.[0]?.model ?? b?.model_id;
+}
+
+export function hostInfo() {
+  const cpus = os.cpus();
+  return {
+    hostname: os.hostname(),
+    platform: os.platform(),
+    arch: os.arch(),
+    cpu_model: cpus[0]?.model,
+    cpu_count: cpus.length,
+    total_memory_gib: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+  };
+}

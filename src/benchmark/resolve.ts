@@ -1,0 +1,125 @@
+import { z } from "zod";
+import { API_KINDS, type ApiKind, type GoodputSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
+import type { BalanceStrategy, BenchmarkOptions } from "./options.js";
+
+/** Defaults against a user's server: the studies' 256 in / 256 out shape. */
+export const DEFAULTS = {
+  api: "openai-completions" as ApiKind,
+  seed: 42,
+  requests: 100,
+  warmup: 2,
+  inputTokens: 256,
+  outputTokens: 256,
+  concurrency: 1,
+  timeoutS: 600,
+  balance: "round-robin" as BalanceStrategy,
+};
+
+/**
+ * Defaults for the embedded engine on a 2-core laptop: small enough that model generation plus
+ * two load levels finish in about a minute, big enough to show batching at work.
+ */
+export const EMBEDDED_DEFAULTS = {
+  preset: "small",
+  parallel: 4,
+  requests: 12,
+  warmup: 1,
+  inputTokens: 64,
+  outputTokens: 32,
+  concurrencies: [1, 4],
+};
+
+export interface ResolvedOptions {
+  targets: string[] | null;
+  api: ApiKind;
+  model?: string;
+  headers: Record<string, string>;
+  workload: WorkloadSpec;
+  tokenizer?: string;
+  seed: number;
+  loads: LoadSpec[];
+  requests?: number;
+  durationS?: number;
+  warmup: number;
+  rampUpS: number;
+  exactOutput: boolean;
+  temperature?: number;
+  timeoutMs: number;
+  goodput?: GoodputSpec;
+  balance: BalanceStrategy;
+  extraBody?: Record<string, unknown>;
+  db: string | null | undefined;
+}
+
+const positive = z.number().positive();
+const count = z.number().int().nonnegative();
+const loadSchema = z.union([
+  z.object({ mode: z.literal("concurrency"), concurrency: z.number().int().positive() }),
+  z.object({
+    mode: z.literal("rate"),
+    rate: positive,
+    arrival: z.enum(["constant", "poisson", "gamma"]),
+    burstiness: positive.optional(),
+    maxConcurrency: z.number().int().positive().optional(),
+  }),
+]);
+
+export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
+  const embedded = !opts.targets || opts.targets.length === 0;
+  for (const t of opts.targets ?? []) {
+    let u: URL;
+    try {
+      u = new URL(t);
+    } catch {
+      throw new Error(`invalid target URL: ${t}`);
+    }
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`target must be http(s): ${t}`);
+  }
+  if (opts.api && !API_KINDS.includes(opts.api)) throw new Error(`unknown api "${opts.api}" (one of ${API_KINDS.join(", ")})`);
+  const loads = opts.loads ?? (embedded ? EMBEDDED_DEFAULTS.concurrencies : [DEFAULTS.concurrency]).map((c) => ({ mode: "concurrency" as const, concurrency: c }));
+  loads.forEach((l, i) => {
+    const r = loadSchema.safeParse(l);
+    if (!r.success) throw new Error(`invalid load #${i + 1}: ${r.error.issues.map((x) => `${x.path.join(".") || "load"}: ${x.message}`).join("; ")}`);
+  });
+  const check = (name: string, v: number | undefined, schema: z.ZodNumber) => {
+    if (v !== undefined && !schema.safeParse(v).success) throw new Error(`invalid ${name}: ${v}`);
+  };
+  check("requests", opts.requests, z.number().int().positive());
+  check("duration", opts.durationS, positive);
+  check("warmup", opts.warmup, count);
+  check("ramp-up", opts.rampUpS, z.number().nonnegative());
+  check("timeout", opts.timeoutS, positive);
+  for (const l of loads) {
+    if (l.mode === "rate" && !Number.isFinite(l.rate) && opts.requests === undefined && opts.durationS !== undefined) {
+      throw new Error("rate inf needs --requests (an infinite rate for a duration has no end)");
+    }
+  }
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
+  const requests = opts.requests ?? (opts.durationS !== undefined ? undefined : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests);
+  return {
+    targets: embedded ? null : opts.targets!,
+    api: embedded ? "openai-completions" : opts.api ?? DEFAULTS.api,
+    model: opts.model,
+    headers,
+    workload: opts.workload ?? {
+      kind: "synthetic",
+      input: { kind: "fixed", value: embedded ? EMBEDDED_DEFAULTS.inputTokens : DEFAULTS.inputTokens },
+      output: { kind: "fixed", value: embedded ? EMBEDDED_DEFAULTS.outputTokens : DEFAULTS.outputTokens },
+    },
+    tokenizer: opts.tokenizer,
+    seed: opts.seed ?? DEFAULTS.seed,
+    loads,
+    requests,
+    durationS: opts.durationS,
+    warmup: opts.warmup ?? (embedded ? EMBEDDED_DEFAULTS.warmup : DEFAULTS.warmup),
+    rampUpS: opts.rampUpS ?? 0,
+    exactOutput: opts.exactOutput ?? true,
+    temperature: opts.temperature,
+    timeoutMs: (opts.timeoutS ?? DEFAULTS.timeoutS) * 1000,
+    goodput: opts.goodput,
+    balance: opts.balance ?? DEFAULTS.balance,
+    extraBody: opts.extraBody,
+    db: opts.db,
+  };
+}

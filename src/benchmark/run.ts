@@ -1,0 +1,111 @@
+import { defaultDbPath, openDb, type Db } from "../store/db.js";
+import { getAdapter } from "../protocols/index.js";
+import { buildWorkload } from "../workload/index.js";
+import { byteTokenizer, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
+import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
+import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
+import { fetchServerInfo, hostInfo } from "./environment.js";
+import { runLoad } from "./runLoad.js";
+
+/** Closed-loop runs bounded by duration cycle through this many distinct prompts. */
+const DURATION_PROMPT_POOL = 1024;
+
+/**
+ * Runs one benchmark per load against the target(s), or against the embedded llama.cpp server
+ * when no target is given. Each run is stored as soon as it finishes.
+ */
+export async function runBenchmark(options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
+  const o = resolveOptions(options);
+  const log = options.log ?? (() => undefined);
+  const db: Db | null = o.db === null ? null : openDb(o.db ?? defaultDbPath());
+  let embedded: { url: string; modelName: string; close(): Promise<void> } | undefined;
+  try {
+    let targets = o.targets;
+    let tokenizer: Tokenizer;
+    if (!targets) {
+      const preset = options.embedded?.model ? undefined : options.embedded?.preset ?? EMBEDDED_DEFAULTS.preset;
+      // Loaded lazily: runs against real servers never pay for llama.cpp.
+      const { startEmbeddedServer } = await import("../engine/index.js");
+      const server = await startEmbeddedServer({
+        preset,
+        model: options.embedded?.model,
+        parallel: options.embedded?.parallel ?? EMBEDDED_DEFAULTS.parallel,
+        threads: options.embedded?.threads,
+        context: options.embedded?.context,
+        port: 0,
+        log,
+      });
+      embedded = server;
+      targets = [server.url];
+      log(`no --target given: started the embedded llama.cpp server (${preset ?? options.embedded?.model}) at ${server.url}; it stops after the run`);
+      // The generated models' vocabulary is byte-level: one token per UTF-8 byte.
+      tokenizer = o.tokenizer ? await loadTokenizer(o.tokenizer) : byteTokenizer;
+    } else {
+      tokenizer = await loadTokenizer(o.tokenizer);
+    }
+    const adapter = getAdapter(o.api);
+    const serverInfo = await fetchServerInfo(targets[0], adapter, o.headers);
+    const model = o.model ?? embedded?.modelName ?? serverInfo.firstModel ?? "default";
+    const items = await buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer });
+    const meta = {
+      options: storedOptions(o, options, tokenizer.name),
+      host: hostInfo(),
+      serverInfo: embedded ? { ...serverInfo, embedded: true } : serverInfo,
+      experimentId: options.experimentId,
+      cellKey: options.cellKey,
+      label: options.label,
+    };
+    const result: BenchmarkResult = { summaries: [], records: [], interrupted: false };
+    for (let i = 0; i < o.loads.length; i++) {
+      if (options.signal?.aborted) break;
+      const out = await runLoad(
+        { o, targets, adapter, tokenizer, model, items, db, meta, signal: options.signal, onProgress: options.onProgress, runIndex: i, runCount: o.loads.length },
+        o.loads[i],
+      );
+      result.summaries.push(out.summary);
+      result.records.push(out.records);
+      if (out.interrupted) {
+        result.interrupted = true;
+        break;
+      }
+    }
+    result.interrupted ||= Boolean(options.signal?.aborted);
+    return result;
+  } finally {
+    await embedded?.close();
+    db?.close();
+  }
+}
+
+function promptCount(o: ResolvedOptions): number {
+  if (o.requests !== undefined) return o.warmup + o.requests;
+  const maxRate = Math.max(0, ...o.loads.map((l) => (l.mode === "rate" && Number.isFinite(l.rate) ? l.rate : 0)));
+  const openLoop = Math.ceil(maxRate * (o.durationS ?? 0));
+  return o.warmup + Math.max(openLoop, DURATION_PROMPT_POOL);
+}
+
+/** What is stored about the run's options: everything but secrets (header values are dropped). */
+function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName: string) {
+  return {
+    targets: o.targets,
+    api: o.api,
+    model: o.model,
+    header_names: Object.keys(o.headers),
+    workload: o.workload,
+    tokenizer: tokenizerName,
+    seed: o.seed,
+    loads: o.loads.map((l) => (l.mode === "rate" && !Number.isFinite(l.rate) ? { ...l, rate: "inf" } : l)),
+    requests: o.requests,
+    duration_s: o.durationS,
+    warmup: o.warmup,
+    ramp_up_s: o.rampUpS,
+    exact_output: o.exactOutput,
+    temperature: o.temperature,
+    timeout_s: o.timeoutMs / 1000,
+    goodput: o.goodput,
+    balance: o.balance,
+    extra_body: o.extraBody,
+    embedded: o.targets ? undefined : raw.embedded ?? { preset: EMBEDDED_DEFAULTS.preset },
+    command: process.argv.slice(1).join(" "),
+  };
+}

@@ -1,0 +1,177 @@
+import { Command, Option } from "commander";
+import { runBenchmark } from "../../benchmark/run.js";
+import type { BenchmarkOptions } from "../../benchmark/options.js";
+import { API_KINDS, type ApiKind, type LoadSpec, type WorkloadSpec } from "../../types.js";
+import { UsageError } from "../errors.js";
+import * as p from "../parse.js";
+import { renderRunTable } from "../../output/consoleTable.js";
+import { createProgress } from "../../output/progress.js";
+import { writeJsonSummary } from "../../output/jsonSummary.js";
+import { writeRecordsJsonl } from "../../output/jsonl.js";
+import { writeCsv } from "../../output/csv.js";
+import { TOOL_VERSION } from "../../version.js";
+
+interface RunFlags {
+  target?: string[];
+  api: ApiKind;
+  model?: string;
+  apiKey?: string;
+  header?: Record<string, string>;
+  inputTokens?: ReturnType<typeof p.lengthSpec>;
+  outputTokens?: ReturnType<typeof p.lengthSpec>;
+  sharedPrefix?: number;
+  dataset?: string;
+  datasetFormat?: "jsonl" | "sharegpt";
+  tokenizer?: string;
+  seed?: number;
+  concurrency?: number[];
+  rate?: number[];
+  arrival: "constant" | "poisson" | "gamma";
+  burstiness?: number;
+  maxConcurrency?: number;
+  requests?: number;
+  duration?: number;
+  warmup?: number;
+  rampUp?: number;
+  exactOutput: boolean;
+  temperature?: number;
+  timeout?: number;
+  goodput?: ReturnType<typeof p.goodput>;
+  balance: "round-robin" | "least-inflight";
+  db?: string;
+  store: boolean;
+  json?: string;
+  records?: string;
+  csv?: string;
+  label?: string;
+  preset?: string;
+  modelFile?: string;
+  parallel?: number;
+  threads?: number;
+  progress: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("run")
+    .description("benchmark a server (or, with no --target, the embedded llama.cpp engine)")
+    .option("-t, --target <url>", "server base URL; repeat to spread requests over several servers", p.collect)
+    .addOption(new Option("--api <kind>", "wire protocol").choices([...API_KINDS]).default("openai-completions"))
+    .option("-m, --model <name>", "model name to send (default: what the server lists)")
+    .option("--api-key <key>", "bearer token (or TOKENBENCH_API_KEY / OPENAI_API_KEY); never stored")
+    .option("-H, --header <header>", "extra request header 'Name: value' (repeatable); values never stored", p.header)
+    .option("--input-tokens <spec>", "prompt length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
+    .option("--output-tokens <spec>", "output length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
+    .option("--shared-prefix <n>", "tokens of common prefix in every synthetic prompt", p.nonNegativeInt)
+    .option("--dataset <file>", "prompts from a JSONL or ShareGPT JSON file")
+    .addOption(new Option("--dataset-format <fmt>", "dataset format").choices(["jsonl", "sharegpt"]))
+    .option("--tokenizer <tokenizer.json>", "HF tokenizer.json for token counts (default: bundled Llama 3)")
+    .option("--seed <n>", "seed for prompts and arrivals", p.nonNegativeInt)
+    .option("-c, --concurrency <list>", "closed loop: concurrent requests, one run per value (e.g. 1,2,4)", p.intList)
+    .option("-r, --rate <list>", "open loop: requests/s, one run per value (e.g. 2,8,inf)", p.rateList)
+    .option("--arrival <kind>", "open-loop arrivals: constant | poisson | gamma", p.arrival, "poisson")
+    .option("--burstiness <shape>", "gamma shape (1 = Poisson, <1 burstier)", p.positiveNumber)
+    .option("--max-concurrency <n>", "open loop: cap on requests in flight", p.positiveInt)
+    .option("-n, --requests <n>", "measured requests per run", p.positiveInt)
+    .option("-d, --duration <s>", "stop sending after S seconds per run", p.positiveNumber)
+    .option("--warmup <n>", "requests sent first and excluded from results", p.nonNegativeInt)
+    .option("--ramp-up <s>", "seconds to ramp up to the target load", p.nonNegativeNumber)
+    .option("--no-exact-output", "do not ask for exact output lengths (ignore_eos/min_tokens)")
+    .option("--temperature <t>", "sampling temperature", p.nonNegativeNumber)
+    .option("--timeout <s>", "per-request timeout in seconds", p.positiveNumber)
+    .option("--goodput <bounds>", "SLO bounds, e.g. 'ttft:500 tpot:50 e2e:10000' (ms)", p.goodput)
+    .addOption(new Option("--balance <strategy>", "spreading over targets").choices(["round-robin", "least-inflight"]).default("round-robin"))
+    .option("--db <path>", "results database (default ~/.tokenbench/results.db or TOKENBENCH_DB)")
+    .option("--no-store", "do not store results")
+    .option("--json <file>", "write the summary JSON")
+    .option("--records <file>", "write one JSON line per request")
+    .option("--csv <file>", "write one CSV row per run")
+    .option("--label <text>", "label stored with the runs")
+    .option("--preset <name>", "embedded engine: generated model preset (default small)")
+    .option("--model-file <gguf>", "embedded engine: a GGUF file instead of a preset")
+    .option("--parallel <n>", "embedded engine: sequences decoded together", p.positiveInt)
+    .option("--threads <n>", "embedded engine: llama.cpp threads", p.positiveInt)
+    .option("--no-progress", "no live progress line")
+    .action(async (flags: RunFlags) => {
+      const options = toOptions(flags);
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSigint = () => {
+        if (++interrupts > 1) process.exit(130);
+        process.stderr.write("\ninterrupted: finishing in-flight requests' bookkeeping and storing partial results (Ctrl-C again to quit at once)\n");
+        controller.abort();
+      };
+      process.on("SIGINT", onSigint);
+      const progress = flags.progress ? createProgress() : undefined;
+      try {
+        const result = await runBenchmark({
+          ...options,
+          signal: controller.signal,
+          onProgress: progress?.update,
+          log: (line) => {
+            progress?.clear?.();
+            process.stderr.write(`${line}\n`);
+          },
+        });
+        progress?.stop();
+        for (const s of result.summaries) process.stdout.write(renderRunTable(s) + "\n");
+        const doc = { tool: { name: "tokenbench" as const, version: TOOL_VERSION }, runs: result.summaries };
+        if (flags.json) writeJsonSummary(flags.json, doc);
+        if (flags.records) writeRecordsJsonl(flags.records, result.records.flat());
+        if (flags.csv) writeCsv(flags.csv, result.summaries);
+        if (options.db !== null) process.stderr.write(`stored ${result.summaries.length} run(s): ${result.summaries.map((s) => s.id).join(", ")}\n`);
+        if (result.interrupted) process.exitCode = 130;
+      } finally {
+        progress?.stop();
+        process.off("SIGINT", onSigint);
+      }
+    });
+}
+
+export function toOptions(f: RunFlags): BenchmarkOptions {
+  if (f.concurrency && f.rate) throw new UsageError("--concurrency and --rate are exclusive: pick closed loop or open loop");
+  if (f.maxConcurrency && !f.rate) throw new UsageError("--max-concurrency applies to open loop (--rate) runs");
+  if (f.burstiness !== undefined && f.arrival !== "gamma") throw new UsageError("--burstiness needs --arrival gamma");
+  if ((f.dataset === undefined) !== (f.datasetFormat === undefined) && f.datasetFormat !== undefined) throw new UsageError("--dataset-format needs --dataset");
+  const embedded = !f.target?.length;
+  if (!embedded && (f.preset || f.modelFile || f.parallel || f.threads)) throw new UsageError("--preset, --model-file, --parallel and --threads apply to the embedded engine (no --target)");
+  if (embedded && f.api !== "openai-completions") throw new UsageError("the embedded engine speaks openai-completions; give --target to use another --api");
+  let loads: LoadSpec[] | undefined;
+  if (f.rate) loads = f.rate.map((rate) => ({ mode: "rate", rate, arrival: f.arrival, burstiness: f.burstiness, maxConcurrency: f.maxConcurrency }));
+  else if (f.concurrency) loads = f.concurrency.map((c) => ({ mode: "concurrency", concurrency: c }));
+  let workload: WorkloadSpec | undefined;
+  if (f.dataset) {
+    workload = { kind: "dataset", path: f.dataset, format: f.datasetFormat ?? (f.dataset.endsWith(".jsonl") ? "jsonl" : "sharegpt"), defaultOutputTokens: f.outputTokens?.kind === "fixed" ? f.outputTokens.value : undefined };
+  } else if (f.inputTokens || f.outputTokens || f.sharedPrefix) {
+    const def = embedded ? { i: 64, o: 32 } : { i: 256, o: 256 };
+    workload = {
+      kind: "synthetic",
+      input: f.inputTokens ?? { kind: "fixed", value: def.i },
+      output: f.outputTokens ?? { kind: "fixed", value: def.o },
+      sharedPrefixTokens: f.sharedPrefix,
+    };
+  }
+  return {
+    targets: f.target,
+    api: f.api,
+    model: f.model,
+    apiKey: f.apiKey ?? process.env.TOKENBENCH_API_KEY ?? process.env.OPENAI_API_KEY,
+    headers: f.header,
+    workload,
+    tokenizer: f.tokenizer,
+    seed: f.seed,
+    loads,
+    requests: f.requests,
+    durationS: f.duration,
+    warmup: f.warmup,
+    rampUpS: f.rampUp,
+    exactOutput: f.exactOutput,
+    temperature: f.temperature,
+    timeoutS: f.timeout,
+    goodput: f.goodput,
+    balance: f.balance,
+    db: f.store ? f.db : null,
+    label: f.label,
+    embedded: embedded ? { preset: f.modelFile ? undefined : f.preset, model: f.modelFile, parallel: f.parallel, threads: f.threads } : undefined,
+  };
+}

@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import Table from "cli-table3";
+import { defaultDbPath, openDb } from "../../store/db.js";
+import { listRuns } from "../../store/runs.js";
+import { existsSync } from "node:fs";
+import { UsageError } from "../errors.js";
+import { positiveInt } from "../parse.js";
+
+export function register(program: Command): void {
+  program
+    .command("runs")
+    .description("list stored runs, newest first")
+    .option("--db <path>", "results database")
+    .option("-n, --limit <n>", "how many", positiveInt, 20)
+    .option("--experiment <id>", "only runs of this experiment")
+    .option("--json", "print JSON")
+    .action((f: { db?: string; limit: number; experiment?: string; json?: boolean }) => {
+      const path = f.db ?? defaultDbPath();
+      if (!existsSync(path)) throw new UsageError(`no results database at ${path} (run a benchmark first, or pass --db)`);
+      const db = openDb(path, { readonly: true });
+      try {
+        const runs = listRuns(db, { limit: f.limit, experimentId: f.experiment });
+        if (f.json) {
+          process.stdout.write(JSON.stringify(runs.map(({ summary, ...r }) => ({ ...r, summary })), null, 2) + "\n");
+          return;
+        }
+        const t = new Table({ head: ["id", "created", "status", "api", "model", "load", "done/failed", "out tok/s", "ttft p50 ms", "label"] });
+        for (const r of runs) {
+          const s = r.summary;
+          t.push([
+            r.id,
+            r.created_at.replace("T", " ").slice(0, 19),
+            r.status,
+            r.api ?? "",
+            r.model ?? "",
+            loadLabel(r.load),
+            s ? `${s.requests.completed}/${s.requests.failed}` : "",
+            s ? s.throughput.output_tokens_per_s.toFixed(1) : "",
+            s ? s.latency_ms.ttft.p50.toFixed(1) : "",
+            r.label ?? r.cell_key ?? "",
+          ]);
+        }
+        process.stdout.write(runs.length ? t.toString() + "\n" : "no runs stored yet\n");
+      } finally {
+        db.close();
+      }
+    });
+}
+
+function loadLabel(load: unknown): string {
+  const l = load as { mode?: string; concurrency?: number; rate?: number | string | null; arrival?: string } | null;
+  if (!l) return "";
+  if (l.mode === "concurrency") return `c=${l.concurrency}`;
+  return `rate=${l.rate === null ? "inf" : l.rate}/s ${l.arrival ?? ""}`.trim();
+}

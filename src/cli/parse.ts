@@ -1,0 +1,83 @@
+import { InvalidArgumentError } from "commander";
+import type { ArrivalKind, GoodputSpec, LengthSpec } from "../types.js";
+
+// Option parsers: each turns one CLI string into a typed value or a one-line error.
+
+export function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
+  return n;
+}
+
+export function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer >= 0, got "${v}"`);
+  return n;
+}
+
+export function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${v}"`);
+  return n;
+}
+
+export function nonNegativeNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number >= 0, got "${v}"`);
+  return n;
+}
+
+/** "1,2,4" -> [1,2,4] */
+export function intList(v: string): number[] {
+  return v.split(",").map((x) => positiveInt(x.trim()));
+}
+
+/** "2,8,inf" -> [2,8,Infinity] */
+export function rateList(v: string): number[] {
+  return v.split(",").map((x) => {
+    const s = x.trim().toLowerCase();
+    return s === "inf" || s === "infinity" ? Infinity : positiveNumber(s);
+  });
+}
+
+/** "256" fixed; "128:512" uniform; "normal:256:32" normal (mean, stddev). */
+export function lengthSpec(v: string): LengthSpec {
+  const parts = v.split(":");
+  if (parts.length === 1) return { kind: "fixed", value: positiveInt(parts[0]) };
+  if (parts.length === 2) {
+    const [min, max] = parts.map(positiveInt);
+    if (min > max) throw new InvalidArgumentError(`uniform length "${v}": min > max`);
+    return { kind: "uniform", min, max };
+  }
+  if (parts.length === 3 && parts[0] === "normal") return { kind: "normal", mean: positiveNumber(parts[1]), stddev: nonNegativeNumber(parts[2]) };
+  throw new InvalidArgumentError(`expected N, MIN:MAX or normal:MEAN:STDDEV, got "${v}"`);
+}
+
+export function arrival(v: string): ArrivalKind {
+  if (v === "constant" || v === "poisson" || v === "gamma") return v;
+  throw new InvalidArgumentError(`expected constant, poisson or gamma, got "${v}"`);
+}
+
+/** "ttft:500 tpot:50 e2e:10000" (space or comma separated), milliseconds, as in vLLM's --goodput. */
+export function goodput(v: string): GoodputSpec {
+  const out: GoodputSpec = {};
+  for (const part of v.split(/[\s,]+/).filter(Boolean)) {
+    const m = /^(ttft|tpot|e2e):(\d+(?:\.\d+)?)$/.exec(part);
+    if (!m) throw new InvalidArgumentError(`expected ttft:MS, tpot:MS or e2e:MS, got "${part}"`);
+    const key = ({ ttft: "ttftMs", tpot: "tpotMs", e2e: "e2eMs" } as const)[m[1] as "ttft" | "tpot" | "e2e"];
+    out[key] = Number(m[2]);
+  }
+  if (Object.keys(out).length === 0) throw new InvalidArgumentError("empty --goodput");
+  return out;
+}
+
+/** "Name: value" -> [name, value] */
+export function header(v: string, prev: Record<string, string> = {}): Record<string, string> {
+  const i = v.indexOf(":");
+  if (i <= 0) throw new InvalidArgumentError(`expected "Name: value", got a header without a name`);
+  return { ...prev, [v.slice(0, i).trim().toLowerCase()]: v.slice(i + 1).trim() };
+}
+
+export function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}

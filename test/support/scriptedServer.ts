@@ -1,0 +1,147 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+// A scripted OpenAI-compatible streaming server with an exact timing schedule, for checking
+// that the client reports what the server really did. Real HTTP, real sockets; only the
+// "model" is a timetable.
+
+export type Fault =
+  | { kind: "status"; status: number; body?: string }
+  | { kind: "close-after"; tokens: number } // destroy the socket mid-stream
+  | { kind: "stall-after"; tokens: number } // stop sending, keep the socket open
+  | { kind: "garbage" } // a data line that is not JSON
+  | { kind: "no-done" }; // end the stream without [DONE]
+
+export interface Script {
+  /** Delay before the first token, ms. */
+  ttftMs: number;
+  /** Delay between chunks, ms. */
+  itlMs: number;
+  /** Tokens per chunk (multi-token chunks, as with speculative decoding). */
+  tokensPerChunk?: number;
+  /** Send a role-only/empty chunk at once, before the first token. */
+  emptyFirstChunk?: boolean;
+  /** Report per-chunk token counts via continuous usage stats. */
+  continuousUsage?: boolean;
+  fault?: Fault;
+}
+
+export interface ScriptedServer {
+  url: string;
+  /** Requests received so far. */
+  received: number;
+  /** Largest number of requests served at once. */
+  maxActive: number;
+  close(): Promise<void>;
+}
+
+export interface ScriptedServerOptions {
+  /** Chooses the script per request (by arrival order); default: the same for all. */
+  script: Script | ((n: number, body: Record<string, unknown>) => Script);
+  /** Server-side concurrency limit: requests beyond it wait in a FIFO queue (batch slots). */
+  slots?: number;
+}
+
+export async function startScriptedServer(opts: ScriptedServerOptions): Promise<ScriptedServer> {
+  let received = 0;
+  let active = 0;
+  let maxActive = 0;
+  const queue: Array<() => void> = [];
+  const sockets = new Set<import("node:net").Socket>();
+  const acquire = () =>
+    new Promise<void>((resolve) => {
+      if (opts.slots === undefined || active < opts.slots) {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        resolve();
+      } else queue.push(resolve);
+    });
+  const release = () => {
+    const next = queue.shift();
+    if (next) next();
+    else active--;
+  };
+
+  const server = http.createServer(async (req, res) => {
+    if (req.method === "GET" && req.url === "/v1/models") {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ object: "list", data: [{ id: "scripted-model", object: "model" }] }));
+      return;
+    }
+    let raw = "";
+    for await (const c of req) raw += c;
+    const body = JSON.parse(raw || "{}") as Record<string, unknown>;
+    const n = received++;
+    const script = typeof opts.script === "function" ? opts.script(n, body) : opts.script;
+    await acquire();
+    const start = performance.now();
+    let released = false;
+    const done = () => {
+      if (!released) (released = true), release();
+    };
+    res.on("close", done);
+    if (script.fault?.kind === "status") {
+      res.statusCode = script.fault.status;
+      res.end(script.fault.body ?? JSON.stringify({ error: { message: "scripted failure" } }));
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.flushHeaders();
+    const maxTokens = Number(body.max_tokens ?? 16);
+    const per = script.tokensPerChunk ?? 1;
+    const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
+    const chunk = (text: string, completion?: number) =>
+      send({
+        id: "cmpl-1",
+        object: "text_completion",
+        model: "scripted-model",
+        choices: [{ index: 0, text, finish_reason: null }],
+        ...(completion !== undefined ? { usage: { prompt_tokens: 10, completion_tokens: completion, total_tokens: 10 + completion } } : {}),
+      });
+    if (script.emptyFirstChunk) chunk("", script.continuousUsage ? 0 : undefined);
+    let sent = 0;
+    let k = 0;
+    // Deadlines from the request start, so timer lateness does not accumulate.
+    while (sent < maxTokens) {
+      const due = start + script.ttftMs + k * script.itlMs;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (res.destroyed) return;
+      const f = script.fault;
+      if (f?.kind === "close-after" && sent >= f.tokens) return void res.socket?.destroy();
+      if (f?.kind === "stall-after" && sent >= f.tokens) return; // never ends; the client must time out
+      if (f?.kind === "garbage" && sent >= 1) {
+        res.write("data: {not json\n\n");
+        return void res.end();
+      }
+      const m = Math.min(per, maxTokens - sent);
+      sent += m;
+      k++;
+      chunk(" tok".repeat(m), script.continuousUsage ? sent : undefined);
+    }
+    send({ id: "cmpl-1", object: "text_completion", model: "scripted-model", choices: [{ index: 0, text: "", finish_reason: "length" }] });
+    send({ id: "cmpl-1", object: "text_completion", model: "scripted-model", choices: [], usage: { prompt_tokens: 10, completion_tokens: sent, total_tokens: 10 + sent } });
+    if (script.fault?.kind !== "no-done") res.write("data: [DONE]\n\n");
+    res.end();
+  });
+  server.on("connection", (s) => (sockets.add(s), s.on("close", () => sockets.delete(s))));
+  server.keepAliveTimeout = 60_000;
+  server.maxRequestsPerSocket = 0;
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  const handle: ScriptedServer = {
+    url: `http://127.0.0.1:${port}`,
+    get received() {
+      return received;
+    },
+    get maxActive() {
+      return maxActive;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+  return handle;
+}
