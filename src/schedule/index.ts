@@ -1,0 +1,2 @@
+export { arrivalOffsetsMs, ARRIVAL_KINDS, type ArrivalOptions } from "./arrivals.js";
+export { rampStartOffsetsMs } from "./closedLoop.js";

@@ -1,0 +1,161 @@
+// Synthetic prompts whose token count under a given tokenizer is exactly the length asked for.
+//
+// Method: pick "units" from the tokenizer's own vocabulary that are plain lowercase words and
+// encode to one token on their own (e.g. Llama 3's "Ġword" tokens, decoded " word"). Words
+// separated at pre-tokenizer boundaries encode independently, so n units usually make n
+// tokens. Every prompt is still re-encoded and fixed up (units added/removed) until its
+// count is exact, so tokenizers that merge across words only cost extra iterations.
+import type { LengthSpec } from "../types.js";
+import { lengthBounds, sampleLength, validateLengthSpec } from "./lengths.js";
+import { createRng, deriveSeed, type Rng } from "./rng.js";
+import type { Tokenizer } from "./tokenizer.js";
+
+export interface PromptVocabulary {
+  /** Placed between units (" " for SentencePiece-style vocabularies whose words decode bare). */
+  separator: string;
+  units: string[];
+  /** Whether a probe of joined units counted exactly one token per unit. */
+  additive: boolean;
+}
+
+interface Mode {
+  separator: string;
+  pattern: RegExp;
+}
+
+// In order of preference: byte-level BPE words (" word"), SentencePiece words ("word", joined
+// with spaces), and single characters as the last resort (byte-level vocabularies).
+const MODES: Mode[] = [
+  { separator: "", pattern: /^ [a-z]{2,12}$/ },
+  { separator: " ", pattern: /^[a-z]{2,12}$/ },
+  { separator: "", pattern: /^[ a-z]{1,12}$/ },
+];
+const MAX_UNITS = 4096;
+const MIN_UNITS = 16;
+const PROBE_UNITS = 64;
+
+const vocabularies = new WeakMap<Tokenizer, PromptVocabulary>();
+
+/** The units synthetic prompts are built from; computed once per tokenizer (lowest ids first). */
+export function promptVocabulary(tok: Tokenizer): PromptVocabulary {
+  const cached = vocabularies.get(tok);
+  if (cached) return cached;
+  const candidates: string[][] = MODES.map(() => []);
+  const seen: Array<Set<string>> = MODES.map(() => new Set());
+  // Low ids are the most frequent merges, i.e. common words; stop once the first mode is full.
+  for (let id = 0; id < tok.vocabSize && candidates[0].length < MAX_UNITS; id++) {
+    let text: string;
+    try {
+      text = tok.decode([id]);
+    } catch {
+      continue; // holes in the id space
+    }
+    MODES.forEach((mode, m) => {
+      if (candidates[m].length < MAX_UNITS && mode.pattern.test(text) && !seen[m].has(text) && tok.count(text) === 1) {
+        seen[m].add(text);
+        candidates[m].push(text);
+      }
+    });
+  }
+  let best: PromptVocabulary | undefined;
+  for (let m = 0; m < MODES.length; m++) {
+    const units = candidates[m];
+    if (units.length === 0) continue;
+    const vocab = { separator: MODES[m].separator, units, additive: probeAdditive(tok, MODES[m].separator, units) };
+    if (vocab.additive && units.length >= MIN_UNITS) {
+      best = vocab;
+      break;
+    }
+    if (!best || (vocab.additive && !best.additive) || units.length > best.units.length) best = best?.additive ? best : vocab;
+  }
+  if (!best) throw new Error(`tokenizer ${tok.name} has no plain-word tokens to build synthetic prompts from`);
+  vocabularies.set(tok, best);
+  return best;
+}
+
+function probeAdditive(tok: Tokenizer, separator: string, units: string[]): boolean {
+  const rng = createRng(0x5eed);
+  const sample = Array.from({ length: PROBE_UNITS }, () => units[rng.int(0, units.length - 1)]);
+  return tok.count(sample.join(separator)) === PROBE_UNITS;
+}
+
+/** A shared prefix: its units and exact token count, reused verbatim at the head of prompts. */
+export interface PromptPrefix {
+  units: string[];
+  tokens: number;
+}
+
+const MAX_FIXUPS = 200;
+
+/**
+ * A prompt of exactly `length` tokens (content tokens, as tok.count() measures), optionally
+ * starting with `prefix`. Throws when the tokenizer cannot reach the length exactly.
+ */
+export function promptOfLength(length: number, tok: Tokenizer, rng: Rng, prefix?: PromptPrefix): { text: string; units: string[] } {
+  if (!Number.isInteger(length) || length < 1) throw new Error(`prompt length must be an integer >= 1, got ${length}`);
+  const vocab = promptVocabulary(tok);
+  const head = prefix?.units ?? [];
+  const headTokens = prefix?.tokens ?? 0;
+  if (length < headTokens) throw new Error(`prompt length ${length} is shorter than the shared prefix (${headTokens} tokens)`);
+  const pick = (): string => vocab.units[rng.int(0, vocab.units.length - 1)];
+  const tail: string[] = [];
+  for (let i = 0; i < length - headTokens; i++) tail.push(pick());
+  for (let attempt = 0; attempt <= MAX_FIXUPS; attempt++) {
+    const units = head.concat(tail);
+    const text = units.join(vocab.separator);
+    const diff = length - tok.count(text);
+    if (diff === 0) return { text, units };
+    if (diff > 0) for (let i = 0; i < diff; i++) tail.push(pick());
+    else tail.splice(Math.max(0, tail.length + diff), -diff);
+    // Past a few rounds the count is oscillating around the target: reshuffle the last unit.
+    if (attempt >= 4 && tail.length > 0) tail[tail.length - 1] = pick();
+  }
+  throw new Error(`could not build a prompt of exactly ${length} tokens with tokenizer ${tok.name}`);
+}
+
+export interface SyntheticPrompt {
+  prompt: string;
+  inputTokens: number;
+}
+
+/**
+ * `count` prompts with lengths drawn from `input`. Every random stream is derived from `seed`
+ * (lengths, text and prefix separately), and prompts are drawn in order, so the first N
+ * prompts of a larger count equal the N prompts of a smaller one.
+ */
+export function syntheticPrompts(opts: {
+  count: number;
+  input: LengthSpec;
+  sharedPrefixTokens?: number;
+  seed: number;
+  tokenizer: Tokenizer;
+}): SyntheticPrompt[] {
+  const { count, input, tokenizer: tok, seed } = opts;
+  validateLengthSpec(input, "input");
+  const k = opts.sharedPrefixTokens ?? 0;
+  if (!Number.isInteger(k) || k < 0) throw new Error(`shared prefix must be an integer >= 0 tokens, got ${k}`);
+  const lowest = lengthBounds(input).min;
+  if (k > lowest) {
+    throw new Error(`shared prefix of ${k} tokens needs every input length >= ${k}, but input lengths go down to ${lowest}`);
+  }
+  const lengthRng = createRng(deriveSeed(seed, "input-lengths"));
+  const textRng = createRng(deriveSeed(seed, "prompt-text"));
+  let prefix: PromptPrefix | undefined;
+  if (k > 0) {
+    const built = promptOfLength(k, tok, createRng(deriveSeed(seed, "shared-prefix")));
+    prefix = { units: built.units, tokens: k };
+  }
+  const out: SyntheticPrompt[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = sampleLength(input, lengthRng);
+    out.push({ prompt: promptOfLength(n, tok, textRng, prefix).text, inputTokens: n });
+  }
+  return out;
+}
+
+/** Output lengths for `count` requests, from their own stream of `seed`. */
+export function sampleOutputLengths(spec: LengthSpec, count: number, seed: number): number[] {
+  validateLengthSpec(spec, "output");
+  const rng = createRng(deriveSeed(seed, "output-lengths"));
+  return Array.from({ length: count }, () => sampleLength(spec, rng));
+}

