@@ -203,6 +203,8 @@ export interface Throughput {
   steady_output_tokens_per_s: number;
   steady_requests_per_s: number;
   steady_window_s: [number, number];
+  /** Present when the steady window was unusable and the steady figures repeat the whole-window ones: why. */
+  steady_window_fallback?: string;
 }
 
 export interface EndpointSummary {

@@ -1,0 +1,55 @@
+import type { LatencyStats } from "../types.js";
+
+export const EMPTY_STATS: Readonly<LatencyStats> = Object.freeze({
+  mean: 0,
+  stddev: 0,
+  min: 0,
+  p50: 0,
+  p90: 0,
+  p95: 0,
+  p99: 0,
+  max: 0,
+  count: 0,
+});
+
+/**
+ * Percentile of ascending-sorted values by linear interpolation between the closest ranks
+ * (numpy's default method), so figures line up with vLLM's `bench serve` on the same data.
+ * `p` is in percent (0..100).
+ */
+export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return 0;
+  const pos = ((n - 1) * Math.min(100, Math.max(0, p))) / 100;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  if (lo === hi) return sorted[lo];
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/**
+ * Exact statistics of a sample. Population standard deviation (numpy's default ddof=0).
+ * An empty sample yields zeros with count 0 rather than NaN, which JSON cannot carry.
+ */
+export function latencyStats(values: ArrayLike<number>): LatencyStats {
+  const n = values.length;
+  if (n === 0) return { ...EMPTY_STATS };
+  // Float64Array sorts numerically and in place, without Array#sort's string comparison trap.
+  const sorted = Float64Array.from(values as ArrayLike<number>).sort();
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i];
+  const mean = sum / n;
+  let sq = 0;
+  for (let i = 0; i < n; i++) sq += (sorted[i] - mean) ** 2;
+  return {
+    mean,
+    stddev: Math.sqrt(sq / n),
+    min: sorted[0],
+    p50: percentileSorted(sorted, 50),
+    p90: percentileSorted(sorted, 90),
+    p95: percentileSorted(sorted, 95),
+    p99: percentileSorted(sorted, 99),
+    max: sorted[n - 1],
+    count: n,
+  };
+}

@@ -1,0 +1,139 @@
+import type {
+  ApiKind,
+  ClientHealth,
+  CountSource,
+  EndpointSummary,
+  GoodputSpec,
+  LoadSpec,
+  RequestRecord,
+  RunSummary,
+} from "../types.js";
+import { latencyStats } from "./stats.js";
+import { computeThroughput, type Window } from "./throughput.js";
+import { computeGoodput, hasBounds } from "./goodput.js";
+
+export interface SummarizeInput {
+  id: string;
+  api: ApiKind;
+  model: string;
+  target: string;
+  load: LoadSpec;
+  status: "completed" | "interrupted";
+  startedAt: string;
+  /** Measured requests only (warm-up excluded), with latencies already derived (deriveLatencies). */
+  records: RequestRecord[];
+  warmupCount: number;
+  goodput?: GoodputSpec;
+  client: ClientHealth;
+  /** Seconds of ramp-up, counted from the first measured send. */
+  rampUpS?: number;
+  /** When the last request was sent (ms from run start); default: latest sentAt among records. */
+  lastSendAt?: number;
+}
+
+/** RunSummary.load: JSON has no Infinity, so an unbounded rate is written "inf". */
+export function summarizeLoad(load: LoadSpec): RunSummary["load"] {
+  if (load.mode === "concurrency") return { mode: "concurrency", concurrency: load.concurrency };
+  const out: RunSummary["load"] = { mode: "rate", rate: Number.isFinite(load.rate) ? load.rate : "inf", arrival: load.arrival };
+  if (load.burstiness !== undefined) out.burstiness = load.burstiness;
+  if (load.maxConcurrency !== undefined) out.max_concurrency = load.maxConcurrency;
+  return out;
+}
+
+function countBy<T extends string>(records: readonly RequestRecord[], key: (r: RequestRecord) => T | undefined): Partial<Record<T, number>> {
+  const out: Partial<Record<T, number>> = {};
+  for (const r of records) {
+    const k = key(r);
+    if (k !== undefined) out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
+function collect(records: readonly RequestRecord[], pick: (r: RequestRecord) => number | undefined): number[] {
+  const out: number[] = [];
+  for (const r of records) {
+    const v = pick(r);
+    if (v !== undefined && Number.isFinite(v)) out.push(v);
+  }
+  return out;
+}
+
+function latencyBlock(records: readonly RequestRecord[]): RunSummary["latency_ms"] {
+  const ok = records.filter((r) => r.ok);
+  let itlCount = 0;
+  for (const r of ok) itlCount += r.itlMs.length;
+  const itl = new Float64Array(itlCount);
+  let i = 0;
+  for (const r of ok) for (const v of r.itlMs) itl[i++] = v;
+  return {
+    ttft: latencyStats(collect(ok, (r) => r.ttftMs)),
+    tpot: latencyStats(collect(ok, (r) => r.tpotMs)),
+    itl: latencyStats(itl),
+    e2e: latencyStats(collect(ok, (r) => r.e2eMs)),
+    // Every measured request waited in the client, whatever its fate.
+    client_wait: latencyStats(collect(records, (r) => r.clientWaitMs)),
+  };
+}
+
+/**
+ * Per-endpoint figures use the run's whole window as denominator, so the endpoints'
+ * throughputs add up to the run's.
+ */
+function endpointSummaries(records: readonly RequestRecord[], whole: Window | null): EndpointSummary[] | undefined {
+  const targets = [...new Set(records.map((r) => r.target))];
+  if (targets.length < 2) return undefined;
+  const durMs = whole ? whole.end - whole.start : 0;
+  return targets.map((target) => {
+    const mine = records.filter((r) => r.target === target);
+    const ok = mine.filter((r) => r.ok);
+    const out = ok.reduce((a, r) => a + r.outputTokens, 0);
+    return {
+      target,
+      requests: { completed: ok.length, failed: mine.length - ok.length },
+      throughput: {
+        requests_per_s: durMs > 0 ? (ok.length * 1000) / durMs : 0,
+        output_tokens_per_s: durMs > 0 ? (out * 1000) / durMs : 0,
+      },
+      latency_ms: { ttft: latencyStats(collect(ok, (r) => r.ttftMs)), e2e: latencyStats(collect(ok, (r) => r.e2eMs)) },
+    };
+  });
+}
+
+export function summarizeRun(input: SummarizeInput): RunSummary {
+  const { records } = input;
+  const completed = records.filter((r) => r.ok).length;
+  const { throughput, whole } = computeThroughput(records, { rampUpS: input.rampUpS, lastSendAt: input.lastSendAt });
+  const durationS = whole ? (whole.end - whole.start) / 1000 : 0;
+  const summary: RunSummary = {
+    id: input.id,
+    api: input.api,
+    model: input.model,
+    target: input.target,
+    load: summarizeLoad(input.load),
+    status: input.status,
+    started_at: input.startedAt,
+    requests: {
+      sent: records.length,
+      completed,
+      failed: records.length - completed,
+      length_mismatch: records.filter((r) => r.lengthMismatch).length,
+      warmup: input.warmupCount,
+      errors: countBy(
+        records.filter((r) => !r.ok),
+        (r) => r.errorKind ?? "unknown",
+      ) as Record<string, number>,
+      token_count_source: {
+        input: countBy<CountSource>(records, (r) => r.inputTokensSource),
+        output: countBy<CountSource>(records, (r) => r.outputTokensSource),
+      },
+    },
+    duration_s: durationS,
+    throughput,
+    latency_ms: latencyBlock(records),
+    client: input.client,
+  };
+  if (hasBounds(input.goodput)) summary.goodput = computeGoodput(records, input.goodput, durationS);
+  const endpoints = endpointSummaries(records, whole);
+  if (endpoints) summary.endpoints = endpoints;
+  return summary;
+}
