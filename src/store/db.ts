@@ -1,13 +1,13 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { homedir } from "node:os";
+import { tokenbenchHome } from "../home.js";
 
 export type Db = Database.Database;
 
-/** Default results database; TOKENBENCH_DB overrides, --db overrides both. */
+/** Default results database, under TOKENBENCH_HOME; TOKENBENCH_DB overrides, --db overrides both. */
 export function defaultDbPath(): string {
-  return process.env.TOKENBENCH_DB ?? join(homedir(), ".tokenbench", "results.db");
+  return process.env.TOKENBENCH_DB || join(tokenbenchHome(), "results.db");
 }
 
 // Append-only: each entry upgrades user_version N-1 -> N. Never edit a shipped entry,

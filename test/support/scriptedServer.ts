@@ -32,6 +32,8 @@ export interface ScriptedServer {
   received: number;
   /** Largest number of requests served at once. */
   maxActive: number;
+  /** Gaps between consecutive token chunks as the server actually wrote them, ms. */
+  writtenGapsMs: number[];
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   let received = 0;
   let active = 0;
   let maxActive = 0;
+  const writtenGapsMs: number[] = [];
   const queue: Array<() => void> = [];
   const sockets = new Set<import("node:net").Socket>();
   const acquire = () =>
@@ -63,6 +66,11 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   };
 
   const server = http.createServer(async (req, res) => {
+    if (req.method === "GET" && req.url === "/stats") {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ received, maxActive, writtenGapsMs }));
+      return;
+    }
     if (req.method === "GET" && req.url === "/v1/models") {
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ object: "list", data: [{ id: "scripted-model", object: "model" }] }));
@@ -101,6 +109,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     if (script.emptyFirstChunk) chunk("", script.continuousUsage ? 0 : undefined);
     let sent = 0;
     let k = 0;
+    let lastWrite = 0;
     // Deadlines from the request start, so timer lateness does not accumulate.
     while (sent < maxTokens) {
       const due = start + script.ttftMs + k * script.itlMs;
@@ -118,6 +127,9 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       sent += m;
       k++;
       chunk(" tok".repeat(m), script.continuousUsage ? sent : undefined);
+      const t = performance.now();
+      if (k > 1) writtenGapsMs.push(t - lastWrite);
+      lastWrite = t;
     }
     send({ id: "cmpl-1", object: "text_completion", model: "scripted-model", choices: [{ index: 0, text: "", finish_reason: "length" }] });
     send({ id: "cmpl-1", object: "text_completion", model: "scripted-model", choices: [], usage: { prompt_tokens: 10, completion_tokens: sent, total_tokens: 10 + sent } });
@@ -137,6 +149,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     get maxActive() {
       return maxActive;
     },
+    writtenGapsMs,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

@@ -1,0 +1,185 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runBenchmark } from "../../src/benchmark/run.js";
+import { openDb } from "../../src/store/db.js";
+import { getRequests, getRun } from "../../src/store/runs.js";
+import { startScriptedServer } from "../support/scriptedServer.js";
+
+// Timing tolerances: the scripted server sleeps on Node timers (>= 1 ms late) and this machine
+// is shared, so each check allows a few ms of absolute slack plus a relative margin.
+const near = (actual: number, expected: number, absMs: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) <= absMs, `${what}: ${actual.toFixed(2)} not within ${absMs} of ${expected}`);
+
+const base = { requests: 12, warmup: 0, db: null, seed: 1, workload: { kind: "synthetic" as const, input: { kind: "fixed" as const, value: 32 }, output: { kind: "fixed" as const, value: 20 } } };
+
+test("closed loop: reported TTFT, ITL, TPOT and E2E match the server's schedule", async () => {
+  const srv = await startScriptedServer({ script: { ttftMs: 60, itlMs: 10 } });
+  try {
+    const r = await runBenchmark({ ...base, targets: [srv.url], loads: [{ mode: "concurrency", concurrency: 4 }] });
+    const s = r.summaries[0];
+    assert.equal(s.requests.completed, 12);
+    assert.equal(s.requests.failed, 0);
+    assert.equal(s.requests.length_mismatch, 0);
+    near(s.latency_ms.ttft.p50, 60, 12, "ttft p50");
+    near(s.latency_ms.itl.mean, 10, 2, "itl mean");
+    near(s.latency_ms.tpot.mean, 10, 2, "tpot mean");
+    near(s.latency_ms.e2e.p50, 60 + 19 * 10, 25, "e2e p50");
+    for (const rec of r.records[0]) {
+      assert.equal(rec.outputTokens, 20);
+      assert.equal(rec.outputTokensSource, "server");
+      assert.equal(rec.itlMs.length, 19);
+    }
+    // 12 requests, 4 at a time, 250 ms each -> 3 waves
+    near(s.duration_s, 0.75, 0.15, "duration");
+    near(s.throughput.output_tokens_per_s, (12 * 20) / s.duration_s, 1, "output tokens/s");
+    assert.equal(srv.maxActive, 4);
+    assert.equal(s.client.saturated, false, s.client.reasons.join("; "));
+  } finally {
+    await srv.close();
+  }
+});
+
+test("multi-token chunks: each chunk's gap is split among its tokens", async () => {
+  const srv = await startScriptedServer({ script: { ttftMs: 30, itlMs: 20, tokensPerChunk: 4, continuousUsage: true, emptyFirstChunk: true } });
+  try {
+    const r = await runBenchmark({ ...base, requests: 4, targets: [srv.url], loads: [{ mode: "concurrency", concurrency: 2 }] });
+    const s = r.summaries[0];
+    assert.equal(s.requests.completed, 4);
+    for (const rec of r.records[0]) {
+      assert.equal(rec.outputTokens, 20);
+      assert.deepEqual(rec.chunks.map((c) => c[1]), [4, 4, 4, 4, 4]);
+      assert.equal(rec.itlMs.length, 19);
+      // first chunk: 3 tokens arrived with the first one
+      assert.deepEqual(rec.itlMs.slice(0, 3), [0, 0, 0]);
+      for (const v of rec.itlMs.slice(3)) near(v, 5, 2, "split ITL");
+      // the empty role chunk sent at once is not the first token
+      near(rec.ttftMs!, 30, 10, "ttft");
+    }
+    near(s.latency_ms.tpot.mean, 80 / 19, 1, "tpot");
+  } finally {
+    await srv.close();
+  }
+});
+
+test("queueing at the server shows in TTFT, not in client wait", async () => {
+  const srv = await startScriptedServer({ slots: 2, script: { ttftMs: 40, itlMs: 5 } });
+  try {
+    const r = await runBenchmark({ ...base, requests: 8, workload: { ...base.workload, output: { kind: "fixed", value: 11 } }, targets: [srv.url], loads: [{ mode: "concurrency", concurrency: 4 }] });
+    const s = r.summaries[0];
+    assert.equal(srv.maxActive, 2);
+    // half the requests wait one full service time (40 + 10*5 = 90 ms) in the server queue
+    near(s.latency_ms.ttft.min, 40, 10, "ttft min");
+    near(s.latency_ms.ttft.max, 130, 25, "ttft max");
+    assert.ok(s.latency_ms.client_wait.max < 5, `client wait ${s.latency_ms.client_wait.max}`);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("faults are recorded per request and the run goes on", async () => {
+  const faults = [
+    { kind: "status", status: 500 },
+    { kind: "close-after", tokens: 3 },
+    { kind: "stall-after", tokens: 2 },
+    { kind: "garbage" },
+    undefined,
+  ] as const;
+  const srv = await startScriptedServer({ script: (n) => ({ ttftMs: 5, itlMs: 2, fault: faults[n % 5] as never }) });
+  try {
+    const r = await runBenchmark({ ...base, requests: 10, timeoutS: 1, targets: [srv.url], loads: [{ mode: "concurrency", concurrency: 5 }] });
+    const s = r.summaries[0];
+    assert.equal(s.requests.completed + s.requests.failed, 10);
+    assert.equal(s.requests.completed, 2);
+    assert.deepEqual(s.requests.errors, { http: 2, disconnect: 2, timeout: 2, protocol: 2 });
+    const http = r.records[0].find((x) => x.errorKind === "http")!;
+    assert.equal(http.httpStatus, 500);
+    assert.match(http.error!, /scripted failure/);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("an unreachable server fails every request as a connect error", async () => {
+  const srv = await startScriptedServer({ script: { ttftMs: 1, itlMs: 1 } });
+  const url = srv.url;
+  await srv.close();
+  const r = await runBenchmark({ ...base, requests: 3, targets: [url], loads: [{ mode: "concurrency", concurrency: 1 }] });
+  assert.equal(r.summaries[0].requests.failed, 3);
+  assert.deepEqual(r.summaries[0].requests.errors, { connect: 3 });
+});
+
+test("open loop: requests leave on schedule; a concurrency cap shows as client wait", async () => {
+  const srv = await startScriptedServer({ script: { ttftMs: 20, itlMs: 2 } });
+  try {
+    const free = await runBenchmark({ ...base, requests: 20, targets: [srv.url], loads: [{ mode: "rate", rate: 50, arrival: "constant" }] });
+    const s = free.summaries[0];
+    assert.equal(s.requests.completed, 20);
+    assert.ok(s.latency_ms.client_wait.p99 < 5, `client wait p99 ${s.latency_ms.client_wait.p99}`);
+    const sends = free.records[0].map((x) => x.sentAt).sort((a, b) => a - b);
+    near(sends[19] - sends[0], 19 * 20, 15, "send span");
+
+    // 1 slot, 58 ms service time, a request every 20 ms: the queue grows in the client
+    const capped = await runBenchmark({ ...base, requests: 10, targets: [srv.url], loads: [{ mode: "rate", rate: 50, arrival: "constant", maxConcurrency: 1 }] });
+    const c = capped.summaries[0];
+    assert.ok(c.latency_ms.client_wait.max > 200, `client wait max ${c.latency_ms.client_wait.max}`);
+    assert.ok(c.latency_ms.e2e.max > c.latency_ms.client_wait.max, "latency counts from the scheduled arrival");
+  } finally {
+    await srv.close();
+  }
+});
+
+test("several targets: requests are spread and reported per endpoint", async () => {
+  const a = await startScriptedServer({ script: { ttftMs: 5, itlMs: 1 } });
+  const b = await startScriptedServer({ script: { ttftMs: 5, itlMs: 1 } });
+  try {
+    const r = await runBenchmark({ ...base, requests: 10, targets: [a.url, b.url], loads: [{ mode: "concurrency", concurrency: 2 }] });
+    assert.equal(a.received, 5);
+    assert.equal(b.received, 5);
+    const eps = r.summaries[0].endpoints!;
+    assert.equal(eps.length, 2);
+    assert.deepEqual(eps.map((e) => e.requests.completed).sort(), [5, 5]);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test("interrupt: partial results are stored and marked, nothing unaccounted; secrets never stored", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tb-run-"));
+  const dbPath = join(dir, "results.db");
+  const srv = await startScriptedServer({ script: (_n) => ({ ttftMs: 20, itlMs: 10 }) });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 700);
+  try {
+    const r = await runBenchmark({
+      ...base,
+      requests: 1000,
+      db: dbPath,
+      apiKey: "sk-test-SECRET-0123456789",
+      headers: { "x-api-key": "hunter2-very-secret" },
+      targets: [srv.url],
+      loads: [{ mode: "concurrency", concurrency: 3 }, { mode: "concurrency", concurrency: 6 }],
+      signal: controller.signal,
+    });
+    assert.equal(r.interrupted, true);
+    assert.equal(r.summaries.length, 1, "the second load never starts");
+    const s = r.summaries[0];
+    assert.equal(s.status, "interrupted");
+    assert.equal(s.requests.completed + s.requests.failed, s.requests.sent);
+    assert.ok(s.requests.completed > 0);
+    const db = openDb(dbPath);
+    const stored = getRun(db, s.id)!;
+    assert.equal(stored.status, "interrupted");
+    assert.equal(getRequests(db, s.id).length, s.requests.sent);
+    db.close();
+    for (const f of readdirSync(dir)) {
+      const bytes = readFileSync(join(dir, f)).toString("latin1");
+      assert.ok(!bytes.includes("SECRET-0123456789") && !bytes.includes("hunter2"), `secret found in ${f}`);
+    }
+  } finally {
+    await srv.close();
+  }
+});
