@@ -1,27 +1,4 @@
 import type { GoodputSpec, RequestRecord } from "../types.js";
-import { UsageError } from "../cli/errors.js";
-
-/** Metric names accepted by `--goodput NAME:MS` ("e2el" is vLLM's spelling of e2e). */
-const KEYS: Record<string, keyof GoodputSpec> = { ttft: "ttftMs", tpot: "tpotMs", e2e: "e2eMs", e2el: "e2eMs" };
-
-/**
- * Parses `ttft:500 tpot:50 e2e:10000` (one or several arguments, space or comma separated).
- * Throws UsageError (one line, exit 2) on bad input.
- */
-export function parseGoodputSpec(args: string | readonly string[]): GoodputSpec {
-  const parts = (typeof args === "string" ? [args] : args).flatMap((a) => a.split(/[\s,]+/)).filter(Boolean);
-  if (parts.length === 0) throw new UsageError("--goodput needs at least one bound, e.g. ttft:500 tpot:50 e2e:10000 (ms)");
-  const spec: GoodputSpec = {};
-  for (const part of parts) {
-    const m = /^([a-z0-9]+):([0-9]*\.?[0-9]+)$/i.exec(part);
-    const key = m ? KEYS[m[1].toLowerCase()] : undefined;
-    if (!m || !key) throw new UsageError(`bad --goodput bound "${part}": expected ttft:MS, tpot:MS or e2e:MS`);
-    const ms = Number(m[2]);
-    if (!(ms > 0)) throw new UsageError(`bad --goodput bound "${part}": the limit must be a positive number of ms`);
-    spec[key] = ms;
-  }
-  return spec;
-}
 
 export function hasBounds(spec: GoodputSpec | undefined): spec is GoodputSpec {
   return !!spec && (spec.ttftMs !== undefined || spec.tpotMs !== undefined || spec.e2eMs !== undefined);

@@ -1,0 +1,70 @@
+import type { LatencyStats, RunSummary } from "../types.js";
+import { writeFileAtomic } from "./atomicWrite.js";
+
+export type Cell = string | number | boolean | undefined;
+
+const LATENCIES = ["ttft", "tpot", "itl", "e2e", "client_wait"] as const;
+const STATS: Array<keyof LatencyStats> = ["mean", "stddev", "min", "p50", "p90", "p95", "p99", "max", "count"];
+
+/** One flat row per run; column names follow the JSON paths (latency_ms.ttft.p99 -> ttft_ms_p99). */
+export function flattenSummary(s: RunSummary): Record<string, Cell> {
+  const row: Record<string, Cell> = {
+    run_id: s.id,
+    status: s.status,
+    started_at: s.started_at,
+    api: s.api,
+    model: s.model,
+    target: s.target,
+    load_mode: s.load.mode,
+    concurrency: s.load.concurrency,
+    rate: s.load.rate,
+    arrival: s.load.arrival,
+    burstiness: s.load.burstiness,
+    max_concurrency: s.load.max_concurrency,
+    requests_sent: s.requests.sent,
+    requests_completed: s.requests.completed,
+    requests_failed: s.requests.failed,
+    requests_length_mismatch: s.requests.length_mismatch,
+    requests_warmup: s.requests.warmup,
+    duration_s: s.duration_s,
+    requests_per_s: s.throughput.requests_per_s,
+    input_tokens_per_s: s.throughput.input_tokens_per_s,
+    output_tokens_per_s: s.throughput.output_tokens_per_s,
+    total_tokens_per_s: s.throughput.total_tokens_per_s,
+    steady_output_tokens_per_s: s.throughput.steady_output_tokens_per_s,
+    steady_requests_per_s: s.throughput.steady_requests_per_s,
+    steady_window_start_s: s.throughput.steady_window_s[0],
+    steady_window_end_s: s.throughput.steady_window_s[1],
+    steady_window_fallback: s.throughput.steady_window_fallback,
+  };
+  for (const name of LATENCIES) for (const stat of STATS) row[`${name}_ms_${stat}`] = s.latency_ms[name][stat];
+  row.goodput_requests_per_s = s.goodput?.requests_per_s;
+  row.goodput_fraction = s.goodput?.fraction;
+  row.client_saturated = s.client.saturated;
+  row.client_reasons = s.client.reasons.join("; ");
+  row.client_event_loop_lag_ms_p99 = s.client.event_loop_lag_ms.p99;
+  row.client_send_lag_ms_p99 = s.client.send_lag_ms.p99;
+  row.client_cpu_percent = s.client.cpu_percent;
+  return row;
+}
+
+/** RFC 4180: quote fields holding a comma, quote or line break; double embedded quotes. */
+export function csvField(v: Cell): string {
+  if (v === undefined) return "";
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Header from the union of the rows' keys, in first-seen order; CRLF line ends (RFC 4180). */
+export function toCsv(rows: ReadonlyArray<Record<string, Cell>>): string {
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) for (const k of Object.keys(row)) if (!seen.has(k)) (seen.add(k), columns.push(k));
+  const out = [columns.map(csvField).join(",")];
+  for (const row of rows) out.push(columns.map((c) => csvField(row[c])).join(","));
+  return out.join("\r\n") + "\r\n";
+}
+
+export function writeCsv(path: string, summaries: readonly RunSummary[]): void {
+  writeFileAtomic(path, toCsv(summaries.map(flattenSummary)));
+}

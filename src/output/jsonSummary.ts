@@ -1,0 +1,23 @@
+import type { RunSummary, SummaryDocument } from "../types.js";
+import { TOOL_VERSION } from "../version.js";
+import { writeFileAtomic } from "./atomicWrite.js";
+
+export function summaryDocument(runs: RunSummary[]): SummaryDocument {
+  return { tool: { name: "tokenbench", version: TOOL_VERSION }, runs };
+}
+
+/**
+ * Writes the SummaryDocument as pretty JSON. Non-finite numbers are refused rather than
+ * silently turned into null by JSON.stringify: a summary must never carry them.
+ */
+export function writeJsonSummary(path: string, doc: SummaryDocument): void {
+  const text = JSON.stringify(
+    doc,
+    (key, v) => {
+      if (typeof v === "number" && !Number.isFinite(v)) throw new Error(`summary field "${key}" is ${v}; not representable in JSON`);
+      return v;
+    },
+    2,
+  );
+  writeFileAtomic(path, text + "\n");
+}
