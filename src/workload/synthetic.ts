@@ -66,7 +66,8 @@ export function promptVocabulary(tok: Tokenizer): PromptVocabulary {
       best = vocab;
       break;
     }
-    if (!best || (vocab.additive && !best.additive) || units.length > best.units.length) best = best?.additive ? best : vocab;
+    // No clean mode: the largest pool gives the fix-up loop the most room.
+    if (!best || units.length > best.units.length) best = vocab;
   }
   if (!best) throw new Error(`tokenizer ${tok.name} has no plain-word tokens to build synthetic prompts from`);
   vocabularies.set(tok, best);

