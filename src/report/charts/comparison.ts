@@ -1,0 +1,86 @@
+// Ratio to the baseline per metric with its 95% confidence interval as whiskers.
+import type { Comparison } from "../../compare/types.js";
+import type { ChartSpec } from "../model.js";
+import { round3 } from "../series.js";
+import { BAD, baseOption, chart, GOOD, NEUTRAL, PALETTE, valueAxis } from "./common.js";
+
+const NICE_BOUNDS = [1.1, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16];
+
+export type Verdict = "better" | "worse" | "n.s.";
+
+export function verdict(ratio: number, significant: boolean, higherIsBetter: boolean): Verdict {
+  if (!significant) return "n.s.";
+  return ratio > 1 === higherIsBetter ? "better" : "worse";
+}
+
+/**
+ * Drawn as a horizontal boxplot whose box is collapsed onto the ratio: the whiskers are the
+ * CI ends and the middle tick is the estimate. That keeps the option pure data (no custom
+ * render callback), so the PNG path draws exactly what the browser draws.
+ */
+export function comparisonChart(cmp: Comparison): ChartSpec {
+  const label = new Map(cmp.items.map((i) => [i.id, i.label]));
+  const others = cmp.items.filter((i) => i.id !== cmp.baseline);
+  const single = others.length === 1;
+  const categories = [...cmp.metrics].reverse().map((m) => {
+    if (!single) return m.metric;
+    const v = m.values.find((x) => x.id === others[0].id);
+    return v ? `${m.metric} ${v.significant ? "" : "(n.s.)"}`.trim() : m.metric;
+  });
+  let lo = Infinity;
+  let hi = -Infinity;
+  const series = others.map((item, k) => ({
+    name: item.label,
+    type: "boxplot",
+    layout: "horizontal",
+    boxWidth: single ? [6, 14] : [4, 10],
+    dimensions: ["metric", "CI low", "ratio", "ratio ", "ratio  ", "CI high"],
+    data: [...cmp.metrics].reverse().map((m) => {
+      const v = m.values.find((x) => x.id === item.id);
+      if (!v || !Number.isFinite(v.ratio) || v.ratio <= 0) return null;
+      const [a, b] = [Math.max(v.ci95[0], 1e-6), Math.max(v.ci95[1], 1e-6)];
+      lo = Math.min(lo, a, v.ratio);
+      hi = Math.max(hi, b, v.ratio);
+      const mark = verdict(v.ratio, v.significant, m.higherIsBetter);
+      const color = single ? (mark === "better" ? GOOD : mark === "worse" ? BAD : NEUTRAL) : PALETTE[k % PALETTE.length];
+      return {
+        value: [round3(a), round3(v.ratio), round3(v.ratio), round3(v.ratio), round3(b)],
+        itemStyle: {
+          color: "#ffffff",
+          borderColor: color,
+          borderWidth: v.significant ? 2.5 : 1.5,
+          borderType: v.significant ? "solid" : "dashed",
+          opacity: v.significant ? 1 : 0.75,
+        },
+      };
+    }),
+    itemStyle: { borderColor: PALETTE[k % PALETTE.length] },
+    markLine: k === 0 ? { silent: true, symbol: "none", label: { formatter: "baseline", position: "end" }, lineStyle: { color: "#333", type: "solid", width: 1 }, data: [{ xAxis: 1 }] } : undefined,
+  }));
+  // Symmetric range around 1 on a log axis: 0.5x and 2x sit at equal distances.
+  const extreme = Math.max(Number.isFinite(hi) ? hi : 1, 1 / (Number.isFinite(lo) ? lo : 1), 1.05);
+  const bound = NICE_BOUNDS.find((b) => b >= extreme * 1.04) ?? Math.pow(2, Math.ceil(Math.log2(extreme * 1.04)));
+  const option = {
+    ...baseOption({ legend: !single }),
+    tooltip: { trigger: "item", confine: true },
+    grid: { left: 16, right: 40, top: single ? 24 : 56, bottom: 48, containLabel: true },
+    xAxis: valueAxis(`ratio to baseline (${label.get(cmp.baseline) ?? cmp.baseline}), log scale`, {
+      type: "log",
+      logBase: 2,
+      min: round3(1 / bound),
+      max: round3(bound),
+    }),
+    yAxis: { type: "category", data: categories, axisLabel: { fontSize: 12 }, splitLine: { show: true, lineStyle: { color: "#f2f4f7" } } },
+    series,
+  };
+  return chart(
+    "comparison-ratios",
+    "comparison",
+    "Ratio to the baseline with 95% confidence intervals",
+    single
+      ? "Tick: ratio; whiskers: 95% CI. Green: significantly better, red: significantly worse, grey dashed and (n.s.): not significant (CI contains 1)."
+      : "Tick: ratio; whiskers: 95% CI; dashed and faded: not significant (CI contains 1).",
+    option,
+    Math.max(260, 60 + cmp.metrics.length * (single ? 34 : 18 * others.length + 12)),
+  );
+}

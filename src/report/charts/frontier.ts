@@ -1,0 +1,79 @@
+// Throughput against tail latency across configurations: which config wins at which budget.
+import type { ChartSpec, ReportRun } from "../model.js";
+import { frontier, round3, type FrontierCandidate, type FrontierSegment } from "../series.js";
+import { baseOption, byConfig, chart, colorOf, formatLoad, NEUTRAL, valueAxis } from "./common.js";
+
+export const FRONTIER_METRICS = [
+  ["e2e", "E2E p99"],
+  ["ttft", "TTFT p99"],
+] as const;
+export type FrontierMetric = (typeof FRONTIER_METRICS)[number][0];
+
+/** One candidate per run with a summary: (p99 latency, output tokens/s). Repeats stay separate points. */
+export function frontierCandidates(runs: ReportRun[], metric: FrontierMetric): FrontierCandidate[] {
+  return runs
+    .filter((r) => r.summary && r.summary.latency_ms[metric]?.count > 0)
+    .map((r) => ({
+      config: r.config,
+      latencyMs: r.summary!.latency_ms[metric].p99,
+      throughput: r.summary!.throughput.output_tokens_per_s,
+      load: r.load?.value ?? null,
+    }));
+}
+
+export function frontierChart(runs: ReportRun[], metric: FrontierMetric, label: string): ChartSpec {
+  const color = colorOf(runs.map((r) => r.config));
+  const candidates = frontierCandidates(runs, metric);
+  const { pareto } = frontier(candidates);
+  const series: unknown[] = [];
+  const prefix = runs.some((r) => r.load?.mode === "rate") ? "" : "c=";
+  for (const [config] of byConfig(runs)) {
+    const pts = candidates
+      .filter((c) => c.config === config)
+      .sort((a, b) => (a.load ?? 0) - (b.load ?? 0) || a.latencyMs - b.latencyMs);
+    series.push({
+      name: config,
+      type: "line",
+      data: pts.map((p) => [round3(p.latencyMs), round3(p.throughput), p.load === null ? "" : `${prefix}${formatLoad(p.load)}`]),
+      symbolSize: 9,
+      lineStyle: { width: 1.5, color: color(config), opacity: 0.7 },
+      itemStyle: { color: color(config) },
+      label: { show: true, position: "top", formatter: "{@[2]}", fontSize: 10, color: "#555" },
+    });
+  }
+  if (pareto.length > 0) {
+    series.push({
+      name: "frontier (best at budget)",
+      type: "line",
+      step: "end",
+      // Held flat to the slowest run: beyond the last frontier point the budget buys nothing more.
+      data: [
+        ...pareto.map((p) => [round3(p.latencyMs), round3(p.throughput)]),
+        [round3(Math.max(...candidates.map((c) => c.latencyMs))), round3(pareto[pareto.length - 1].throughput)],
+      ],
+      symbol: "none",
+      lineStyle: { width: 2, type: "dashed", color: NEUTRAL },
+      itemStyle: { color: NEUTRAL },
+      z: 1,
+    });
+  }
+  const option = {
+    ...baseOption({}),
+    tooltip: { trigger: "item", confine: true },
+    xAxis: valueAxis(`${label} latency (ms)`),
+    yAxis: valueAxis("output tokens/s", { nameGap: 52 }),
+    series,
+  };
+  return chart(
+    `frontier-${metric}`,
+    "frontier",
+    `Output tokens/s vs ${label} latency`,
+    "Each point is a run, labelled with its load. The dashed step is the best throughput reachable within a latency budget: up and left is better.",
+    option,
+    380,
+  );
+}
+
+export function frontierSegments(runs: ReportRun[], metric: FrontierMetric): FrontierSegment[] {
+  return frontier(frontierCandidates(runs, metric)).segments;
+}

@@ -1,0 +1,107 @@
+// Throughput and latency percentiles against the offered load, one curve per configuration.
+import type { ChartSpec, LoadPoint, ReportRun } from "../model.js";
+import type { RunSummary } from "../../types.js";
+import { round3 } from "../series.js";
+import { baseOption, byConfig, chart, colorOf, formatLoad, loadAxisName, mean, valueAxis } from "./common.js";
+
+type Metric = (s: RunSummary) => number | undefined;
+
+const LATENCIES = [
+  ["ttft", "TTFT", "time to first token"],
+  ["tpot", "TPOT", "time per output token"],
+  ["itl", "ITL", "inter-token latency"],
+  ["e2e", "E2E", "end-to-end request latency"],
+] as const;
+const PERCENTILES = [
+  ["p50", "solid"],
+  ["p90", "dashed"],
+  ["p99", "dotted"],
+] as const;
+
+interface Curve {
+  config: string;
+  /** Category index -> mean over repeats, null where this config has no run at that load. */
+  values: Array<number | null>;
+}
+
+/** Mean of `metric` per (config, load); loads become the categories of the x axis. */
+export function curves(runs: ReportRun[], mode: LoadPoint["mode"], metric: Metric): { loads: number[]; curves: Curve[] } {
+  const atMode = runs.filter((r) => r.summary && r.load?.mode === mode);
+  const loads = [...new Set(atMode.map((r) => r.load!.value))].sort((a, b) => a - b);
+  const out: Curve[] = [];
+  for (const [config, rs] of byConfig(atMode)) {
+    const values = loads.map((l) => {
+      const xs = rs.filter((r) => r.load!.value === l).map((r) => metric(r.summary!)).filter((x): x is number => typeof x === "number" && Number.isFinite(x));
+      return xs.length ? round3(mean(xs)) : null;
+    });
+    out.push({ config, values });
+  }
+  return { loads, curves: out };
+}
+
+export function loadModes(runs: ReportRun[]): LoadPoint["mode"][] {
+  return (["concurrency", "rate"] as const).filter((m) => runs.some((r) => r.summary && r.load?.mode === m));
+}
+
+export function throughputVsLoad(runs: ReportRun[], mode: LoadPoint["mode"]): ChartSpec {
+  const color = colorOf(runs.map((r) => r.config));
+  const { loads, curves: cs } = curves(runs, mode, (s) => s.throughput.output_tokens_per_s);
+  const option = {
+    ...baseOption({}),
+    xAxis: { ...valueAxis(loadAxisName(mode)), type: "category", boundaryGap: false, data: loads.map(formatLoad) },
+    yAxis: valueAxis("output tokens/s", { nameGap: 52 }),
+    series: cs.map((c) => ({
+      name: c.config,
+      type: "line",
+      data: c.values,
+      connectNulls: true,
+      symbolSize: 8,
+      lineStyle: { width: 2.5, color: color(c.config) },
+      itemStyle: { color: color(c.config) },
+    })),
+  };
+  return chart(
+    `throughput-${mode}`,
+    "load",
+    `Output throughput vs ${mode}`,
+    "Mean output tokens/s over the run at each load (mean over repeats). A curve that flattens marks saturation.",
+    option,
+  );
+}
+
+export function latencyVsLoad(runs: ReportRun[], mode: LoadPoint["mode"]): ChartSpec[] {
+  const color = colorOf(runs.map((r) => r.config));
+  return LATENCIES.map(([key, short, long]) => {
+    const series: unknown[] = [];
+    let loads: number[] = [];
+    for (const [p, dash] of PERCENTILES) {
+      const res = curves(runs, mode, (s) => s.latency_ms[key]?.count ? s.latency_ms[key][p] : undefined);
+      loads = res.loads;
+      for (const c of res.curves) {
+        series.push({
+          name: `${c.config} ${p}`,
+          type: "line",
+          data: c.values,
+          connectNulls: true,
+          symbol: p === "p50" ? "circle" : p === "p90" ? "triangle" : "diamond",
+          symbolSize: 7,
+          lineStyle: { width: 2, type: dash, color: color(c.config) },
+          itemStyle: { color: color(c.config) },
+        });
+      }
+    }
+    const option = {
+      ...baseOption({}),
+      xAxis: { ...valueAxis(loadAxisName(mode)), type: "category", boundaryGap: false, data: loads.map(formatLoad) },
+      yAxis: valueAxis(`${short} (ms)`, { nameGap: 52 }),
+      series,
+    };
+    return chart(
+      `latency-${key}-${mode}`,
+      "load",
+      `${short} percentiles vs ${mode}`,
+      `${long[0].toUpperCase()}${long.slice(1)}: p50 solid, p90 dashed, p99 dotted; one colour per configuration.`,
+      option,
+    );
+  });
+}

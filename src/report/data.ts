@@ -1,0 +1,186 @@
+// Store -> ReportData. The only part of the report that touches the database.
+import type { Db } from "../store/db.js";
+import { getRequests, getRun, getTimeseries, listRuns, type StoredRun, type TimeseriesPoint } from "../store/runs.js";
+import { redact } from "../store/redact.js";
+import { TOOL_VERSION } from "../version.js";
+import type { Comparison } from "../compare/types.js";
+import type { LoadPoint, Point, ReportData, ReportRun, TelemetrySeries } from "./model.js";
+import { cdf, errorGroups, inFlight, round3, tokensPerSecond } from "./series.js";
+
+export class UnknownIdError extends Error {}
+
+export type CompareFn = (db: Db, ids: string[], opts: { baseline?: string }) => Comparison;
+
+export interface ReportDataOptions {
+  baseline?: string;
+  title?: string;
+  /** Comparison provider (src/compare); injected so the report does not own the statistics. */
+  compare?: CompareFn;
+  /** Fixed timestamp for reproducible output (tests). */
+  now?: Date;
+}
+
+/** Runs, experiments and `experimentId:cellKeyPrefix` selections, in the order given, without duplicates. */
+export function resolveIds(db: Db, ids: string[]): { runs: StoredRun[]; experiments: Array<{ id: string; name: string }> } {
+  const runs = new Map<string, StoredRun>();
+  const experiments: Array<{ id: string; name: string }> = [];
+  for (const id of ids) {
+    const exp = db.prepare(`SELECT id, name FROM experiments WHERE id = ?`).get(id) as { id: string; name: string } | undefined;
+    const expRuns = listRuns(db, { experimentId: id, limit: 100_000 });
+    if (exp || expRuns.length > 0) {
+      experiments.push(exp ?? { id, name: id });
+      for (const r of expRuns.reverse()) runs.set(r.id, r);
+      continue;
+    }
+    const run = getRun(db, id);
+    if (run) {
+      runs.set(run.id, run);
+      continue;
+    }
+    const colon = id.indexOf(":");
+    if (colon > 0) {
+      const [expId, prefix] = [id.slice(0, colon), id.slice(colon + 1)];
+      const cells = listRuns(db, { experimentId: expId, limit: 100_000 })
+        .filter((r) => (r.cell_key ?? "").startsWith(prefix))
+        .reverse();
+      if (cells.length > 0) {
+        for (const r of cells) runs.set(r.id, r);
+        continue;
+      }
+    }
+    throw new UnknownIdError(`no run, experiment or cell matches "${id}"`);
+  }
+  return { runs: [...runs.values()], experiments };
+}
+
+export function loadReportData(db: Db, ids: string[], opts: ReportDataOptions = {}): ReportData {
+  if (ids.length === 0) throw new UnknownIdError("give at least one run, experiment or cell id");
+  const { runs, experiments } = resolveIds(db, ids);
+  const reportRuns = runs.map((r) => toReportRun(r, getRequests(db, r.id), getTimeseries(db, r.id)));
+
+  let comparison: Comparison | null = null;
+  let comparisonNote: string | null = null;
+  const configs = new Set(reportRuns.map((r) => r.config));
+  if (ids.length >= 2 || configs.size >= 2) {
+    if (!opts.compare) comparisonNote = "comparison not computed";
+    else {
+      try {
+        comparison = opts.compare(db, ids, { baseline: opts.baseline });
+      } catch (e) {
+        comparisonNote = `comparison not available: ${(e as Error).message}`;
+      }
+    }
+  }
+  const title =
+    opts.title ??
+    (experiments.length === 1 && ids.length === 1
+      ? `Experiment ${experiments[0].name}`
+      : reportRuns.length === 1
+        ? `Run ${reportRuns[0].label}`
+        : `${reportRuns.length} runs: ${[...configs].slice(0, 4).join(" vs ")}${configs.size > 4 ? " ..." : ""}`);
+  return {
+    title: redact(title),
+    generatedAt: (opts.now ?? new Date()).toISOString(),
+    toolVersion: TOOL_VERSION,
+    ids,
+    runs: reportRuns,
+    experiments,
+    comparison,
+    comparisonNote,
+  };
+}
+
+export function toReportRun(run: StoredRun, allRecords: import("../types.js").RequestRecord[], points: TimeseriesPoint[]): ReportRun {
+  const records = allRecords.filter((r) => !r.warmup);
+  const ok = records.filter((r) => r.ok);
+  const summary = run.summary && typeof run.summary === "object" && "latency_ms" in run.summary ? run.summary : null;
+  const options = (run.options ?? null) as Record<string, unknown> | null;
+  const command = options && typeof options === "object" ? (options.command ?? options.argv ?? null) : null;
+  // The store redacted options at write time; values are masked again here because server
+  // info, error bodies and older databases may still carry a key. Key-based redaction is not
+  // applied to the whole run: it would blank metric names such as output_tokens_per_s.
+  return {
+    id: run.id,
+    label: redact(displayLabel(run)),
+    config: redact(configOf(run)),
+    status: run.status,
+    kind: run.kind,
+    createdAt: run.created_at,
+    api: run.api,
+    model: run.model,
+    target: run.target,
+    load: loadOf(summary?.load ?? run.load),
+    summary,
+    extraMetrics: summary ? {} : numericFields(run.summary),
+    meta: redact({
+      command: command == null ? null : Array.isArray(command) ? command.map(String).join(" ") : String(command),
+      options: run.options,
+      toolVersion: run.tool_version,
+      host: run.host,
+      serverInfo: run.server_info,
+      experimentId: run.experiment_id,
+      cellKey: run.cell_key,
+    }),
+    tokensPerS: tokensPerSecond(records),
+    inFlight: inFlight(records),
+    ttftCdf: cdf(ok.map((r) => r.ttftMs).filter((x): x is number => x !== undefined)),
+    itlCdf: cdf(ok.flatMap((r) => r.itlMs)),
+    telemetry: telemetrySeries(points),
+    errors: errorGroups(records).map((g) => ({ ...g, sample: redact(g.sample) })),
+    measuredRequests: records.length,
+  };
+}
+
+export function displayLabel(run: StoredRun): string {
+  return run.label ?? run.cell_key ?? run.id.slice(0, 12);
+}
+
+// Load and repeat parts of a label or cell key ("c=8", "rate=2", "repeat=1", "r1") are what
+// varies along a curve; everything else names the configuration.
+const LOAD_PART = /^(c|conc|concurrency|rate|qps|rps|load|repeat|rep|r|run)[=:]?[\d.]+(\/s)?$|^(rate|load)[=:]?inf$/i;
+
+/** Key grouping runs into one curve: label or cell key without its load/repeat parts, else target+model. */
+export function configOf(run: StoredRun): string {
+  const named = run.label ?? run.cell_key;
+  if (named) {
+    const parts = named.split(/([\s/,;|]+)/);
+    const kept: string[] = [];
+    for (let i = 0; i < parts.length; i += 2) if (!LOAD_PART.test(parts[i])) kept.push(parts[i]);
+    const key = kept.filter(Boolean).join(" ").trim();
+    if (key) return key;
+  }
+  return [run.model, run.target].filter(Boolean).join(" @ ") || run.id.slice(0, 12);
+}
+
+export function loadOf(load: unknown): LoadPoint | null {
+  if (!load || typeof load !== "object") return null;
+  const l = load as Record<string, unknown>;
+  if (l.mode === "concurrency" && typeof l.concurrency === "number") return { mode: "concurrency", value: l.concurrency };
+  if (l.mode === "rate") {
+    const rate = l.rate === "inf" || l.rate === null ? Infinity : Number(l.rate);
+    if (!Number.isNaN(rate)) return { mode: "rate", value: rate };
+  }
+  return null;
+}
+
+function telemetrySeries(points: TimeseriesPoint[]): TelemetrySeries[] {
+  const map = new Map<string, TelemetrySeries>();
+  for (const p of points) {
+    const labels = p.labels ? Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(",") : "";
+    const key = `${p.source}\u0000${p.name}\u0000${labels}`;
+    let s = map.get(key);
+    if (!s) map.set(key, (s = { source: p.source, name: p.name, labels, points: [] }));
+    s.points.push([round3(p.tMs / 1000), p.value] as Point);
+  }
+  return [...map.values()].sort((a, b) => a.source.localeCompare(b.source) || a.name.localeCompare(b.name) || a.labels.localeCompare(b.labels));
+}
+
+function numericFields(v: unknown, prefix = "", out: Record<string, number> = {}): Record<string, number> {
+  if (!v || typeof v !== "object") return out;
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (typeof x === "number" && Number.isFinite(x)) out[key] = x;
+    else if (x && typeof x === "object" && !Array.isArray(x)) numericFields(x, key, out);
+  }
+  return out;
+}

@@ -1,0 +1,187 @@
+// Assembles the self-contained report page: inline CSS, the ECharts bundle, the data as an
+// escaped JSON block, and a small bootstrap that draws the charts. No network access needed.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { escapeHtml, jsonForScript, scriptSafe } from "./escape.js";
+import { SECTIONS, type ChartSpec, type ReportData, type ReportRun } from "./model.js";
+import type { Table } from "./tables.js";
+
+let echartsSource: string | undefined;
+/** The minified ECharts browser bundle, inlined so the file opens from file:// offline. */
+export function echartsBundle(): string {
+  if (echartsSource === undefined) {
+    const require = createRequire(import.meta.url);
+    echartsSource = scriptSafe(readFileSync(require.resolve("echarts/dist/echarts.min.js"), "utf8"));
+  }
+  return echartsSource;
+}
+
+const CSS = `
+:root{--fg:#1f2328;--muted:#59636e;--line:#d8dee4;--bg:#f6f8fa;--accent:#0072B2}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg)}
+header{background:#fff;border-bottom:1px solid var(--line);padding:20px 32px}
+header h1{margin:0 0 4px;font-size:22px}
+header .sub{color:var(--muted)}
+nav{padding:8px 32px;background:#fff;border-bottom:1px solid var(--line);position:sticky;top:0;z-index:5}
+nav a{margin-right:16px;color:var(--accent);text-decoration:none}
+main{padding:16px 32px 48px;max-width:1600px}
+section{margin-top:28px}
+section>h2{font-size:18px;margin:0 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:16px}
+.card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 14px}
+.card h3{margin:0 0 2px;font-size:15px}
+.card p.caption{margin:0 0 6px;color:var(--muted);font-size:12.5px}
+.chart{width:100%}
+.tablewrap{overflow-x:auto;background:#fff;border:1px solid var(--line);border-radius:8px;margin-bottom:16px}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{padding:5px 10px;border-bottom:1px solid #eef1f4;text-align:left;white-space:nowrap;vertical-align:top}
+th{background:#f3f5f8;font-weight:600;position:sticky;top:0}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.wrap{white-space:pre-wrap;word-break:break-word;max-width:640px}
+tr.ns td{color:var(--muted)}
+tr.better td.v{color:#00795a;font-weight:600}
+tr.worse td.v{color:#b34700;font-weight:600}
+h3.t{font-size:15px;margin:14px 0 6px}
+.note{color:var(--muted);font-size:12.5px;margin:4px 0 12px}
+details{background:#fff;border:1px solid var(--line);border-radius:8px;margin-bottom:8px;padding:8px 12px}
+summary{cursor:pointer;font-weight:600}
+pre{background:var(--bg);padding:8px;border-radius:6px;overflow:auto;max-height:420px;font-size:12px;white-space:pre-wrap;word-break:break-word}
+.kv td:first-child{color:var(--muted);width:160px}
+.empty{color:var(--muted);font-style:italic}
+`;
+
+// Static: the page's data is read from the JSON block, never interpolated into code.
+const BOOTSTRAP = `
+(function(){
+  var data = JSON.parse(document.getElementById('tb-data').textContent);
+  var charts = [];
+  data.charts.forEach(function(c){
+    var el = document.querySelector('[data-chart-id="' + c.id + '"]');
+    if (!el) return;
+    var chart = echarts.init(el, null, { renderer: 'canvas' });
+    chart.setOption(c.option);
+    charts.push(chart);
+    el.setAttribute('data-rendered', 'true');
+  });
+  window.addEventListener('resize', function(){ charts.forEach(function(c){ c.resize(); }); });
+  document.body.setAttribute('data-charts-ready', String(charts.length));
+})();
+`;
+
+export function renderTable(t: Table, rowClass?: (row: string[]) => string): string {
+  if (t.rows.length === 0) return "";
+  const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
+  const body = t.rows
+    .map((row) => {
+      const cls = rowClass?.(row);
+      const cells = row
+        .map((cell, i) => {
+          const c = t.numeric.includes(i) ? "num" : cell.length > 60 ? "wrap" : "";
+          return `<td${c ? ` class="${c}"` : ""}>${escapeHtml(cell)}</td>`;
+        })
+        .join("");
+      return `<tr${cls ? ` class="${escapeHtml(cls)}"` : ""}>${cells}</tr>`;
+    })
+    .join("\n");
+  return `<h3 class="t" id="table-${escapeHtml(t.id)}">${escapeHtml(t.title)}</h3>
+<div class="tablewrap"><table data-table="${escapeHtml(t.id)}"><thead><tr>${head}</tr></thead><tbody>
+${body}
+</tbody></table></div>${t.note ? `<p class="note">${escapeHtml(t.note)}</p>` : ""}`;
+}
+
+function chartCard(c: ChartSpec): string {
+  return `<div class="card"><h3>${escapeHtml(c.title)}</h3><p class="caption">${escapeHtml(c.caption)}</p>
+<div class="chart" data-chart-id="${escapeHtml(c.id)}" data-points="${c.points}" style="height:${c.height}px"></div></div>`;
+}
+
+function pretty(v: unknown): string {
+  return escapeHtml(JSON.stringify(v, null, 2) ?? "null");
+}
+
+function metadataBlock(r: ReportRun): string {
+  const rows: Array<[string, string | null]> = [
+    ["run id", r.id],
+    ["label", r.label],
+    ["status", r.status],
+    ["kind", r.kind],
+    ["created", r.createdAt],
+    ["api", r.api],
+    ["model", r.model],
+    ["target", r.target],
+    ["load", r.load ? `${r.load.mode} ${r.load.value}` : null],
+    ["experiment", r.meta.experimentId],
+    ["cell", r.meta.cellKey],
+    ["command", r.meta.command],
+    ["tool version", r.meta.toolVersion],
+    ["measured requests", String(r.measuredRequests)],
+  ];
+  const kv = rows
+    .filter(([, v]) => v !== null && v !== "")
+    .map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td class="wrap">${escapeHtml(v)}</td></tr>`)
+    .join("");
+  return `<details data-run="${escapeHtml(r.id)}"><summary>${escapeHtml(r.label)} <span class="note">${escapeHtml(r.id)}</span></summary>
+<table class="kv">${kv}</table>
+<h3 class="t">Options (secrets redacted)</h3><pre>${pretty(r.meta.options)}</pre>
+<h3 class="t">Host</h3><pre>${pretty(r.meta.host)}</pre>
+<h3 class="t">Server info</h3><pre>${pretty(r.meta.serverInfo)}</pre>
+</details>`;
+}
+
+export interface HtmlParts {
+  data: ReportData;
+  charts: ChartSpec[];
+  tables: { summary: Table; other: Table; comparison: Table | null; frontier: Table[]; errors: Table };
+}
+
+export function renderReportHtml({ data, charts, tables }: HtmlParts): string {
+  const sections: string[] = [];
+  const toc: string[] = [];
+  for (const [key, title] of SECTIONS) {
+    const cs = charts.filter((c) => c.section === key);
+    let extra = "";
+    if (key === "frontier") extra = tables.frontier.map((t) => renderTable(t)).join("\n");
+    if (key === "comparison") {
+      if (tables.comparison) extra = renderTable(tables.comparison, (row) => (row[5] === "n.s." ? "ns" : row[5]));
+      else if (data.comparisonNote) extra = `<p class="empty">${escapeHtml(data.comparisonNote)}</p>`;
+    }
+    if (cs.length === 0 && !extra) continue;
+    toc.push(`<a href="#sec-${key}">${escapeHtml(title)}</a>`);
+    sections.push(`<section id="sec-${key}"><h2>${escapeHtml(title)}</h2>
+<div class="grid">${cs.map(chartCard).join("\n")}</div>
+${extra}</section>`);
+  }
+  const tableHtml = [renderTable(tables.summary), renderTable(tables.other), renderTable(tables.errors)].filter(Boolean).join("\n");
+  toc.push(`<a href="#sec-tables">Summary tables</a>`, `<a href="#sec-metadata">Metadata</a>`);
+  const subtitle = `${data.runs.length} run${data.runs.length === 1 ? "" : "s"}` +
+    (data.experiments.length ? ` · experiment ${data.experiments.map((e) => e.name).join(", ")}` : "") +
+    ` · generated ${data.generatedAt} by tokenbench ${data.toolVersion}`;
+  const bundle = echartsBundle();
+  // Only these two scripts may run: anything a server managed to smuggle into the page would
+  // be blocked by the policy even if escaping failed somewhere. No network access at all.
+  const csp = `default-src 'none'; script-src ${scriptHash(bundle)} ${scriptHash(BOOTSTRAP)}; style-src 'unsafe-inline'; img-src data:`;
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<title>${escapeHtml(data.title)} · tokenbench report</title>
+<style>${CSS}</style>
+</head><body>
+<header><h1>${escapeHtml(data.title)}</h1><div class="sub">${escapeHtml(subtitle)}</div></header>
+<nav>${toc.join("")}</nav>
+<main>
+${sections.join("\n")}
+<section id="sec-tables"><h2>Summary tables</h2>${tableHtml || `<p class="empty">No stored summaries.</p>`}</section>
+<section id="sec-metadata"><h2>Metadata</h2>${data.runs.map(metadataBlock).join("\n")}</section>
+</main>
+<script type="application/json" id="tb-data">${jsonForScript({ charts: charts.map((c) => ({ id: c.id, option: c.option })), report: data })}</script>
+<script>${bundle}</script>
+<script>${BOOTSTRAP}</script>
+</body></html>
+`;
+}
+
+function scriptHash(source: string): string {
+  return `'sha256-${createHash("sha256").update(source, "utf8").digest("base64")}'`;
+}

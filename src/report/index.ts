@@ -1,0 +1,38 @@
+// Public entry of the report: stored runs -> one self-contained HTML file (+ PNGs).
+import type { Db } from "../store/db.js";
+import { buildCharts } from "./charts/index.js";
+import { loadReportData, type ReportDataOptions } from "./data.js";
+import { renderReportHtml } from "./html.js";
+import type { ChartSpec, ReportData } from "./model.js";
+import { comparisonTable, errorsTable, frontierTables, otherRunsTable, summaryTable } from "./tables.js";
+
+export { UnknownIdError, type CompareFn } from "./data.js";
+export { writeChartPngs } from "./png.js";
+export type { ChartSpec, ReportData } from "./model.js";
+
+export interface Report {
+  html: string;
+  charts: ChartSpec[];
+  data: ReportData;
+}
+
+/** Pure: report data -> page. */
+export function renderReport(data: ReportData): Report {
+  const charts = buildCharts(data);
+  const html = renderReportHtml({
+    data,
+    charts,
+    tables: {
+      summary: summaryTable(data.runs),
+      other: otherRunsTable(data.runs),
+      comparison: data.comparison && data.comparison.items.length > 1 ? comparisonTable(data.comparison) : null,
+      frontier: frontierTables(data.runs),
+      errors: errorsTable(data.runs),
+    },
+  });
+  return { html, charts, data };
+}
+
+export function buildReport(db: Db, ids: string[], opts: ReportDataOptions = {}): Report {
+  return renderReport(loadReportData(db, ids, opts));
+}

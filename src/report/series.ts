@@ -1,0 +1,126 @@
+// Pure derivations from request records; times in records are ms from run start.
+import type { RequestRecord } from "../types.js";
+import type { ErrorGroup, Point } from "./model.js";
+
+/** Output tokens per second in fixed bins, from every chunk's arrival time. Empty bins are 0. */
+export function tokensPerSecond(records: RequestRecord[], binMs = 1000): Point[] {
+  const bins = new Map<number, number>();
+  let first = Infinity;
+  let last = -Infinity;
+  for (const r of records) {
+    for (const [t, n] of r.chunks) {
+      const b = Math.floor(t / binMs);
+      bins.set(b, (bins.get(b) ?? 0) + n);
+      first = Math.min(first, b);
+      last = Math.max(last, b);
+    }
+  }
+  const out: Point[] = [];
+  for (let b = first; b <= last; b++) out.push([round3((b * binMs) / 1000), round3(((bins.get(b) ?? 0) * 1000) / binMs)]);
+  return out;
+}
+
+/**
+ * Mean number of requests in flight during each bin (time-weighted), from sentAt..endAt.
+ * Time-weighting keeps short spikes visible without depending on where a sample falls.
+ */
+export function inFlight(records: RequestRecord[], binMs = 1000): Point[] {
+  const busy = new Map<number, number>();
+  let first = Infinity;
+  let last = -Infinity;
+  for (const r of records) {
+    const start = r.sentAt;
+    const end = Math.max(r.endAt, start);
+    const b0 = Math.floor(start / binMs);
+    const b1 = Math.floor(end / binMs);
+    first = Math.min(first, b0);
+    last = Math.max(last, b1);
+    for (let b = b0; b <= b1; b++) {
+      const overlap = Math.min(end, (b + 1) * binMs) - Math.max(start, b * binMs);
+      if (overlap > 0) busy.set(b, (busy.get(b) ?? 0) + overlap);
+    }
+  }
+  const out: Point[] = [];
+  for (let b = first; b <= last; b++) out.push([round3((b * binMs) / 1000), round3((busy.get(b) ?? 0) / binMs)]);
+  return out;
+}
+
+/**
+ * Empirical CDF as [value, cumulative %], reduced to at most `maxPoints` quantiles so a run
+ * with a million inter-token gaps still embeds in a few kilobytes. Exact min and max are kept.
+ */
+export function cdf(values: number[], maxPoints = 200): Point[] {
+  const v = Float64Array.from(values.filter((x) => Number.isFinite(x))).sort();
+  const n = v.length;
+  if (n === 0) return [];
+  if (n <= maxPoints) return Array.from(v, (x, i) => [round3(x), round3(((i + 1) / n) * 100)] as Point);
+  const out: Point[] = [];
+  for (let k = 0; k < maxPoints; k++) {
+    const i = Math.round((k / (maxPoints - 1)) * (n - 1));
+    out.push([round3(v[i]), round3(((i + 1) / n) * 100)]);
+  }
+  return out;
+}
+
+/** Failed requests grouped by error kind, with the first message of each kind. */
+export function errorGroups(records: RequestRecord[]): ErrorGroup[] {
+  const groups = new Map<string, ErrorGroup>();
+  for (const r of records) {
+    if (r.ok) continue;
+    const kind = r.errorKind ?? "unknown";
+    const g = groups.get(kind) ?? { kind, count: 0, sample: r.error ?? (r.httpStatus ? `HTTP ${r.httpStatus}` : "") };
+    g.count++;
+    groups.set(kind, g);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
+}
+
+/** The latency budgets at which each configuration gives the most throughput. */
+export interface FrontierSegment {
+  /** Budget range (ms) of p99 latency, upper bound exclusive; Infinity for the last. */
+  fromMs: number;
+  toMs: number;
+  config: string;
+  throughput: number;
+  load: number | null;
+}
+
+export interface FrontierCandidate {
+  config: string;
+  latencyMs: number;
+  throughput: number;
+  load: number | null;
+}
+
+/**
+ * Pareto frontier (lowest latency, highest throughput) and, along it, which config is best
+ * for every latency budget: for budget B, the winner is the point with the most throughput
+ * among those with latency <= B.
+ */
+export function frontier(points: FrontierCandidate[]): { pareto: FrontierCandidate[]; segments: FrontierSegment[] } {
+  const sorted = points
+    .filter((p) => Number.isFinite(p.latencyMs) && Number.isFinite(p.throughput))
+    .sort((a, b) => a.latencyMs - b.latencyMs || b.throughput - a.throughput);
+  const pareto: FrontierCandidate[] = [];
+  for (const p of sorted) {
+    if (pareto.length === 0 || p.throughput > pareto[pareto.length - 1].throughput) pareto.push(p);
+  }
+  const segments: FrontierSegment[] = [];
+  pareto.forEach((p, i) => {
+    const toMs = i + 1 < pareto.length ? pareto[i + 1].latencyMs : Infinity;
+    const prev = segments[segments.length - 1];
+    if (prev && prev.config === p.config) {
+      // Same config keeps winning at a higher load: one segment, best point's figures.
+      prev.toMs = toMs;
+      prev.throughput = p.throughput;
+      prev.load = p.load;
+    } else {
+      segments.push({ fromMs: p.latencyMs, toMs, config: p.config, throughput: p.throughput, load: p.load });
+    }
+  });
+  return { pareto, segments };
+}
+
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,105 @@
+// Summary tables as plain strings; html.ts escapes every cell.
+import type { Comparison } from "../compare/types.js";
+import { verdict } from "./charts/comparison.js";
+import { formatLoad } from "./charts/common.js";
+import { FRONTIER_METRICS, frontierSegments } from "./charts/frontier.js";
+import { fmt, fmtRatio } from "./format.js";
+import type { ReportRun } from "./model.js";
+
+export interface Table {
+  id: string;
+  title: string;
+  columns: string[];
+  rows: string[][];
+  /** Column indexes holding numbers (right-aligned). */
+  numeric: number[];
+  note?: string;
+}
+
+function loadText(r: ReportRun): string {
+  if (!r.load) return "–";
+  return r.load.mode === "concurrency" ? `c=${r.load.value}` : `${formatLoad(r.load.value)} req/s`;
+}
+
+export function summaryTable(runs: ReportRun[]): Table {
+  const columns = [
+    "run", "label", "load", "status", "ok", "failed", "duration s", "req/s", "output tok/s", "goodput req/s",
+    "TTFT p50", "TTFT p90", "TTFT p99", "TPOT p50", "TPOT p99", "ITL p50", "ITL p99", "E2E p50", "E2E p99",
+  ];
+  const rows = runs
+    .filter((r) => r.summary)
+    .map((r) => {
+      const s = r.summary!;
+      const l = s.latency_ms;
+      return [
+        r.id.slice(0, 12), r.label, loadText(r), r.status, String(s.requests.completed), String(s.requests.failed), fmt(s.duration_s),
+        fmt(s.throughput.requests_per_s), fmt(s.throughput.output_tokens_per_s), s.goodput ? fmt(s.goodput.requests_per_s) : "–",
+        fmt(l.ttft.p50), fmt(l.ttft.p90), fmt(l.ttft.p99), fmt(l.tpot.p50), fmt(l.tpot.p99), fmt(l.itl.p50), fmt(l.itl.p99), fmt(l.e2e.p50), fmt(l.e2e.p99),
+      ];
+    });
+  return {
+    id: "summary",
+    title: "Summary per run (latencies in ms)",
+    columns,
+    rows,
+    numeric: [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18],
+  };
+}
+
+/** Runs without a benchmark summary (command cells, runs still running or failed early). */
+export function otherRunsTable(runs: ReportRun[]): Table {
+  const rows = runs
+    .filter((r) => !r.summary)
+    .map((r) => [
+      r.id.slice(0, 12), r.label, r.kind, r.status,
+      Object.entries(r.extraMetrics).map(([k, v]) => `${k}=${fmt(v)}`).join(", ") || "–",
+    ]);
+  return { id: "other-runs", title: "Runs without a benchmark summary", columns: ["run", "label", "kind", "status", "metrics"], rows, numeric: [] };
+}
+
+export function comparisonTable(cmp: Comparison): Table {
+  const label = new Map(cmp.items.map((i) => [i.id, i.label]));
+  const rows: string[][] = [];
+  for (const m of cmp.metrics) {
+    for (const v of m.values) {
+      const isBase = v.id === cmp.baseline;
+      rows.push([
+        m.metric, label.get(v.id) ?? v.id, fmt(v.value, m.unit), isBase ? "baseline" : fmtRatio(v.ratio),
+        isBase ? "–" : `${fmtRatio(v.ci95[0])} – ${fmtRatio(v.ci95[1])}`,
+        isBase ? "–" : verdict(v.ratio, v.significant, m.higherIsBetter),
+      ]);
+    }
+  }
+  return {
+    id: "comparison",
+    title: `Comparison to ${label.get(cmp.baseline) ?? cmp.baseline}`,
+    columns: ["metric", "item", "value", "ratio", "95% CI of ratio", "verdict"],
+    rows,
+    numeric: [2, 3, 4],
+    note: "n.s.: not significant, the 95% confidence interval of the ratio contains 1.",
+  };
+}
+
+export function frontierTables(runs: ReportRun[]): Table[] {
+  return FRONTIER_METRICS.map(([metric, name]) => {
+    const segs = frontierSegments(runs, metric);
+    return {
+      id: `frontier-${metric}`,
+      title: `Best configuration by ${name} budget`,
+      columns: [`${name} budget (ms)`, "best configuration", "output tok/s", "at load"],
+      rows: segs.map((s) => [
+        s.toMs === Infinity ? `≥ ${fmt(s.fromMs)}` : `${fmt(s.fromMs)} – ${fmt(s.toMs)}`,
+        s.config,
+        fmt(s.throughput),
+        s.load === null ? "–" : formatLoad(s.load),
+      ]),
+      numeric: [2, 3],
+      note: `Below ${segs.length ? fmt(segs[0].fromMs) : "–"} ms no measured configuration meets the budget.`,
+    };
+  });
+}
+
+export function errorsTable(runs: ReportRun[]): Table {
+  const rows = runs.flatMap((r) => r.errors.map((e) => [r.id.slice(0, 12), r.label, e.kind, String(e.count), e.sample]));
+  return { id: "errors", title: "Failed requests by kind (first message of each kind)", columns: ["run", "label", "kind", "count", "first message"], rows, numeric: [3] };
+}
