@@ -115,6 +115,13 @@ export interface ProtocolAdapter {
   parseHeaders?(headers: Record<string, string | string[] | undefined>): Record<string, number>;
   /** Path answering the list of models, when the API has one. */
   modelsPath?: string;
+  /** Model ids in the JSON body answered at modelsPath. */
+  parseModels?(body: unknown): string[];
+  /**
+   * Whether the API can be asked for exactly maxTokens (ignore_eos / min_tokens).
+   * "unsupported": the runner should warn that exact-output runs may end early.
+   */
+  exactOutput?: "native" | "unsupported";
 }
 
 // ---------- measurement ----------

@@ -1,0 +1,55 @@
+// Stream handling shared by /v1/completions and /v1/chat/completions (vLLM, SGLang,
+// TensorRT-LLM trtllm-serve, Aphrodite, llama.cpp server, Ollama /v1, TGI Messages API).
+
+import type { StreamEvent } from "../types.js";
+import type { PayloadHandler } from "./jsonStream.js";
+import { isObject, num, numericFields, str, type JsonObject } from "./json.js";
+import { createCumulativeCounter } from "./streamText.js";
+
+/** vLLM's continuous_usage_stats makes every chunk carry cumulative usage, hence exact per-chunk counts. */
+export const OPENAI_STREAM_OPTIONS = { include_usage: true, continuous_usage_stats: true };
+
+export function openAiStreamHandler(textOf: (choice: JsonObject) => string): PayloadHandler {
+  const completion = createCumulativeCounter();
+  let finishReason: string | undefined;
+  return {
+    payload(v) {
+      if (!isObject(v)) return [];
+      const out: StreamEvent[] = [];
+      const choices = Array.isArray(v.choices) ? v.choices.filter(isObject) : [];
+      const choice = choices.find((c) => (num(c.index) ?? 0) === 0);
+      const usage = isObject(v.usage) ? v.usage : undefined;
+      if (choice) {
+        const text = textOf(choice);
+        const d = completion.delta(num(usage?.completion_tokens));
+        const tokens = d !== undefined && d >= 0 ? d : undefined;
+        // A role-only or empty chunk is not a token, unless the server counts one in it.
+        if (text.length > 0 || (tokens ?? 0) > 0) out.push({ type: "content", text, tokens });
+        const fr = str(choice.finish_reason);
+        if (fr) finishReason = fr;
+      }
+      if (usage && (!choice || choice.finish_reason != null)) {
+        out.push({
+          type: "usage",
+          promptTokens: num(usage.prompt_tokens),
+          completionTokens: num(usage.completion_tokens),
+          source: "openai.usage",
+        });
+      }
+      // llama.cpp adds its native timings block to the last OpenAI-style chunk.
+      if (isObject(v.timings)) out.push({ type: "timings", values: numericFields(v.timings) });
+      return out;
+    },
+    doneSentinel: () => [{ type: "done", finishReason }],
+  };
+}
+
+export function parseOpenAiModels(body: unknown): string[] {
+  if (!isObject(body)) return [];
+  const list = Array.isArray(body.data) ? body.data : Array.isArray(body.models) ? body.models : [];
+  return list.flatMap((m) => {
+    if (!isObject(m)) return [];
+    const id = str(m.id) ?? str(m.model) ?? str(m.name);
+    return id ? [id] : [];
+  });
+}

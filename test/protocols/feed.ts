@@ -1,0 +1,82 @@
+// Test helpers: drive a parser the way the client does (bytes -> streaming UTF-8 decode ->
+// feed per received piece -> end), and check that where the pieces are cut changes nothing.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ProtocolAdapter, StreamEvent } from "../../src/types.js";
+
+export function fixture(name: string): string {
+  return readFileSync(fileURLToPath(new URL(`../fixtures/protocols/${name}`, import.meta.url)), "utf8");
+}
+
+/** Feeds `bytes` cut at the given offsets, decoding like the client (TextDecoder with stream: true). */
+export function feedBytes(adapter: ProtocolAdapter, bytes: Uint8Array, cuts: number[] = []): StreamEvent[] {
+  const parser = adapter.createParser();
+  const decoder = new TextDecoder("utf-8");
+  const events: StreamEvent[] = [];
+  let prev = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    const text = decoder.decode(bytes.subarray(prev, cut), { stream: true });
+    events.push(...parser.feed(text));
+    prev = cut;
+  }
+  const tail = decoder.decode();
+  if (tail) events.push(...parser.feed(tail));
+  events.push(...parser.end());
+  return events;
+}
+
+export function feedText(adapter: ProtocolAdapter, text: string): StreamEvent[] {
+  return feedBytes(adapter, new TextEncoder().encode(text));
+}
+
+/** Deterministic PRNG (mulberry32) so random splits are reproducible. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The events must not depend on how the body is cut: every single cut position (all byte
+ * boundaries, including inside UTF-8 sequences and CRLF pairs), one-byte pieces, and 200
+ * random multi-cut splits with a fixed seed must all give the events of the whole body.
+ */
+export function assertSplitInvariant(adapter: ProtocolAdapter, text: string, seed = 42): StreamEvent[] {
+  const bytes = new TextEncoder().encode(text);
+  const expected = feedBytes(adapter, bytes);
+  for (let i = 0; i <= bytes.length; i++) {
+    assert.deepEqual(feedBytes(adapter, bytes, [i]), expected, `cut at byte ${i}`);
+  }
+  const everyByte = Array.from({ length: bytes.length }, (_, i) => i);
+  assert.deepEqual(feedBytes(adapter, bytes, everyByte), expected, "one byte at a time");
+  const rand = prng(seed);
+  for (let r = 0; r < 200; r++) {
+    const n = 1 + Math.floor(rand() * 12);
+    const cuts = Array.from({ length: n }, () => Math.floor(rand() * (bytes.length + 1))).sort((a, b) => a - b);
+    assert.deepEqual(feedBytes(adapter, bytes, cuts), expected, `random cuts ${cuts.join(",")}`);
+  }
+  return expected;
+}
+
+export function contents(events: StreamEvent[]): Array<{ text: string; tokens?: number }> {
+  return events.flatMap((e) => (e.type === "content" ? [{ text: e.text, tokens: e.tokens }] : []));
+}
+
+export function textOf(events: StreamEvent[]): string {
+  return contents(events).map((c) => c.text).join("");
+}
+
+export function ofType<T extends StreamEvent["type"]>(events: StreamEvent[], type: T): Array<Extract<StreamEvent, { type: T }>> {
+  return events.filter((e): e is Extract<StreamEvent, { type: T }> => e.type === type);
+}
+
+export function toCrlf(text: string): string {
+  return text.replace(/\r?\n/g, "\r\n");
+}
