@@ -28,7 +28,8 @@ export function openAiStreamHandler(textOf: (choice: JsonObject) => string): Pay
         const fr = str(choice.finish_reason);
         if (fr) finishReason = fr;
       }
-      if (usage && (!choice || choice.finish_reason != null)) {
+      // Running totals (continuous usage) and the final usage chunk alike: the last one wins.
+      if (usage) {
         out.push({
           type: "usage",
           promptTokens: num(usage.prompt_tokens),
