@@ -1,0 +1,98 @@
+// Read-only queries behind the UI's JSON endpoints. Rows are trimmed to what the list shows.
+import type { Db } from "../store/db.js";
+import { listRuns, type RunStatus } from "../store/runs.js";
+
+export interface RunRow {
+  id: string;
+  createdAt: string;
+  status: string;
+  kind: string;
+  api: string | null;
+  model: string | null;
+  target: string | null;
+  load: string;
+  label: string | null;
+  cellKey: string | null;
+  experimentId: string | null;
+  completed: number | null;
+  failed: number | null;
+  outputTokensPerS: number | null;
+  ttftP50Ms: number | null;
+  e2eP99Ms: number | null;
+}
+
+export interface ExperimentRow {
+  id: string;
+  name: string;
+  status: string;
+  createdAt: string;
+  runs: number;
+}
+
+export interface RunFilter {
+  q?: string;
+  status?: string;
+  experiment?: string;
+  limit?: number;
+}
+
+const STATUSES: RunStatus[] = ["running", "completed", "interrupted", "failed"];
+
+function loadText(load: unknown): string {
+  const l = load as { mode?: string; concurrency?: number; rate?: number | string | null } | null;
+  if (!l || typeof l !== "object") return "";
+  if (l.mode === "concurrency") return `c=${l.concurrency}`;
+  if (l.mode === "rate") return `${l.rate === null || l.rate === "inf" ? "inf" : l.rate} req/s`;
+  return "";
+}
+
+export function queryRuns(db: Db, f: RunFilter): RunRow[] {
+  const status = STATUSES.includes(f.status as RunStatus) ? (f.status as RunStatus) : undefined;
+  const needle = (f.q ?? "").trim().toLowerCase();
+  const limit = Math.min(Math.max(f.limit ?? 500, 1), 5000);
+  // Text filtering happens after the indexed query; a results DB holds thousands of runs, not millions.
+  const rows = listRuns(db, { experimentId: f.experiment || undefined, status, limit: needle ? 100_000 : limit });
+  const out: RunRow[] = [];
+  for (const r of rows) {
+    const s = r.summary && typeof r.summary === "object" && "latency_ms" in r.summary ? r.summary : null;
+    const row: RunRow = {
+      id: r.id,
+      createdAt: r.created_at,
+      status: r.status,
+      kind: r.kind,
+      api: r.api,
+      model: r.model,
+      target: r.target,
+      load: loadText(s?.load ?? r.load),
+      label: r.label,
+      cellKey: r.cell_key,
+      experimentId: r.experiment_id,
+      completed: s?.requests.completed ?? null,
+      failed: s?.requests.failed ?? null,
+      outputTokensPerS: s?.throughput.output_tokens_per_s ?? null,
+      ttftP50Ms: s?.latency_ms.ttft.count ? s.latency_ms.ttft.p50 : null,
+      e2eP99Ms: s?.latency_ms.e2e.count ? s.latency_ms.e2e.p99 : null,
+    };
+    if (needle && ![row.id, row.label, row.cellKey, row.model, row.target, row.api, row.experimentId].some((x) => x?.toLowerCase().includes(needle))) continue;
+    out.push(row);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+export function queryExperiments(db: Db): ExperimentRow[] {
+  // Experiments known only through their runs (no experiments row) are listed as well.
+  return db
+    .prepare(
+      `SELECT e.id AS id, COALESCE(x.name, e.id) AS name, COALESCE(x.status, '') AS status,
+              COALESCE(x.created_at, e.first) AS createdAt, e.runs AS runs
+         FROM (SELECT experiment_id AS id, COUNT(*) AS runs, MIN(created_at) AS first FROM runs
+                WHERE experiment_id IS NOT NULL GROUP BY experiment_id
+               UNION ALL
+               SELECT id, 0, created_at FROM experiments
+                WHERE id NOT IN (SELECT experiment_id FROM runs WHERE experiment_id IS NOT NULL)) e
+         LEFT JOIN experiments x ON x.id = e.id
+        ORDER BY createdAt DESC`,
+    )
+    .all() as ExperimentRow[];
+}
