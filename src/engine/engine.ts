@@ -29,18 +29,33 @@ export function defaultThreads(): number {
 
 let llamaInstance: Promise<Llama> | undefined;
 
+/**
+ * llama.cpp's own error lines, kept instead of printed: a failed load becomes one UsageError line
+ * quoting the first of them (TOKENBENCH_DEBUG=1 prints them all as they come).
+ */
+const nativeErrors: string[] = [];
+
+function nativeLogger(level: LlamaLogLevel, message: string): void {
+  if (process.env.TOKENBENCH_DEBUG) process.stderr.write(`[llama.cpp ${level}] ${message}\n`);
+  if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) {
+    nativeErrors.push(message.trim());
+    if (nativeErrors.length > 50) nativeErrors.shift();
+  }
+}
+
 /** One llama.cpp binding per process: loading it is slow and it is safe to share between servers. */
 function sharedLlama(): Promise<Llama> {
-  llamaInstance ??= getLlama({ gpu: "auto", build: "never", logLevel: LlamaLogLevel.error, progressLogs: false, maxThreads: 0 }).catch((e) => {
+  llamaInstance ??= getLlama({ gpu: "auto", build: "never", logLevel: LlamaLogLevel.error, logger: nativeLogger, progressLogs: false, maxThreads: 0 }).catch((e) => {
     llamaInstance = undefined;
     throw e;
   });
   return llamaInstance;
 }
 
-function firstLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split("\n")[0];
+function firstLine(e: unknown, nativeFrom: number): string {
+  const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+  const native = nativeErrors.slice(nativeFrom)[0];
+  return native ? `${msg} (${native})` : msg;
 }
 
 export class LlamaEngine {
@@ -73,11 +88,12 @@ export class LlamaEngine {
   static async load(cfg: EngineConfig): Promise<LlamaEngine> {
     const threads = cfg.threads ?? defaultThreads();
     const llama = await sharedLlama();
+    const nativeFrom = nativeErrors.length;
     let model: LlamaModel;
     try {
       model = await llama.loadModel({ modelPath: cfg.modelPath, ...(cfg.flashAttention !== undefined ? { defaultContextFlashAttention: cfg.flashAttention } : {}) });
     } catch (e) {
-      throw new UsageError(`cannot load model ${cfg.modelPath}: ${firstLine(e)}`);
+      throw new UsageError(`cannot load model ${cfg.modelPath}: ${firstLine(e, nativeFrom)}`);
     }
     try {
       const context = await model.createContext({
@@ -90,7 +106,7 @@ export class LlamaEngine {
       return new LlamaEngine(llama, model, context, threads);
     } catch (e) {
       await model.dispose();
-      throw new UsageError(`cannot create a context (parallel ${cfg.parallel}, context ${cfg.context ?? "default"}): ${firstLine(e)}`);
+      throw new UsageError(`cannot create a context (parallel ${cfg.parallel}, context ${cfg.context ?? "default"}): ${firstLine(e, nativeFrom)}`);
     }
   }
 

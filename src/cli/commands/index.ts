@@ -1,15 +1,19 @@
 import type { Command } from "commander";
+import { register as model } from "./model.js";
 import { register as report } from "./report.js";
 import { register as run } from "./run.js";
 import { register as runs } from "./runs.js";
+import { register as serve } from "./serve.js";
 import { register as ui } from "./ui.js";
 
 export type RegisterCommand = (program: Command) => void;
 
 // One line per command module; keep alphabetical to avoid merge conflicts.
 export const COMMANDS: RegisterCommand[] = [
+  model,
   report,
   run,
   runs,
+  serve,
   ui,
 ];

@@ -1,0 +1,36 @@
+import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { generatePresetModel, parameterCount, PRESET_NAMES, PRESETS, presetCachePath } from "../../engine/index.js";
+import { VOCAB_SIZE } from "../../engine/gguf/vocab.js";
+import * as p from "../parse.js";
+
+export function register(program: Command): void {
+  const model = program.command("model").description("generated GGUF models for the embedded engine");
+
+  model
+    .command("generate")
+    .description("write a GGUF with random weights in a real architecture and a byte-level tokenizer (cached: made once per preset and seed)")
+    .requiredOption("--preset <name>", PRESET_NAMES.join(", "))
+    .option("--seed <n>", "weight seed", p.nonNegativeInt, 0)
+    .option("--out <file>", "output path (default: the cache under TOKENBENCH_HOME or ~/.tokenbench/models)")
+    .option("--force", "write again even if the file exists")
+    .action(async (f: { preset: string; seed: number; out?: string; force?: boolean }) => {
+      const r = await generatePresetModel(f.preset, { seed: f.seed, out: f.out, force: f.force, log: (l) => process.stderr.write(l + "\n") });
+      if (!r.generated) process.stderr.write(`already there (${(r.bytes / 1e6).toFixed(1)} MB); --force writes it again\n`);
+      process.stdout.write(`${r.path}\n`);
+    });
+
+  model
+    .command("list")
+    .description("list the presets, their shapes and whether they are cached")
+    .action(() => {
+      for (const name of PRESET_NAMES) {
+        const s = PRESETS[name];
+        const params = parameterCount(s, VOCAB_SIZE);
+        const path = presetCachePath(name);
+        process.stdout.write(
+          `${name.padEnd(11)} ${(params / 1e6).toFixed(1).padStart(7)}M params  dim ${s.embedding}, ${s.layers} layers, ${s.heads}/${s.kvHeads} heads, ffn ${s.feedForward}, ctx ${s.contextLength}, ${s.matrixType}  ${existsSync(path) ? path : "(not generated)"}\n`,
+        );
+      }
+    });
+}

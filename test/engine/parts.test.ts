@@ -1,0 +1,132 @@
+// Pure parts of the engine server: slot queue, stop strings, incremental detokenizer, metrics, request parsing.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { IncrementalDetokenizer } from "../../src/engine/detokenizer.js";
+import { Counter, Histogram, Registry } from "../../src/engine/metrics.js";
+import { QueueAbortedError, SlotPool } from "../../src/engine/pool.js";
+import { HttpError, parseRequest, renderChat } from "../../src/engine/request.js";
+import { StopMatcher } from "../../src/engine/stop.js";
+
+describe("SlotPool", () => {
+  test("hands slots out first-in-first-out and counts running and waiting", async () => {
+    const pool = new SlotPool(["a", "b"]);
+    const s1 = await pool.acquire();
+    const s2 = await pool.acquire();
+    assert.equal(pool.running, 2);
+    const order: string[] = [];
+    const w1 = pool.acquire().then((s) => order.push(`w1:${s}`));
+    const w2 = pool.acquire().then((s) => order.push(`w2:${s}`));
+    assert.equal(pool.waiting, 2);
+    pool.release(s2);
+    pool.release(s1);
+    await Promise.all([w1, w2]);
+    assert.deepEqual(order, [`w1:${s2}`, `w2:${s1}`]);
+    assert.equal(pool.waiting, 0);
+  });
+
+  test("an aborted waiter leaves the queue and does not take a slot", async () => {
+    const pool = new SlotPool([1]);
+    const held = await pool.acquire();
+    const ac = new AbortController();
+    const cancelled = pool.acquire(ac.signal);
+    const next = pool.acquire();
+    ac.abort();
+    await assert.rejects(cancelled, QueueAbortedError);
+    assert.equal(pool.waiting, 1);
+    pool.release(held);
+    assert.equal(await next, 1);
+    pool.release(1);
+    assert.equal(pool.running, 0);
+  });
+});
+
+describe("StopMatcher", () => {
+  test("holds back possible stop prefixes and cuts at the stop string", () => {
+    const m = new StopMatcher(["END"]);
+    assert.deepEqual(m.push("abc E"), { text: "abc ", stopped: false });
+    assert.deepEqual(m.push("N"), { text: "", stopped: false });
+    assert.deepEqual(m.push("x"), { text: "ENx", stopped: false });
+    assert.deepEqual(m.push("yEND tail"), { text: "y", stopped: true });
+  });
+  test("earliest of several stops wins; flush releases held text", () => {
+    const m = new StopMatcher(["zz", "\n"]);
+    assert.deepEqual(m.push("a\nbzz"), { text: "a", stopped: true });
+    const n = new StopMatcher(["STOP"]);
+    assert.deepEqual(n.push("hi ST"), { text: "hi ", stopped: false });
+    assert.equal(n.flush(), "ST");
+  });
+  test("no stops: text passes through", () => {
+    assert.deepEqual(new StopMatcher([]).push("x"), { text: "x", stopped: false });
+  });
+});
+
+describe("IncrementalDetokenizer", () => {
+  // A byte-level vocabulary: token = byte value, decoded like llama.cpp does (invalid UTF-8 -> U+FFFD).
+  const decode = (t: readonly number[]) => Buffer.from(t).toString("utf8");
+  test("emits each completed character once, holding incomplete UTF-8 sequences", () => {
+    const d = new IncrementalDetokenizer(decode);
+    const bytes = [...Buffer.from("aé✓b")];
+    const out = bytes.map((b) => d.push(b));
+    assert.deepEqual(out, ["a", "", "é", "", "", "✓", "b"]);
+  });
+  test("flush releases an incomplete character at the end", () => {
+    const d = new IncrementalDetokenizer(decode);
+    assert.equal(d.push(0xe2), "");
+    assert.equal(d.flush(), "\uFFFD");
+  });
+});
+
+describe("metrics registry", () => {
+  test("renders counters with labels and cumulative histogram buckets", () => {
+    const r = new Registry();
+    const c = r.add(new Counter("x_total", "help"));
+    c.inc(2, { reason: "stop" });
+    c.inc(1, { reason: "stop" });
+    const h = r.add(new Histogram("lat_seconds", "help", [0.1, 1]));
+    h.observe(0.05);
+    h.observe(0.5);
+    h.observe(5);
+    const text = r.render();
+    assert.match(text, /^x_total\{reason="stop"\} 3$/m);
+    assert.match(text, /^lat_seconds_bucket\{le="0.1"\} 1$/m);
+    assert.match(text, /^lat_seconds_bucket\{le="1"\} 2$/m);
+    assert.match(text, /^lat_seconds_bucket\{le="\+Inf"\} 3$/m);
+    assert.match(text, /^lat_seconds_sum 5.55$/m);
+    assert.match(text, /^# TYPE lat_seconds histogram$/m);
+  });
+});
+
+describe("request parsing", () => {
+  test("completion defaults follow OpenAI (temperature 1, no stream)", () => {
+    const r = parseRequest("completion", { prompt: "hi", max_tokens: 5 });
+    assert.equal(r.prompt, "hi");
+    assert.equal(r.temperature, 1);
+    assert.equal(r.stream, false);
+    assert.equal(r.maxTokens, 5);
+  });
+  test("chat uses the role-per-line template and max_completion_tokens", () => {
+    const r = parseRequest("chat", {
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: [{ type: "text", text: "hi" }] },
+      ],
+      max_completion_tokens: 7,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    assert.equal(r.prompt, "system: be brief\nuser: hi\nassistant: ");
+    assert.equal(r.maxTokens, 7);
+    assert.equal(r.includeUsage, true);
+    assert.equal(renderChat([{ role: "user", content: "x" }]), "user: x\nassistant: ");
+  });
+  test("bad fields are 400s naming the field", () => {
+    const bad = (kind: "completion" | "chat", body: unknown, re: RegExp) =>
+      assert.throws(() => parseRequest(kind, body), (e: unknown) => e instanceof HttpError && e.status === 400 && re.test(e.message));
+    bad("completion", { max_tokens: 3 }, /prompt/);
+    bad("completion", { prompt: "x", max_tokens: 0 }, /max_tokens/);
+    bad("completion", { prompt: "x", temperature: 3 }, /temperature/);
+    bad("completion", { prompt: "x", max_tokens: 3, min_tokens: 4 }, /min_tokens/);
+    bad("chat", { messages: [] }, /messages/);
+    bad("completion", { prompt: "x", n: 2 }, /n/);
+  });
+});
