@@ -3,6 +3,9 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { request } from "undici";
 import { startEmbeddedServer, type EmbeddedServer } from "../../src/engine/index.js";
 import { getAdapter } from "../../src/protocols/index.js";
@@ -10,13 +13,20 @@ import type { ApiKind, StreamEvent } from "../../src/types.js";
 import { ofType } from "./feed.js";
 
 let server: EmbeddedServer;
+// The generated model goes to a private TOKENBENCH_HOME, not the user's cache.
+const home = mkdtempSync(join(tmpdir(), "tokenbench-protocols-test-"));
+const previousHome = process.env.TOKENBENCH_HOME;
 
 before(async () => {
+  process.env.TOKENBENCH_HOME = home;
   server = await startEmbeddedServer({ preset: "tiny", port: 0, host: "127.0.0.1", parallel: 2, threads: 1 });
 });
 
 after(async () => {
   await server?.close();
+  if (previousHome === undefined) delete process.env.TOKENBENCH_HOME;
+  else process.env.TOKENBENCH_HOME = previousHome;
+  rmSync(home, { recursive: true, force: true });
 });
 
 async function run(api: ApiKind, maxTokens: number): Promise<StreamEvent[]> {
