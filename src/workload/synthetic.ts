@@ -131,11 +131,15 @@ export function syntheticPrompts(opts: {
   seed: number;
   tokenizer: Tokenizer;
 }): SyntheticPrompt[] {
-  const { count, input, tokenizer: tok, seed } = opts;
-  validateLengthSpec(input, "input");
+  const { count, tokenizer: tok, seed } = opts;
+  validateLengthSpec(opts.input, "input");
   const k = opts.sharedPrefixTokens ?? 0;
   if (!Number.isInteger(k) || k < 0) throw new Error(`shared prefix must be an integer >= 0 tokens, got ${k}`);
-  const lowest = lengthBounds(input).min;
+  // An open-ended normal is clipped at the prefix length rather than refused, so that
+  // `normal:MEAN:SD` works with a shared prefix; explicit bounds below it are a mistake.
+  const input: LengthSpec = opts.input.kind === "normal" && opts.input.min === undefined && k > 1 ? { ...opts.input, min: k } : opts.input;
+  const { min: lowest, max: highest } = lengthBounds(input);
+  if (k > highest) throw new Error(`shared prefix of ${k} tokens is longer than the longest input length (${highest})`);
   if (k > lowest) {
     throw new Error(`shared prefix of ${k} tokens needs every input length >= ${k}, but input lengths go down to ${lowest}`);
   }

@@ -107,9 +107,20 @@ test("shared prefix longer than the shortest possible prompt is refused", () => 
     /shared prefix of 100 tokens needs every input length >= 100, but input lengths go down to 50/,
   );
   assert.throws(
-    () => syntheticPrompts({ count: 1, input: { kind: "normal", mean: 500, stddev: 10 }, sharedPrefixTokens: 100, seed: 1, tokenizer: bundled }),
-    /go down to 1/,
+    () => syntheticPrompts({ count: 1, input: { kind: "normal", mean: 500, stddev: 10, min: 20 }, sharedPrefixTokens: 100, seed: 1, tokenizer: bundled }),
+    /go down to 20/,
   );
+  assert.throws(
+    () => syntheticPrompts({ count: 1, input: { kind: "normal", mean: 500, stddev: 10, max: 50 }, sharedPrefixTokens: 100, seed: 1, tokenizer: bundled }),
+    /shared prefix of 100 tokens is longer than the longest input length \(50\)/,
+  );
+});
+
+test("shared prefix with an open-ended normal: lengths are clipped at the prefix length", () => {
+  const ps = syntheticPrompts({ count: 200, input: { kind: "normal", mean: 40, stddev: 30 }, sharedPrefixTokens: 30, seed: 2, tokenizer: bundled });
+  assert.ok(ps.every((p) => p.inputTokens >= 30), "no prompt shorter than the prefix");
+  assert.ok(ps.some((p) => p.inputTokens === 30), "clipped at 30");
+  for (const p of ps) assert.equal(bundled.count(p.prompt), p.inputTokens);
 });
 
 test("input lengths follow the spec", () => {
