@@ -1,7 +1,7 @@
 // Dataset files: JSONL prompts and ShareGPT conversations, parsed into plain entries.
 // Token counting happens later, only for the entries a run actually samples.
 import { createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { jsonArrayElements } from "./jsonArrayStream.js";
 
@@ -25,11 +25,13 @@ export interface LoadedDataset {
 export const OUTPUT_LENGTH_FIELDS = ["output_tokens", "output_len", "max_tokens"] as const;
 
 async function ensureReadable(file: string): Promise<void> {
+  let isFile = false;
   try {
-    await access(file);
+    isFile = (await stat(file)).isFile();
   } catch {
     throw new Error(`dataset file not found or unreadable: ${file}`);
   }
+  if (!isFile) throw new Error(`dataset path is not a file: ${file}`);
 }
 
 /** One JSON object per line: {"prompt": "...", "output_tokens"?: N}; blank lines are ignored. */

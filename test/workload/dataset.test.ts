@@ -64,6 +64,7 @@ test("JSONL: bad files fail with file and line number", async () => {
     await assert.rejects(readJsonl(p), (err: Error) => re.test(err.message) && oneLine(err));
   }
   await assert.rejects(readJsonl(path.join(dir, "missing.jsonl")), /^Error: dataset file not found or unreadable: .*missing\.jsonl$/);
+  await assert.rejects(readJsonl(dir), /^Error: dataset path is not a file: /);
 });
 
 const conv = (...turns: Array<[string, string]>) => ({ conversations: turns.map(([from, value]) => ({ from, value })) });
