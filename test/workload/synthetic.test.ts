@@ -7,7 +7,7 @@ import path from "node:path";
 import { createRng } from "../../src/workload/rng.js";
 import { promptOfLength, promptVocabulary, sampleOutputLengths, syntheticPrompts } from "../../src/workload/synthetic.js";
 import { byteTokenizer, loadTokenizer, type Tokenizer } from "../../src/workload/tokenizer.js";
-import { writeMergingTokenizer } from "./mergingTokenizer.js";
+import { writeMergingTokenizer, writeMetaspaceTokenizer } from "./testTokenizers.js";
 
 const require = createRequire(import.meta.url);
 let dir: string;
@@ -63,6 +63,20 @@ test("a tokenizer that merges across words still gets exact lengths (fix-up loop
   for (const n of [1, 2, 3, 5, 8, 13, 21, 50, 100, 300]) {
     const { text } = promptOfLength(n, tok, rng);
     assert.equal(tok.count(text), n, `n ${n}: ${JSON.stringify(text)}`);
+  }
+});
+
+test("a SentencePiece-style (Metaspace) tokenizer: words joined by spaces, exact lengths", async () => {
+  const tok = await loadTokenizer(await writeMetaspaceTokenizer(dir));
+  assert.equal(tok.decode([tok.encode("cat")[0]]), "cat", "a lone word decodes without its space");
+  const vocab = promptVocabulary(tok);
+  assert.equal(vocab.separator, " ");
+  assert.ok(vocab.additive);
+  const rng = createRng(6);
+  for (const n of [1, 2, 3, 10, 64, 200]) {
+    const { text } = promptOfLength(n, tok, rng);
+    assert.equal(tok.count(text), n, `n ${n}: ${JSON.stringify(text)}`);
+    assert.match(text, /^[a-z]+( [a-z]+)*$/);
   }
 });
 
