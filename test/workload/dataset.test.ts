@@ -131,6 +131,18 @@ test("JSON array streaming: elements spanning 1 MiB read chunks, strings with br
   }
   assert.deepEqual(got, elements);
   assert.deepEqual(lines, elements.map((_, i) => i + 2));
+  // An escape or a closing quote right at the 1 MiB read boundary (ASCII, so chars = bytes).
+  const CHUNK = 1 << 20;
+  for (const at of [CHUNK - 2, CHUNK - 1, CHUNK, CHUNK + 1]) {
+    const head = '[{"a": "';
+    const value = `${"x".repeat(at - head.length)}\\"y\\\\`;
+    const text = `${head}${value}"}, {"b": [1]}]`;
+    assert.equal(text.indexOf("\\"), at);
+    const p2 = await file(`edge-${at}.json`, text);
+    const out: unknown[] = [];
+    for await (const { value: v } of jsonArrayElements(p2)) out.push(v);
+    assert.deepEqual(out, JSON.parse(text), `backslash at ${at}`);
+  }
   const empty = await file("empty-array.json", " [ ] ");
   const none: unknown[] = [];
   for await (const e of jsonArrayElements(empty)) none.push(e);
