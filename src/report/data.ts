@@ -143,11 +143,14 @@ const LOAD_PART = /^(c|conc|concurrency|rate|qps|rps|load|repeat|rep|r|run)[=:]?
 export function configOf(run: StoredRun): string {
   const named = run.label ?? run.cell_key;
   if (named) {
+    // parts alternate token, separator, token, ...; a dropped token takes its leading separator with it.
     const parts = named.split(/([\s/,;|]+)/);
-    const kept: string[] = [];
-    for (let i = 0; i < parts.length; i += 2) if (!LOAD_PART.test(parts[i])) kept.push(parts[i]);
-    const key = kept.filter(Boolean).join(" ").trim();
-    if (key) return key;
+    let key = "";
+    for (let i = 0; i < parts.length; i += 2) {
+      if (!parts[i] || LOAD_PART.test(parts[i])) continue;
+      key += (key ? (parts[i - 1] ?? "") : "") + parts[i];
+    }
+    if (key.trim()) return key.trim();
   }
   return [run.model, run.target].filter(Boolean).join(" @ ") || run.id.slice(0, 12);
 }

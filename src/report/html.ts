@@ -39,7 +39,7 @@ table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{padding:5px 10px;border-bottom:1px solid #eef1f4;text-align:left;white-space:nowrap;vertical-align:top}
 th{background:#f3f5f8;font-weight:600;position:sticky;top:0}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.wrap{white-space:pre-wrap;word-break:break-word;max-width:640px}
+td.wrap{white-space:pre-wrap;word-break:break-word;min-width:260px;max-width:640px}
 tr.ns td{color:var(--muted)}
 tr.better td.v{color:#00795a;font-weight:600}
 tr.worse td.v{color:#b34700;font-weight:600}

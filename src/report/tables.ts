@@ -32,7 +32,7 @@ export function summaryTable(runs: ReportRun[]): Table {
       const s = r.summary!;
       const l = s.latency_ms;
       return [
-        r.id.slice(0, 12), r.label, loadText(r), r.status, String(s.requests.completed), String(s.requests.failed), fmt(s.duration_s),
+        r.id, r.label, loadText(r), r.status, String(s.requests.completed), String(s.requests.failed), fmt(s.duration_s),
         fmt(s.throughput.requests_per_s), fmt(s.throughput.output_tokens_per_s), s.goodput ? fmt(s.goodput.requests_per_s) : "–",
         fmt(l.ttft.p50), fmt(l.ttft.p90), fmt(l.ttft.p99), fmt(l.tpot.p50), fmt(l.tpot.p99), fmt(l.itl.p50), fmt(l.itl.p99), fmt(l.e2e.p50), fmt(l.e2e.p99),
       ];
@@ -51,7 +51,7 @@ export function otherRunsTable(runs: ReportRun[]): Table {
   const rows = runs
     .filter((r) => !r.summary)
     .map((r) => [
-      r.id.slice(0, 12), r.label, r.kind, r.status,
+      r.id, r.label, r.kind, r.status,
       Object.entries(r.extraMetrics).map(([k, v]) => `${k}=${fmt(v)}`).join(", ") || "–",
     ]);
   return { id: "other-runs", title: "Runs without a benchmark summary", columns: ["run", "label", "kind", "status", "metrics"], rows, numeric: [] };
@@ -100,6 +100,6 @@ export function frontierTables(runs: ReportRun[]): Table[] {
 }
 
 export function errorsTable(runs: ReportRun[]): Table {
-  const rows = runs.flatMap((r) => r.errors.map((e) => [r.id.slice(0, 12), r.label, e.kind, String(e.count), e.sample]));
+  const rows = runs.flatMap((r) => r.errors.map((e) => [r.id, r.label, e.kind, String(e.count), e.sample]));
   return { id: "errors", title: "Failed requests by kind (first message of each kind)", columns: ["run", "label", "kind", "count", "first message"], rows, numeric: [3] };
 }

@@ -79,7 +79,8 @@ export function latencyVsLoad(runs: ReportRun[], mode: LoadPoint["mode"]): Chart
       loads = res.loads;
       for (const c of res.curves) {
         series.push({
-          name: `${c.config} ${p}`,
+          // One configuration: the legend only needs to tell the percentiles apart.
+          name: res.curves.length === 1 ? p : `${c.config} ${p}`,
           type: "line",
           data: c.values,
           connectNulls: true,

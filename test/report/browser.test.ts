@@ -1,0 +1,93 @@
+// The report in a real browser (Debian's chromium via playwright-core), from a real stored run.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { openDb } from "../../src/store/db.js";
+import { buildReport } from "../../src/report/index.js";
+import { loadCompare } from "../../src/report/compareProvider.js";
+import { chartStates, launchChromium, screenshot, watchErrors, type LaunchedBrowser } from "../browser/chromium.js";
+import { createRealRuns, type RealRuns } from "./realRun.js";
+import { openTempDb, seedExperiment } from "./fixtures.js";
+
+let browser: LaunchedBrowser;
+let real: RealRuns;
+const outDir = resolve("test-output", "reports");
+
+before(async () => {
+  mkdirSync(outDir, { recursive: true });
+  [browser, real] = await Promise.all([launchChromium(), createRealRuns()]);
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function openReport(file: string) {
+  const page = await browser.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = watchErrors(page);
+  await page.goto(pathToFileURL(file).href);
+  await page.waitForSelector("body[data-charts-ready]", { timeout: 30_000 });
+  return { page, errors };
+}
+
+test("report of a real run renders every chart with data, offline, without console errors", async () => {
+  const db = openDb(real.dbPath, { readonly: true });
+  const report = buildReport(db, real.runIds, { compare: await loadCompare() });
+  db.close();
+  const file = resolve(outDir, "real-run.html");
+  writeFileSync(file, report.html);
+  const { page, errors } = await openReport(file);
+
+  const states = await chartStates(page);
+  assert.equal(states.length, report.charts.length);
+  assert.ok(states.length >= 11, `only ${states.length} charts`);
+  for (const s of states) {
+    assert.ok(s.rendered && s.canvas, `${s.id} not drawn`);
+    assert.ok(s.points > 0, `${s.id} has no data points`);
+    assert.equal(s.points, s.expected, `${s.id}: browser has ${s.points} points, report built ${s.expected}`);
+  }
+  // Charts drew pixels, not just a blank canvas: sample the throughput-over-time chart.
+  const inked = await page.evaluate(() => {
+    const c = document.querySelector('[data-chart-id="ts-output-tokens"] canvas') as HTMLCanvasElement;
+    const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200)) n++;
+    return n;
+  });
+  assert.ok(inked > 2000, `throughput chart looks empty (${inked} dark pixels)`);
+
+  // The server's hostile model name and error body are shown as text, and never ran.
+  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  await page.locator("details").first().evaluate((d) => ((d as HTMLDetailsElement).open = true));
+  const modelCell = page.locator("details").first().locator("tr", { hasText: "model" }).first().locator("td").nth(1);
+  assert.equal(await modelCell.textContent(), "model <script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">");
+  const errorCell = page.locator('table[data-table="errors"] tbody tr').first().locator("td").nth(4);
+  assert.match((await errorCell.textContent()) ?? "", /overloaded <script>window\.__pwned=1<\/script>/);
+  assert.equal(await page.locator("img").count(), 0, "markup from the server became an element");
+
+  await screenshot(page, "report-real-run");
+  await page.locator("#sec-load").screenshot({ path: resolve("test-output", "screenshots", "report-real-run-load.png") });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("experiment report (two configs, three loads, GPU and server telemetry) renders every chart", async () => {
+  const { db } = openTempDb();
+  seedExperiment(db);
+  const report = buildReport(db, ["exp1"]);
+  db.close();
+  const file = resolve(outDir, "experiment.html");
+  writeFileSync(file, report.html);
+  const { page, errors } = await openReport(file);
+  const states = await chartStates(page);
+  assert.deepEqual(
+    states.filter((s) => s.id.startsWith("tel-")).map((s) => s.id),
+    ["tel-gpu-gpu-memory-used-mib", "tel-gpu-gpu-util-percent", "tel-server-vllm-kv-cache-usage-perc", "tel-server-vllm-num-requests-waiting"],
+  );
+  for (const s of states) assert.ok(s.rendered && s.points > 0 && s.points === s.expected, JSON.stringify(s));
+  await screenshot(page, "report-experiment");
+  await page.locator("#sec-frontier").screenshot({ path: resolve("test-output", "screenshots", "report-experiment-frontier.png") });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,101 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Comparison } from "../../src/compare/types.js";
+import { buildCharts } from "../../src/report/charts/index.js";
+import { comparisonChart, verdict } from "../../src/report/charts/comparison.js";
+import { configOf, loadOf, loadReportData } from "../../src/report/data.js";
+import { writeChartPngs } from "../../src/report/png.js";
+import { getRun } from "../../src/store/runs.js";
+import { openTempDb, seedExperiment } from "./fixtures.js";
+
+function experimentData() {
+  const { db } = openTempDb();
+  seedExperiment(db);
+  return { db, data: loadReportData(db, ["exp1"]) };
+}
+
+test("runs of one experiment group into configurations by label without the load part", () => {
+  const { db, data } = experimentData();
+  assert.equal(data.runs.length, 6);
+  assert.deepEqual([...new Set(data.runs.map((r) => r.config))], ["tuning=off", "tuning=on"]);
+  assert.equal(configOf({ ...getRun(db, "exp1-tuning-on-c2")!, label: null, cell_key: "vllm/256in/rate=2.5/repeat=1" }), "vllm/256in");
+  assert.equal(configOf({ ...getRun(db, "exp1-tuning-on-c2")!, label: "c=4 a</b> x", cell_key: null }), "a</b> x");
+  assert.equal(configOf({ ...getRun(db, "exp1-tuning-on-c2")!, label: null, cell_key: null }), "llama-3-8b @ http://127.0.0.1:8000");
+  assert.deepEqual(loadOf({ mode: "rate", rate: null }), { mode: "rate", value: Infinity });
+  assert.deepEqual(loadOf({ mode: "rate", rate: "inf" }), { mode: "rate", value: Infinity });
+  assert.equal(loadOf({ mode: "other" }), null);
+});
+
+test("every chart has data, is plain JSON, and the throughput curve carries the stored numbers", () => {
+  const { data } = experimentData();
+  const charts = buildCharts(data);
+  const ids = charts.map((c) => c.id);
+  for (const id of [
+    "throughput-concurrency", "latency-ttft-concurrency", "latency-tpot-concurrency", "latency-itl-concurrency", "latency-e2e-concurrency",
+    "frontier-e2e", "frontier-ttft", "cdf-ttft", "cdf-itl", "ts-output-tokens", "ts-in-flight",
+    "tel-gpu-gpu-util-percent", "tel-gpu-gpu-memory-used-mib", "tel-server-vllm-num-requests-waiting", "tel-server-vllm-kv-cache-usage-perc",
+  ]) assert.ok(ids.includes(id), `missing chart ${id}`);
+  for (const c of charts) {
+    assert.ok(c.points > 0, c.id);
+    // No callbacks: the same option must survive JSON (HTML embedding) unchanged.
+    assert.deepEqual(JSON.parse(JSON.stringify(c.option)), c.option, c.id);
+  }
+  const tp = charts.find((c) => c.id === "throughput-concurrency")!.option as { xAxis: { data: string[] }; series: Array<{ name: string; data: number[] }> };
+  assert.deepEqual(tp.xAxis.data, ["1", "2", "4"]);
+  const on = tp.series.find((s) => s.name === "tuning=on")!;
+  const expected = [1, 2, 4].map((c) => Math.round(data.runs.find((r) => r.id === `exp1-tuning-on-c${c}`)!.summary!.throughput.output_tokens_per_s * 1000) / 1000);
+  assert.deepEqual(on.data, expected);
+  // The simulated tuning=on decodes faster: the chart must show it above tuning=off at every load.
+  const off = tp.series.find((s) => s.name === "tuning=off")!;
+  on.data.forEach((v, i) => assert.ok(v > off.data[i]));
+});
+
+const cmp: Comparison = {
+  baseline: "a",
+  items: [{ id: "a", label: "off" }, { id: "b", label: "on" }],
+  metrics: [
+    { metric: "output_tokens_per_s", higherIsBetter: true, unit: "tok/s", values: [
+      { id: "a", value: 100, ratio: 1, ci95: [1, 1], significant: false },
+      { id: "b", value: 160, ratio: 1.6, ci95: [1.4, 1.8], significant: true }] },
+    { metric: "ttft_p99_ms", higherIsBetter: false, unit: "ms", values: [
+      { id: "a", value: 100, ratio: 1, ci95: [1, 1], significant: false },
+      { id: "b", value: 105, ratio: 1.05, ci95: [0.9, 1.2], significant: false }] },
+    { metric: "e2e_p99_ms", higherIsBetter: false, unit: "ms", values: [
+      { id: "a", value: 100, ratio: 1, ci95: [1, 1], significant: false },
+      { id: "b", value: 130, ratio: 1.3, ci95: [1.1, 1.5], significant: true }] },
+  ],
+};
+
+test("comparison chart: whiskers are the CI, non-significant ratios are dashed and labelled n.s.", () => {
+  assert.equal(verdict(1.6, true, true), "better");
+  assert.equal(verdict(0.8, true, false), "better");
+  assert.equal(verdict(1.3, true, false), "worse");
+  assert.equal(verdict(1.3, false, false), "n.s.");
+  const c = comparisonChart(cmp);
+  const o = c.option as { yAxis: { data: string[] }; series: Array<{ data: Array<{ value: number[]; itemStyle: { borderType: string; borderColor: string } }> }> };
+  // Metrics listed top to bottom in the given order (category axes draw bottom-up).
+  assert.deepEqual(o.yAxis.data, ["e2e_p99_ms", "ttft_p99_ms (n.s.)", "output_tokens_per_s"]);
+  const [e2e, ttft, tput] = o.series[0].data;
+  assert.deepEqual(tput.value, [1.4, 1.6, 1.6, 1.6, 1.8]);
+  assert.equal(ttft.itemStyle.borderType, "dashed");
+  assert.equal(tput.itemStyle.borderType, "solid");
+  assert.notEqual(tput.itemStyle.borderColor, e2e.itemStyle.borderColor, "better and worse must differ in colour");
+  assert.equal(c.points, 3);
+});
+
+test("--png renders every chart to a PNG without a browser", () => {
+  const { data } = experimentData();
+  const charts = [...buildCharts(data), comparisonChart(cmp)];
+  const dir = mkdtempSync(join(tmpdir(), "tb-png-"));
+  const files = writeChartPngs(charts, dir);
+  assert.equal(files.length, charts.length);
+  for (const f of files) {
+    const png = readFileSync(f);
+    assert.deepEqual([...png.subarray(1, 4)].map((b) => String.fromCharCode(b)).join(""), "PNG");
+    assert.equal(png.readUInt32BE(16), 1920, `${f} width`); // 960 px at 2x
+    assert.ok(png.length > 15_000, `${f} looks empty (${png.length} bytes)`);
+  }
+});

@@ -1,0 +1,68 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cdf, errorGroups, frontier, inFlight, tokensPerSecond } from "../../src/report/series.js";
+import type { RequestRecord } from "../../src/types.js";
+
+function rec(p: Partial<RequestRecord>): RequestRecord {
+  return {
+    index: 0, target: "t", warmup: false, scheduledAt: 0, sentAt: 0, endAt: 0, ok: true, inputTokens: 1, inputTokensSource: "server",
+    outputTokens: 0, outputTokensSource: "server", requestedOutputTokens: 0, lengthMismatch: false, chunks: [], itlMs: [], clientWaitMs: 0, ...p,
+  };
+}
+
+test("tokensPerSecond bins chunk tokens by arrival second and fills empty seconds with 0", () => {
+  const records = [rec({ chunks: [[100, 1], [900, 2], [1500, 4]] }), rec({ chunks: [[3200, 8]] })];
+  assert.deepEqual(tokensPerSecond(records), [[0, 3], [1, 4], [2, 0], [3, 8]]);
+  // 500 ms bins report a rate: 4 tokens in [1.5 s, 2 s) is 8 tokens/s.
+  assert.deepEqual(tokensPerSecond([rec({ chunks: [[1600, 4]] })], 500), [[1.5, 8]]);
+  assert.deepEqual(tokensPerSecond([]), []);
+});
+
+test("inFlight is the time-weighted mean number of open requests per bin", () => {
+  const records = [rec({ sentAt: 0, endAt: 2000 }), rec({ sentAt: 500, endAt: 1000 }), rec({ sentAt: 1500, endAt: 3500 })];
+  // bin 0: 1 (full) + 0.5 = 1.5; bin 1: 1 + 0.5 = 1.5; bin 2: 1; bin 3: 0.5
+  assert.deepEqual(inFlight(records), [[0, 1.5], [1, 1.5], [2, 1], [3, 0.5]]);
+});
+
+test("cdf keeps every point for small samples and reduces large ones to quantiles with exact ends", () => {
+  assert.deepEqual(cdf([3, 1, 2, 4]), [[1, 25], [2, 50], [3, 75], [4, 100]]);
+  const big = Array.from({ length: 10_000 }, (_, i) => 10_000 - i);
+  const c = cdf(big, 101);
+  assert.equal(c.length, 101);
+  assert.deepEqual(c[0], [1, 0.01]);
+  assert.deepEqual(c[100], [10_000, 100]);
+  assert.deepEqual(c[50], [5001, 50.01]);
+  for (let i = 1; i < c.length; i++) assert.ok(c[i][0] >= c[i - 1][0] && c[i][1] > c[i - 1][1]);
+  assert.deepEqual(cdf([NaN, Infinity]), []);
+});
+
+test("errorGroups counts failures per kind with the first message", () => {
+  const g = errorGroups([
+    rec({ ok: false, errorKind: "http", error: "HTTP 500: a" }),
+    rec({ ok: true }),
+    rec({ ok: false, errorKind: "http", error: "HTTP 503: b" }),
+    rec({ ok: false, errorKind: "timeout", error: "stalled" }),
+  ]);
+  assert.deepEqual(g, [
+    { kind: "http", count: 2, sample: "HTTP 500: a" },
+    { kind: "timeout", count: 1, sample: "stalled" },
+  ]);
+});
+
+test("frontier picks the best config for every latency budget", () => {
+  const pts = [
+    { config: "A", latencyMs: 100, throughput: 50, load: 1 },
+    { config: "A", latencyMs: 200, throughput: 90, load: 2 },
+    { config: "A", latencyMs: 400, throughput: 100, load: 4 },
+    { config: "B", latencyMs: 150, throughput: 40, load: 1 }, // dominated by A@100
+    { config: "B", latencyMs: 300, throughput: 140, load: 2 },
+    { config: "B", latencyMs: 600, throughput: 150, load: 4 },
+  ];
+  const { pareto, segments } = frontier(pts);
+  assert.deepEqual(pareto.map((p) => `${p.config}${p.load}`), ["A1", "A2", "B2", "B4"]);
+  assert.deepEqual(segments, [
+    { fromMs: 100, toMs: 300, config: "A", throughput: 90, load: 2 },
+    { fromMs: 300, toMs: Infinity, config: "B", throughput: 150, load: 4 },
+  ]);
+  assert.deepEqual(frontier([]).segments, []);
+});
