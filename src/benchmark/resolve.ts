@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UsageError } from "../errors.js";
 import { API_KINDS, type ApiKind, type GoodputSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
 import type { BalanceStrategy, BenchmarkOptions } from "./options.js";
 
@@ -71,18 +72,18 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     try {
       u = new URL(t);
     } catch {
-      throw new Error(`invalid target URL: ${t}`);
+      throw new UsageError(`invalid target URL: ${t}`);
     }
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`target must be http(s): ${t}`);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`target must be http(s): ${t}`);
   }
-  if (opts.api && !API_KINDS.includes(opts.api)) throw new Error(`unknown api "${opts.api}" (one of ${API_KINDS.join(", ")})`);
+  if (opts.api && !API_KINDS.includes(opts.api)) throw new UsageError(`unknown api "${opts.api}" (one of ${API_KINDS.join(", ")})`);
   const loads = opts.loads ?? (embedded ? EMBEDDED_DEFAULTS.concurrencies : [DEFAULTS.concurrency]).map((c) => ({ mode: "concurrency" as const, concurrency: c }));
   loads.forEach((l, i) => {
     const r = loadSchema.safeParse(l);
-    if (!r.success) throw new Error(`invalid load #${i + 1}: ${r.error.issues.map((x) => `${x.path.join(".") || "load"}: ${x.message}`).join("; ")}`);
+    if (!r.success) throw new UsageError(`invalid load #${i + 1}: ${r.error.issues.map((x) => `${x.path.join(".") || "load"}: ${x.message}`).join("; ")}`);
   });
   const check = (name: string, v: number | undefined, schema: z.ZodNumber) => {
-    if (v !== undefined && !schema.safeParse(v).success) throw new Error(`invalid ${name}: ${v}`);
+    if (v !== undefined && !schema.safeParse(v).success) throw new UsageError(`invalid ${name}: ${v}`);
   };
   check("requests", opts.requests, z.number().int().positive());
   check("duration", opts.durationS, positive);
@@ -91,7 +92,7 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   check("timeout", opts.timeoutS, positive);
   for (const l of loads) {
     if (l.mode === "rate" && !Number.isFinite(l.rate) && opts.requests === undefined && opts.durationS !== undefined) {
-      throw new Error("rate inf needs --requests (an infinite rate for a duration has no end)");
+      throw new UsageError("rate inf needs --requests (an infinite rate for a duration has no end)");
     }
   }
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };

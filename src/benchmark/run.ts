@@ -1,4 +1,5 @@
 import { defaultDbPath, openDb, type Db } from "../store/db.js";
+import { UsageError } from "../errors.js";
 import { getAdapter } from "../protocols/index.js";
 import { buildWorkload } from "../workload/index.js";
 import { byteTokenizer, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
@@ -39,14 +40,14 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       targets = [server.url];
       log(`no --target given: started the embedded llama.cpp server (${preset ?? options.embedded?.model}) at ${server.url}; it stops after the run`);
       // The generated models' vocabulary is byte-level: one token per UTF-8 byte.
-      tokenizer = o.tokenizer ? await loadTokenizer(o.tokenizer) : byteTokenizer;
+      tokenizer = o.tokenizer ? await asUsage(loadTokenizer(o.tokenizer)) : byteTokenizer;
     } else {
-      tokenizer = await loadTokenizer(o.tokenizer);
+      tokenizer = await asUsage(loadTokenizer(o.tokenizer));
     }
     const adapter = getAdapter(o.api);
     const serverInfo = await fetchServerInfo(targets[0], adapter, o.headers);
     const model = o.model ?? embedded?.modelName ?? serverInfo.firstModel ?? "default";
-    const items = await buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer });
+    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer }));
     const meta = {
       options: storedOptions(o, options, tokenizer.name),
       host: hostInfo(),
@@ -74,6 +75,15 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   } finally {
     await embedded?.close();
     db?.close();
+  }
+}
+
+/** Tokenizer and dataset files are user input: their errors are usage errors (exit 2). */
+async function asUsage<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
   }
 }
 

@@ -107,7 +107,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       );
     }
     clock0 = performance.now();
-    const monitor = startClientMonitor();
+    const monitor = startClientMonitor({ originMs: clock0 });
     const progress = setInterval(() => emitProgress(), 250);
     const emitProgress = () =>
       ctx.onProgress?.({

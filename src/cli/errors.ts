@@ -1,4 +1,2 @@
-/** A user mistake: printed as one line, exit code 2, never a stack trace. */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-}
+// Kept for the CLI modules; the class lives at the library level so library code can throw it.
+export { UsageError } from "../errors.js";

@@ -7,7 +7,7 @@ import * as p from "../parse.js";
 import { renderRunTable } from "../../output/consoleTable.js";
 import { createProgress } from "../../output/progress.js";
 import { writeJsonSummary } from "../../output/jsonSummary.js";
-import { writeRecordsJsonl } from "../../output/jsonl.js";
+import { withRunIds, writeRecordsJsonl } from "../../output/jsonl.js";
 import { writeCsv } from "../../output/csv.js";
 import { TOOL_VERSION } from "../../version.js";
 
@@ -117,7 +117,7 @@ export function register(program: Command): void {
         for (const s of result.summaries) process.stdout.write(renderRunTable(s) + "\n");
         const doc = { tool: { name: "tokenbench" as const, version: TOOL_VERSION }, runs: result.summaries };
         if (flags.json) writeJsonSummary(flags.json, doc);
-        if (flags.records) writeRecordsJsonl(flags.records, result.records.flat());
+        if (flags.records) writeRecordsJsonl(flags.records, withRunIds(result.summaries, result.records));
         if (flags.csv) writeCsv(flags.csv, result.summaries);
         if (options.db !== null) process.stderr.write(`stored ${result.summaries.length} run(s): ${result.summaries.map((s) => s.id).join(", ")}\n`);
         if (result.interrupted) process.exitCode = 130;

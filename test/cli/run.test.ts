@@ -1,0 +1,82 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startScriptedServer } from "../support/scriptedServer.js";
+
+const CLI = ["--import", "tsx", "src/cli/main.ts"];
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d) => (stdout += d));
+    p.stderr.on("data", (d) => (stderr += d));
+    p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+test("tokenbench run writes the summary JSON contract, records, CSV, and stores the runs", async () => {
+  const srv = await startScriptedServer({ script: { ttftMs: 10, itlMs: 3 } });
+  const dir = mkdtempSync(join(tmpdir(), "tb-cli-"));
+  try {
+    const r = await cli([
+      "run", "--target", srv.url, "--concurrency", "1,2", "--requests", "6", "--warmup", "1",
+      "--input-tokens", "16", "--output-tokens", "8", "--goodput", "ttft:1000 e2e:5000",
+      "--json", join(dir, "s.json"), "--records", join(dir, "r.jsonl"), "--csv", join(dir, "s.csv"),
+      "--db", join(dir, "db.sqlite"), "--no-progress", "--api-key", "sk-cli-SECRET-987654321",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /SECRET-987654321/);
+    const doc = JSON.parse(readFileSync(join(dir, "s.json"), "utf8"));
+    assert.equal(doc.tool.name, "tokenbench");
+    assert.equal(doc.runs.length, 2);
+    for (const [i, run] of doc.runs.entries()) {
+      assert.deepEqual(run.load, { mode: "concurrency", concurrency: i + 1 });
+      assert.equal(run.requests.completed, 6);
+      assert.equal(run.requests.failed, 0);
+      assert.equal(run.requests.length_mismatch, 0);
+      for (const k of ["requests_per_s", "input_tokens_per_s", "output_tokens_per_s", "total_tokens_per_s", "steady_output_tokens_per_s"]) assert.equal(typeof run.throughput[k], "number", k);
+      for (const m of ["ttft", "tpot", "itl", "e2e", "client_wait"])
+        for (const k of ["mean", "stddev", "min", "p50", "p90", "p95", "p99", "max"]) assert.equal(typeof run.latency_ms[m][k], "number", `${m}.${k}`);
+      assert.equal(run.goodput.requests_per_s > 0, true);
+      assert.equal(typeof run.client.saturated, "boolean");
+      assert.equal(typeof run.client.event_loop_lag_ms.p99, "number");
+      assert.equal(typeof run.client.send_lag_ms.p99, "number");
+      assert.ok(run.duration_s > 0);
+    }
+    const lines = readFileSync(join(dir, "r.jsonl"), "utf8").trim().split("\n");
+    assert.equal(lines.length, 12);
+    assert.equal(JSON.parse(lines[0]).run_id, doc.runs[0].id);
+    const csv = readFileSync(join(dir, "s.csv"), "utf8").trim().split("\n");
+    assert.equal(csv.length, 3);
+    const listed = await cli(["runs", "--db", join(dir, "db.sqlite")]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(doc.runs[0].id));
+    assert.match(listed.stdout, /c=2/);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("bad input: one clear line and exit code 2, no stack trace", async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["run", "--concurrency", "0"], /positive integer/],
+    [["run", "--target", "http://127.0.0.1:9", "--concurrency", "2", "--rate", "4"], /exclusive/],
+    [["run", "--target", "not a url"], /invalid target URL/],
+    [["run", "--api", "nope"], /nope/],
+    [["run", "--goodput", "latency:5"], /ttft:MS/],
+    [["run", "--input-tokens", "9:3"], /min > max/],
+    [["runs", "--db", "/nonexistent/x.db"], /no results database/],
+  ];
+  for (const [args, msg] of cases) {
+    const r = await cli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, msg, args.join(" "));
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
+  }
+});
