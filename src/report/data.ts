@@ -95,7 +95,12 @@ export function toReportRun(run: StoredRun, allRecords: import("../types.js").Re
   const ok = records.filter((r) => r.ok);
   const summary = run.summary && typeof run.summary === "object" && "latency_ms" in run.summary ? run.summary : null;
   const options = (run.options ?? null) as Record<string, unknown> | null;
-  const command = options && typeof options === "object" ? (options.command ?? options.argv ?? null) : null;
+  // Command cells (training/fine-tuning runs) store { kind: "command", command, args, metrics, ... }.
+  const cmd = !summary && run.summary && typeof run.summary === "object" ? (run.summary as unknown as Record<string, unknown>) : null;
+  const isCommand = cmd?.kind === "command";
+  const command = isCommand
+    ? [cmd!.command, ...(Array.isArray(cmd!.args) ? cmd!.args : [])]
+    : options && typeof options === "object" ? (options.command ?? options.argv ?? null) : null;
   // The store redacted options at write time; values are masked again here because server
   // info, error bodies and older databases may still carry a key. Key-based redaction is not
   // applied to the whole run: it would blank metric names such as output_tokens_per_s.
@@ -111,7 +116,11 @@ export function toReportRun(run: StoredRun, allRecords: import("../types.js").Re
     target: run.target,
     load: loadOf(summary?.load ?? run.load),
     summary,
-    extraMetrics: summary ? {} : numericFields(run.summary),
+    extraMetrics: summary
+      ? {}
+      : isCommand
+        ? { ...numericFields(cmd!.metrics), duration_s: Number(cmd!.duration_s) }
+        : numericFields(run.summary),
     meta: redact({
       command: command == null ? null : Array.isArray(command) ? command.map(String).join(" ") : String(command),
       options: run.options,
@@ -135,9 +144,10 @@ export function displayLabel(run: StoredRun): string {
   return run.label ?? run.cell_key ?? run.id.slice(0, 12);
 }
 
-// Load and repeat parts of a label or cell key ("c=8", "rate=2", "repeat=1", "r1") are what
-// varies along a curve; everything else names the configuration.
-const LOAD_PART = /^(c|conc|concurrency|rate|qps|rps|load|repeat|rep|r|run)[=:]?[\d.]+(\/s)?$|^(rate|load)[=:]?inf$/i;
+// Load and repeat parts of a label or cell key ("c=8", "rate=2", "rep=1", and the experiment
+// runner's "load=c8" / "load=r2.5" / "load=rinf") are what varies along a curve; everything
+// else names the configuration.
+const LOAD_PART = /^load[=:](c|r)?([\d.]+|inf)$|^(c|conc|concurrency|rate|qps|rps|r|repeat|rep|run)[=:]?([\d.]+|inf)$/i;
 
 /** Key grouping runs into one curve: label or cell key without its load/repeat parts, else target+model. */
 export function configOf(run: StoredRun): string {

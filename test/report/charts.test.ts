@@ -23,6 +23,11 @@ test("runs of one experiment group into configurations by label without the load
   assert.deepEqual([...new Set(data.runs.map((r) => r.config))], ["tuning=off", "tuning=on"]);
   assert.equal(configOf({ ...getRun(db, "exp1-tuning-on-c2")!, label: null, cell_key: "vllm/256in/rate=2.5/repeat=1" }), "vllm/256in");
   assert.equal(configOf({ ...getRun(db, "exp1-tuning-on-c2")!, label: "c=4 a</b> x", cell_key: null }), "a</b> x");
+  // The experiment runner's keys: server=NAME/workload=NAME/load=c8/rep=1
+  const cell = (k: string) => configOf({ ...getRun(db, "exp1-tuning-on-c2")!, label: null, cell_key: k });
+  assert.equal(cell("server=vllm/workload=chat/load=c8/rep=2"), "server=vllm/workload=chat");
+  assert.equal(cell("server=tgi/workload=chat/load=rinf/rep=1"), "server=tgi/workload=chat");
+  assert.equal(cell("server=tgi/workload=chat/load=r2.5"), "server=tgi/workload=chat");
   assert.equal(configOf({ ...getRun(db, "exp1-tuning-on-c2")!, label: null, cell_key: null }), "llama-3-8b @ http://127.0.0.1:8000");
   assert.deepEqual(loadOf({ mode: "rate", rate: null }), { mode: "rate", value: Infinity });
   assert.deepEqual(loadOf({ mode: "rate", rate: "inf" }), { mode: "rate", value: Infinity });
@@ -98,4 +103,18 @@ test("--png renders every chart to a PNG without a browser", () => {
     assert.equal(png.readUInt32BE(16), 1920, `${f} width`); // 960 px at 2x
     assert.ok(png.length > 15_000, `${f} looks empty (${png.length} bytes)`);
   }
+});
+
+test("command cells (training runs) show their metrics and command line, without benchmark charts", async () => {
+  const { renderReport } = await import("../../src/report/index.js");
+  const { createRun } = await import("../../src/store/runs.js");
+  const { db } = openTempDb();
+  createRun(db, { id: "cmd-1", kind: "command", toolVersion: "0.1.0", experimentId: "train", cellKey: "command=zero3/rep=1", label: "command=zero3" });
+  const summary = { kind: "command", id: "cmd-1", command: "deepspeed", args: ["train.py", "--token", "hf_abcdefghijklmnop"], started_at: "", duration_s: 12.5, exit_code: 0, signal: null, metrics: { samples_per_s: 41.25, loss: 0.5 }, samples: {}, higher_is_better: {}, units: {} };
+  db.prepare(`UPDATE runs SET status = 'completed', summary_json = ? WHERE id = ?`).run(JSON.stringify(summary), "cmd-1");
+  const report = renderReport(loadReportData(db, ["train"]));
+  assert.equal(report.charts.length, 0);
+  assert.match(report.html, /<td>samples_per_s=41.3, loss=0.500, duration_s=12.5<\/td>|samples_per_s=41\.3, loss=0\.500, duration_s=12\.5/);
+  assert.ok(report.html.includes("deepspeed train.py --token [redacted]"));
+  assert.ok(!report.html.includes("hf_abcdefghijklmnop"));
 });
