@@ -55,6 +55,9 @@ async function buildFromDataset(spec: DatasetWorkloadSpec, opts: BuildWorkloadOp
   if (skipped > 0) {
     opts.log?.(`${spec.path}: ${skipped} of ${skipped + entries.length} conversations skipped (no human turn followed by a gpt turn)`);
   }
+  if (spec.format === "sharegpt" && def !== undefined) {
+    opts.log?.(`${spec.path}: output lengths come from the reference answers; the default output length (${def}) is not used`);
+  }
   const order = createRng(deriveSeed(opts.seed, "dataset-order")).shuffle(entries.map((_, i) => i));
   const tok = opts.tokenizer;
   // Per entry: its item shape, or null when it cannot be used (empty completion after tokenizing).

@@ -83,6 +83,11 @@ test("ShareGPT dataset: output length is the tokenized gpt answer; skips are rep
   assert.equal(byPrompt.get("Say hi.")!.inputTokens, tok.count("Say hi."));
   assert.equal(notes.length, 1);
   assert.match(notes[0], /sg\.json: 1 of 3 conversations skipped/);
+  // A default output length does not override the reference answers, and the run says so.
+  const notes2: string[] = [];
+  const again = await buildWorkload({ kind: "dataset", format: "sharegpt", path: p, defaultOutputTokens: 500 }, { count: 4, seed: 3, tokenizer: tok, log: (l) => notes2.push(l) });
+  assert.deepEqual(again, items);
+  assert.ok(notes2.some((l) => /the default output length \(500\) is not used/.test(l)), notes2.join(" | "));
 });
 
 test("bad workload specs fail clearly", async () => {
