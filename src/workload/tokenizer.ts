@@ -2,7 +2,7 @@
 // never BOS/EOS or other special tokens a server may add around a prompt.
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { TokenizerLoader } from "@lenml/tokenizers";
+import { TokenizerLoader, tokenizers } from "@lenml/tokenizers";
 
 export interface Tokenizer {
   name: string;
@@ -84,6 +84,7 @@ async function loadFromFile(resolved: string): Promise<Tokenizer> {
   const configPath = path.join(path.dirname(jsonPath), "tokenizer_config.json");
   let tokenizerConfig: Record<string, unknown> = {};
   if (await exists(configPath)) tokenizerConfig = await readJsonObject(configPath, "tokenizer config");
+  tokenizerConfig = withKnownClass(tokenizerConfig);
   try {
     const hf = TokenizerLoader.fromPreTrained({ tokenizerJSON, tokenizerConfig } as never) as unknown as HfTokenizer;
     const tok = wrap(jsonPath, hf);
@@ -92,6 +93,21 @@ async function loadFromFile(resolved: string): Promise<Tokenizer> {
   } catch (err) {
     throw new Error(`cannot use tokenizer ${jsonPath}: ${firstLine(err)}`);
   }
+}
+
+/**
+ * The library warns on stderr about tokenizer classes it does not know and then uses its base
+ * class anyway; choose the base class quietly instead (the class only adds quirks for a few
+ * model families, e.g. Llama's legacy SentencePiece handling).
+ */
+function withKnownClass(config: Record<string, unknown>): Record<string, unknown> {
+  const cls = config.tokenizer_class;
+  if (typeof cls !== "string") return config;
+  const known = (tokenizers.AutoTokenizer as unknown as { TOKENIZER_CLASS_MAPPING: Record<string, unknown> }).TOKENIZER_CLASS_MAPPING;
+  if (cls.replace(/Fast$/, "") in known) return config;
+  const rest = { ...config };
+  delete rest.tokenizer_class;
+  return rest;
 }
 
 async function readJsonObject(file: string, what: string): Promise<Record<string, unknown>> {

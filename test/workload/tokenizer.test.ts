@@ -68,6 +68,23 @@ test("a BOS that the tokenizer's post-processor would add is not counted", async
   assert.equal(tok.decode(ids), "the cat");
 });
 
+test("an unknown tokenizer_class in tokenizer_config.json loads quietly with the base class", async () => {
+  const sub = path.join(dir, "unknown-class");
+  await mkdir(sub);
+  await copyFile(await writeMetaspaceTokenizer(sub), path.join(sub, "tokenizer.json"));
+  await writeFile(path.join(sub, "tokenizer_config.json"), JSON.stringify({ tokenizer_class: "FancyNewTokenizerFast", bos_token: "<s>" }));
+  const warnings: unknown[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args);
+  try {
+    const tok = await loadTokenizer(sub);
+    assert.equal(tok.count("the cat"), 2);
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(warnings, []);
+});
+
 test("missing or invalid tokenizer files fail with one line naming the file", async () => {
   const cases: Array<[string, RegExp]> = [
     [path.join(dir, "nope.json"), /^tokenizer file not found: .*nope\.json$/],
