@@ -7,6 +7,7 @@ import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
 import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
 import { fetchServerInfo, hostInfo } from "./environment.js";
 import { runLoad } from "./runLoad.js";
+import { startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
 
 /** Closed-loop runs bounded by duration cycle through this many distinct prompts. */
 const DURATION_PROMPT_POOL = 1024;
@@ -19,21 +20,18 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   const o = resolveOptions(options);
   const log = options.log ?? (() => undefined);
   const db: Db | null = o.db === null ? null : openDb(o.db ?? defaultDbPath());
-  let embedded: { url: string; modelName: string; close(): Promise<void> } | undefined;
+  let embedded: EmbeddedTarget | undefined;
   try {
     let targets = o.targets;
     let tokenizer: Tokenizer;
     if (!targets) {
       const preset = options.embedded?.model ? undefined : options.embedded?.preset ?? EMBEDDED_DEFAULTS.preset;
-      // Loaded lazily: runs against real servers never pay for llama.cpp.
-      const { startEmbeddedServer } = await import("../engine/index.js");
-      const server = await startEmbeddedServer({
+      const server = await startEmbeddedTarget({
         preset,
         model: options.embedded?.model,
         parallel: options.embedded?.parallel ?? EMBEDDED_DEFAULTS.parallel,
         threads: options.embedded?.threads,
         context: options.embedded?.context,
-        port: 0,
         log,
       });
       embedded = server;

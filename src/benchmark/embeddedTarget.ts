@@ -1,0 +1,98 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { UsageError } from "../errors.js";
+
+export interface EmbeddedTarget {
+  url: string;
+  modelName: string;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedTargetOptions {
+  preset?: string;
+  model?: string;
+  parallel?: number;
+  threads?: number;
+  context?: number;
+  log: (line: string) => void;
+  /** Model generation on first use included. */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Starts `tokenbench serve` in a child process. The engine gets its own process so that its
+ * JavaScript work never shows up as the client's event-loop lag: the self-check must judge the
+ * client alone, as it would against a real server on another machine.
+ */
+export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<EmbeddedTarget> {
+  const args = ["serve", "--port", "0"];
+  if (o.model) args.push("--model", o.model);
+  else if (o.preset) args.push("--preset", o.preset);
+  if (o.parallel) args.push("--parallel", String(o.parallel));
+  if (o.threads) args.push("--threads", String(o.threads));
+  if (o.context) args.push("--context", String(o.context));
+  // Same runtime flags as ours (e.g. the tsx loader when run from source).
+  // Its own process group, so a Ctrl-C in the terminal reaches only us and we stop it after
+  // storing partial results; the exit hook makes sure it never outlives us.
+  const child = spawn(process.execPath, [...process.execArgv, cliEntry(), ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  const stderrTail: string[] = [];
+  createInterface({ input: child.stderr! }).on("line", (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > 20) stderrTail.shift();
+    o.log(`[engine] ${line}`);
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      process.off("exit", killOnExit);
+      resolve(code);
+    }),
+  );
+  const ready = new Promise<{ url: string; modelName: string }>((resolve) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const m = /^(http:\/\/\S+) \(model "([^"]*)"\)/.exec(line);
+      if (m) resolve({ url: m[1], modelName: m[2] });
+    });
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`embedded server not ready within ${(o.startTimeoutMs ?? 600_000) / 1000} s`)), o.startTimeoutMs ?? 600_000);
+  });
+  const close = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(killer);
+  };
+  try {
+    const info = await Promise.race([
+      ready,
+      timeout,
+      exited.then((code) => {
+        const last = stderrTail.filter((l) => l.trim()).pop() ?? `exit code ${code}`;
+        // The serve command prints bad input as one "tokenbench: error: ..." line.
+        const msg = last.replace(/^tokenbench: error: /, "");
+        throw code === 2 ? new UsageError(msg) : new Error(`embedded server failed to start: ${msg}`);
+      }),
+    ]);
+    return { ...info, close };
+  } catch (e) {
+    await close();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function cliEntry(): string {
+  // dist/cli/main.js when built; src/cli/main.ts when run from source through tsx.
+  for (const rel of ["../cli/main.js", "../cli/main.ts"]) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error("cannot find the tokenbench CLI entry point next to the library");
+}
