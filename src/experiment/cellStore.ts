@@ -1,0 +1,63 @@
+import type { Db } from "../store/db.js";
+import { redact } from "../store/redact.js";
+
+export interface StoredCell {
+  experimentId: string;
+  cellKey: string;
+  fingerprint: string;
+  status: "completed" | "failed";
+  runId: string | null;
+  error: string | null;
+  logPath: string | null;
+  updatedAt: string;
+}
+
+export function experimentIdFor(name: string): string {
+  return name;
+}
+
+export function upsertExperiment(db: Db, id: string, name: string, file: string | undefined, spec: unknown, status: string): void {
+  db.prepare(
+    `INSERT INTO experiments (id, name, file, spec_json, created_at, status) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET file = excluded.file, spec_json = excluded.spec_json, status = excluded.status`,
+  ).run(id, name, file ?? null, JSON.stringify(redact(spec)), new Date().toISOString(), status);
+}
+
+export function getExperiment(db: Db, id: string): { id: string; name: string; file: string | null; spec: unknown; status: string } | undefined {
+  const r = db.prepare(`SELECT id, name, file, spec_json, status FROM experiments WHERE id = ?`).get(id) as
+    | { id: string; name: string; file: string | null; spec_json: string; status: string }
+    | undefined;
+  return r && { id: r.id, name: r.name, file: r.file, spec: JSON.parse(r.spec_json), status: r.status };
+}
+
+export function setExperimentStatus(db: Db, id: string, status: string): void {
+  db.prepare(`UPDATE experiments SET status = ? WHERE id = ?`).run(status, id);
+}
+
+export function putCell(db: Db, c: Omit<StoredCell, "updatedAt">): void {
+  db.prepare(
+    `INSERT INTO experiment_cells (experiment_id, cell_key, fingerprint, status, run_id, error, log_path, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(experiment_id, cell_key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status,
+       run_id = excluded.run_id, error = excluded.error, log_path = excluded.log_path, updated_at = excluded.updated_at`,
+  ).run(c.experimentId, c.cellKey, c.fingerprint, c.status, c.runId, c.error === null ? null : redact(c.error), c.logPath, new Date().toISOString());
+}
+
+export function getCells(db: Db, experimentId: string): StoredCell[] {
+  return (db.prepare(`SELECT * FROM experiment_cells WHERE experiment_id = ? ORDER BY rowid`).all(experimentId) as Record<string, string | null>[]).map(
+    (r) => ({
+      experimentId: r.experiment_id!,
+      cellKey: r.cell_key!,
+      fingerprint: r.fingerprint!,
+      status: r.status as StoredCell["status"],
+      runId: r.run_id,
+      error: r.error,
+      logPath: r.log_path,
+      updatedAt: r.updated_at!,
+    }),
+  );
+}
+
+export function deleteCells(db: Db, experimentId: string): void {
+  db.prepare(`DELETE FROM experiment_cells WHERE experiment_id = ?`).run(experimentId);
+}

@@ -1,0 +1,287 @@
+import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { runBenchmark } from "../benchmark/run.js";
+import { newRunId } from "../benchmark/runLoad.js";
+import { openDb, type Db } from "../store/db.js";
+import { storeTelemetry, startTelemetry } from "../telemetry/index.js";
+import type { RunSummary } from "../types.js";
+import { putCell, getCells, upsertExperiment, setExperimentStatus, deleteCells, experimentIdFor } from "./cellStore.js";
+import { runCommandCell } from "./commandCell.js";
+import { expandCells, filterCells, groupKey, toWorkloadSpec, type BenchCell, type Cell, type CommandCell } from "./expand.js";
+import { isLaunched, type ExperimentSpec, type ServerSpec } from "./schema.js";
+import { describeExit, isPortFree, launch, logTail, pickFreePort, substitute, waitPortFree, waitReady, ServerStartError, type ServerProcess } from "./serverProcess.js";
+
+export interface RunExperimentOptions {
+  spec: ExperimentSpec;
+  /** The experiment file: relative cwd/paths resolve against its directory. */
+  file?: string;
+  /** Results database path. */
+  db: string;
+  /** Where server and command logs go; default: <db dir>/experiments/<id>/logs. */
+  logDir?: string;
+  only?: string[];
+  skip?: string[];
+  /** Ignore stored cells and run everything again. */
+  fresh?: boolean;
+  apiKey?: string;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  nvidiaSmiCommand?: string;
+}
+
+export type CellStatus = "completed" | "failed" | "stored" | "interrupted";
+
+export interface CellOutcome {
+  key: string;
+  status: CellStatus;
+  runId?: string;
+  error?: string;
+  /** Headline figure for progress lines (output tok/s, or the first command metric). */
+  headline?: string;
+}
+
+export interface ExperimentResult {
+  experimentId: string;
+  cells: CellOutcome[];
+  interrupted: boolean;
+  logDir: string;
+}
+
+const TAIL_LINES = 12;
+
+export async function runExperiment(o: RunExperimentOptions): Promise<ExperimentResult> {
+  const spec = o.spec;
+  const log = o.log ?? (() => undefined);
+  const experimentId = experimentIdFor(spec.name);
+  const baseDir = o.file ? dirname(resolve(o.file)) : process.cwd();
+  const logDir = resolve(o.logDir ?? join(dirname(resolve(o.db)), "experiments", experimentId, "logs"));
+  const db = openDb(o.db);
+  try {
+    if (o.fresh) deleteCells(db, experimentId);
+    upsertExperiment(db, experimentId, spec.name, o.file ? resolve(o.file) : undefined, spec, "running");
+    const stored = new Map(getCells(db, experimentId).map((c) => [c.cellKey, c]));
+    const cells = filterCells(expandCells(spec), o.only, o.skip);
+    if (cells.length === 0) log("no cell matches the --only/--skip filters");
+    const outcomes = new Map<string, CellOutcome>();
+    const pending: Cell[] = [];
+    for (const c of cells) {
+      const s = stored.get(c.key);
+      if (s && s.status === "completed" && s.fingerprint === c.fingerprint) outcomes.set(c.key, { key: c.key, status: "stored", runId: s.runId ?? undefined });
+      else pending.push(c);
+    }
+    const done = cells.length - pending.length;
+    if (done > 0) log(`${done} of ${cells.length} cells already stored; running the other ${pending.length}`);
+    const ctx: Ctx = { o, db, experimentId, baseDir, logDir, log, total: cells.length, counter: done, outcomes };
+
+    for (const server of spec.servers) {
+      const mine = pending.filter((c): c is BenchCell => c.kind === "bench" && c.server.name === server.name);
+      if (mine.length === 0 || o.signal?.aborted) continue;
+      await runServerCells(ctx, server, mine);
+    }
+    for (const c of pending.filter((c): c is CommandCell => c.kind === "command")) {
+      if (o.signal?.aborted) break;
+      await runOneCommandCell(ctx, c);
+    }
+    const interrupted = Boolean(o.signal?.aborted);
+    const list = cells.map((c) => outcomes.get(c.key) ?? { key: c.key, status: "interrupted" as const });
+    const failed = list.some((c) => c.status === "failed");
+    setExperimentStatus(db, experimentId, interrupted ? "interrupted" : failed ? "completed_with_failures" : "completed");
+    return { experimentId, cells: list, interrupted, logDir };
+  } finally {
+    db.close();
+  }
+}
+
+interface Ctx {
+  o: RunExperimentOptions;
+  db: Db;
+  experimentId: string;
+  baseDir: string;
+  logDir: string;
+  log: (line: string) => void;
+  total: number;
+  counter: number;
+  outcomes: Map<string, CellOutcome>;
+}
+
+function record(ctx: Ctx, cell: Cell, outcome: CellOutcome, logPath: string | null): void {
+  ctx.outcomes.set(cell.key, outcome);
+  if (outcome.status === "completed" || outcome.status === "failed") {
+    // Stored at once: a crash later loses nothing of this cell.
+    putCell(ctx.db, {
+      experimentId: ctx.experimentId,
+      cellKey: cell.key,
+      fingerprint: cell.fingerprint,
+      status: outcome.status,
+      runId: outcome.runId ?? null,
+      error: outcome.error ?? null,
+      logPath,
+    });
+  }
+  ctx.counter++;
+  const what = outcome.status === "completed" ? `completed${outcome.headline ? ": " + outcome.headline : ""}` : `${outcome.status}${outcome.error ? ": " + outcome.error.split("\n")[0] : ""}`;
+  ctx.log(`[${ctx.counter}/${ctx.total}] ${cell.key} ${what}`);
+}
+
+function withTail(msg: string, logPath: string): string {
+  const tail = logTail(logPath, TAIL_LINES);
+  return tail ? `${msg}\n--- last lines of ${logPath} ---\n${tail}` : `${msg} (log: ${logPath})`;
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
+}
+
+async function runServerCells(ctx: Ctx, server: ServerSpec, cells: BenchCell[]): Promise<void> {
+  const { o, log } = ctx;
+  const failAll = (list: BenchCell[], error: string, logPath: string | null) => list.forEach((c) => record(ctx, c, { key: c.key, status: "failed", error }, logPath));
+
+  if (!isLaunched(server)) {
+    for (const cell of cells) {
+      if (o.signal?.aborted) return;
+      await runBenchCell(ctx, cell, server.target, server.metrics ? new URL(server.metrics, server.target).toString() : undefined, undefined, null);
+    }
+    return;
+  }
+
+  const logPath = join(ctx.logDir, `${server.name}-${stamp()}.log`);
+  const host = server.host;
+  const clientHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  let port = server.port;
+  if (port === 0) port = await pickFreePort(clientHost);
+  else if (!(await isPortFree(port, clientHost))) {
+    failAll(cells, `port ${port} on ${clientHost} is already in use: another server is running there (stop it or change servers.${server.name}.port)`, null);
+    return;
+  }
+  const vars = { port, host };
+  const base = `http://${clientHost}:${port}`;
+  const readyUrl = substitute(server.ready.url ?? base + server.ready.path, vars);
+  const metricsUrl = server.metrics ? new URL(substitute(server.metrics, vars), base).toString() : undefined;
+  log(`starting server ${server.name}: ${server.command} ${server.args.map((a) => substitute(a, vars)).join(" ")} (log: ${logPath})`);
+  let proc: ServerProcess;
+  try {
+    proc = await launch({
+      name: server.name,
+      command: server.command,
+      args: server.args.map((a) => substitute(a, vars)),
+      env: Object.fromEntries(Object.entries(server.env).map(([k, v]) => [k, substitute(v, vars)])),
+      cwd: server.cwd ? resolve(ctx.baseDir, server.cwd) : ctx.baseDir,
+      logPath,
+    });
+  } catch (e) {
+    failAll(cells, `server ${server.name}: ${(e as Error).message}`, logPath);
+    return;
+  }
+  try {
+    try {
+      const s = await waitReady(proc, readyUrl, server.ready.timeout_s, server.ready.interval_s, o.signal);
+      log(`server ${server.name} ready after ${s.toFixed(1)}s at ${base}`);
+    } catch (e) {
+      if (o.signal?.aborted) return;
+      failAll(cells, withTail(`server ${server.name}: ${(e as Error).message}`, logPath), logPath);
+      return;
+    }
+    for (let i = 0; i < cells.length; i++) {
+      if (o.signal?.aborted) return;
+      if (proc.exit) {
+        failAll(cells.slice(i), withTail(`server ${server.name} ${describeExit(proc.exit)} before this cell`, logPath), logPath);
+        return;
+      }
+      await runBenchCell(ctx, cells[i], base, metricsUrl, proc, logPath);
+    }
+  } finally {
+    const exit = await proc.stop(server.stop.signal, server.stop.grace_s);
+    log(`server ${server.name} stopped (${describeExit(exit)})`);
+    if (!(await waitPortFree(port, clientHost, 10_000))) log(`warning: port ${port} is still in use 10s after server ${server.name} stopped`);
+  }
+}
+
+async function runBenchCell(ctx: Ctx, cell: BenchCell, target: string, metricsUrl: string | undefined, proc: ServerProcess | undefined, logPath: string | null): Promise<void> {
+  const { o } = ctx;
+  const spec = o.spec;
+  // The cell stops early when the user interrupts or its server dies (no point waiting for timeouts).
+  const ac = new AbortController();
+  const onAbort = () => ac.abort();
+  o.signal?.addEventListener("abort", onAbort, { once: true });
+  void proc?.exited.then(onAbort);
+  const telemetry = startTelemetry({
+    gpu: spec.telemetry.gpu,
+    client: false, // runBenchmark stores the client's CPU and event-loop lag itself
+    metricsUrl: spec.telemetry.server ? metricsUrl : undefined,
+    intervalMs: spec.telemetry.interval_s * 1000,
+    nvidiaSmiCommand: o.nvidiaSmiCommand,
+  });
+  let summary: RunSummary | undefined;
+  let error: string | undefined;
+  try {
+    const w = cell.workload;
+    const result = await runBenchmark({
+      targets: [target],
+      api: cell.server.api,
+      model: cell.server.model,
+      apiKey: o.apiKey,
+      workload: toWorkloadSpec("dataset" in w ? { ...w, dataset: { ...w.dataset, path: resolve(ctx.baseDir, w.dataset.path) } } : w),
+      seed: spec.seed,
+      loads: [cell.load],
+      requests: spec.requests,
+      durationS: spec.duration_s,
+      warmup: spec.warmup,
+      rampUpS: spec.ramp_up_s,
+      exactOutput: spec.exact_output,
+      temperature: spec.temperature,
+      timeoutS: spec.timeout_s,
+      goodput: spec.goodput && { ttftMs: spec.goodput.ttft_ms, tpotMs: spec.goodput.tpot_ms, e2eMs: spec.goodput.e2e_ms },
+      extraBody: spec.extra_body,
+      db: o.db,
+      experimentId: ctx.experimentId,
+      cellKey: cell.key,
+      label: groupKey(cell.key),
+      signal: ac.signal,
+    });
+    summary = result.summaries[0];
+  } catch (e) {
+    error = (e as Error).message;
+  } finally {
+    o.signal?.removeEventListener("abort", onAbort);
+  }
+  // Requests fail the moment a server dies, often before its exit is reported: give it a moment.
+  if (proc && !proc.exit && (!summary || summary.requests.failed > 0)) await Promise.race([proc.exited, sleep(500)]);
+  const tel = await telemetry.stop();
+  for (const n of new Set(tel.notes)) ctx.log(`  telemetry: ${n}`);
+  if (summary) storeTelemetry(ctx.db, summary.id, Date.parse(summary.started_at), tel.samples);
+
+  if (o.signal?.aborted) return record(ctx, cell, { key: cell.key, status: "interrupted", runId: summary?.id }, logPath);
+  if (proc?.exit) {
+    const msg = `server ${cell.server.name} ${describeExit(proc.exit)} during the cell`;
+    return record(ctx, cell, { key: cell.key, status: "failed", runId: summary?.id, error: logPath ? withTail(msg, logPath) : msg }, logPath);
+  }
+  if (error || !summary) return record(ctx, cell, { key: cell.key, status: "failed", error: error ?? "no result" }, logPath);
+  if (summary.requests.completed === 0) {
+    const errs = Object.entries(summary.requests.errors).map(([k, n]) => `${k}: ${n}`).join(", ");
+    const msg = `no request succeeded (${errs || "no requests"})`;
+    return record(ctx, cell, { key: cell.key, status: "failed", runId: summary.id, error: logPath ? withTail(msg, logPath) : msg }, logPath);
+  }
+  const failedNote = summary.requests.failed > 0 ? `, ${summary.requests.failed} failed requests` : "";
+  record(ctx, cell, { key: cell.key, status: "completed", runId: summary.id, headline: `${summary.throughput.output_tokens_per_s.toFixed(1)} output tok/s${failedNote}` }, logPath);
+}
+
+async function runOneCommandCell(ctx: Ctx, cell: CommandCell): Promise<void> {
+  const { o, db } = ctx;
+  const spec = o.spec;
+  const logPath = join(ctx.logDir, `command-${cell.command.name}-rep${cell.repeat}-${stamp()}.log`);
+  const telemetry = startTelemetry({ gpu: spec.telemetry.gpu, client: spec.telemetry.client, intervalMs: spec.telemetry.interval_s * 1000, nvidiaSmiCommand: o.nvidiaSmiCommand });
+  const command = { ...cell.command, cwd: cell.command.cwd ? resolve(ctx.baseDir, cell.command.cwd) : ctx.baseDir };
+  const res = await runCommandCell(db, command, { runId: newRunId(), experimentId: ctx.experimentId, cellKey: cell.key, label: groupKey(cell.key), logPath, signal: o.signal });
+  const tel = await telemetry.stop();
+  for (const n of new Set(tel.notes)) ctx.log(`  telemetry: ${n}`);
+  storeTelemetry(db, res.runId, res.startedAtMs, tel.samples);
+  if (o.signal?.aborted) return record(ctx, cell, { key: cell.key, status: "interrupted", runId: res.runId }, logPath);
+  if (!res.ok) return record(ctx, cell, { key: cell.key, status: "failed", runId: res.runId, error: withTail(`command ${cell.command.name}: ${res.error}`, logPath) }, logPath);
+  const headline = Object.entries(res.summary.metrics)
+    .slice(0, 4)
+    .map(([k, v]) => `${k}=${Number(v.toPrecision(6))}`)
+    .join(" ");
+  record(ctx, cell, { key: cell.key, status: "completed", runId: res.runId, headline }, logPath);
+}
+
+export { ServerStartError };

@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+// One launched server: own process group (so its workers die with it), output appended to a log file,
+// readiness probe, stop with a grace period, port-free check.
+
+export interface LaunchOptions {
+  name: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  logPath: string;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServerProcess {
+  pid: number;
+  logPath: string;
+  /** Set once the process has exited. */
+  exit: ExitInfo | undefined;
+  exited: Promise<ExitInfo>;
+  stop(signal: NodeJS.Signals, graceS: number): Promise<ExitInfo>;
+}
+
+export class ServerStartError extends Error {}
+
+export function substitute(s: string, vars: Record<string, string | number>): string {
+  return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+}
+
+export async function pickFreePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+export async function waitPortFree(port: number, host: string, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await isPortFree(port, host)) return true;
+    if (Date.now() > until) return false;
+    await sleep(200);
+  }
+}
+
+export function describeExit(e: ExitInfo): string {
+  return e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
+}
+
+export async function launch(o: LaunchOptions): Promise<ServerProcess> {
+  mkdirSync(dirname(o.logPath), { recursive: true });
+  // The child writes straight into the file, so its log survives even if this tool is killed.
+  const fd = openSync(o.logPath, "a");
+  let child: ChildProcess;
+  try {
+    child = spawn(o.command, o.args, {
+      cwd: o.cwd,
+      env: { ...process.env, ...o.env },
+      stdio: ["ignore", fd, fd],
+      detached: true,
+    });
+  } finally {
+    closeSync(fd);
+  }
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve);
+    child.once("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") reject(new ServerStartError(`command not found: ${o.command}${o.cwd ? ` (cwd ${o.cwd})` : ""}`));
+      else if (e.code === "EACCES") reject(new ServerStartError(`command not executable: ${o.command}`));
+      else reject(new ServerStartError(`cannot start ${o.command}: ${e.message}`));
+    });
+  });
+  const proc: ServerProcess = {
+    pid: child.pid!,
+    logPath: o.logPath,
+    exit: undefined,
+    exited: new Promise<ExitInfo>((resolve) =>
+      child.once("exit", (code, signal) => {
+        proc.exit = { code, signal };
+        resolve(proc.exit);
+      }),
+    ),
+    async stop(signal, graceS) {
+      if (proc.exit) return proc.exit;
+      killGroup(proc.pid, signal);
+      const timer = sleep(graceS * 1000).then(() => undefined);
+      const first = await Promise.race([proc.exited, timer]);
+      if (first) return first;
+      killGroup(proc.pid, "SIGKILL");
+      return proc.exited;
+    },
+  };
+  return proc;
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Polls `url` until it answers 2xx; fails early when the process exits. */
+export async function waitReady(proc: ServerProcess, url: string, timeoutS: number, intervalS: number, signal?: AbortSignal): Promise<number> {
+  const start = Date.now();
+  let last = "no answer yet";
+  while (Date.now() - start < timeoutS * 1000) {
+    if (signal?.aborted) throw new ServerStartError("interrupted while waiting for readiness");
+    if (proc.exit) throw new ServerStartError(`server ${describeExit(proc.exit)} before becoming ready`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(1000, intervalS * 2000)) });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return (Date.now() - start) / 1000;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+    }
+    await Promise.race([sleep(intervalS * 1000), proc.exited]);
+  }
+  throw new ServerStartError(`not ready after ${timeoutS}s (GET ${url}: ${last})`);
+}
+
+/** The last lines of a log file, for failure messages. */
+export function logTail(path: string, lines = 15, maxBytes = 8192): string {
+  try {
+    const size = statSync(path).size;
+    const buf = readFileSync(path);
+    const text = buf.subarray(Math.max(0, size - maxBytes)).toString("utf8");
+    return text.split("\n").filter((l) => l.trim() !== "").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
