@@ -24,15 +24,10 @@ export async function fetchServerInfo(url: string, adapter: ProtocolAdapter, hea
     } catch {
       /* keep raw text */
     }
-    return { url, path: adapter.modelsPath, status: res.statusCode, body, firstModel: res.statusCode < 300 ? firstModelId(body) : undefined };
+    return { url, path: adapter.modelsPath, status: res.statusCode, body, firstModel: res.statusCode < 300 ? adapter.parseModels?.(body)[0] : undefined };
   } catch (e) {
     return { url, path: adapter.modelsPath, error: (e as Error).message };
   }
-}
-
-function firstModelId(body: unknown): string | undefined {
-  const b = body as { data?: Array<{ id?: string }>; models?: Array<{ name?: string; model?: string }>; model_id?: string };
-  return b?.data?.[0]?.id ?? b?.models?.[0]?.name ?? b?.models?.[0]?.model ?? b?.model_id;
 }
 
 export function hostInfo() {

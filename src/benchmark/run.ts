@@ -43,9 +43,12 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       tokenizer = await asUsage(loadTokenizer(o.tokenizer));
     }
     const adapter = getAdapter(o.api);
+    if (o.exactOutput && adapter.exactOutput === "unsupported") {
+      log(`warning: the ${o.api} API cannot be asked for exact output lengths; requests may end early (counted as length mismatches)`);
+    }
     const serverInfo = await fetchServerInfo(targets[0], adapter, o.headers);
     const model = o.model ?? embedded?.modelName ?? serverInfo.firstModel ?? "default";
-    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer }));
+    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer, log }));
     const meta = {
       options: storedOptions(o, options, tokenizer.name),
       host: hostInfo(),

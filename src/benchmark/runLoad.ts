@@ -11,7 +11,7 @@ import { startClientMonitor } from "../measure/clientMonitor.js";
 import { summarizeRun } from "../aggregate/summarize.js";
 import { arrivalOffsetsMs } from "../schedule/arrivals.js";
 import { rampStartOffsetsMs } from "../schedule/closedLoop.js";
-import { createRng } from "../workload/rng.js";
+import { createRng, deriveSeed } from "../workload/rng.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
 import { driveClosedLoop, driveOpenLoop, type Dispatcher } from "./drivers.js";
 import { Recorder } from "./recorder.js";
@@ -144,7 +144,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
         arrival: load.arrival,
         burstiness: load.burstiness,
         count: openLoopCount,
-        rng: createRng(o.seed),
+        rng: createRng(deriveSeed(o.seed, "arrivals")),
         rampUpS: o.rampUpS,
       });
       drive = await driveOpenLoop(dispatcher, { offsetsMs, maxConcurrency: load.maxConcurrency, durationMs });

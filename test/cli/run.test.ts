@@ -80,3 +80,27 @@ test("bad input: one clear line and exit code 2, no stack trace", async () => {
     assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
   }
 });
+
+test("Ctrl-C stores partial results marked interrupted and exits 130", async () => {
+  const srv = await startScriptedServer({ script: { ttftMs: 20, itlMs: 20 } });
+  const dir = mkdtempSync(join(tmpdir(), "tb-int-"));
+  try {
+    const p = spawn(process.execPath, [...CLI, "run", "-t", srv.url, "-c", "2", "-n", "500", "--output-tokens", "20", "--db", join(dir, "db.sqlite"), "--no-progress"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    p.stderr.on("data", (d) => (stderr += d));
+    // wait until requests are flowing, then interrupt
+    while (srv.received < 6) await new Promise((r) => setTimeout(r, 50));
+    p.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => p.on("close", r));
+    assert.equal(code, 130, stderr);
+    const listed = await cli(["runs", "--db", join(dir, "db.sqlite"), "--json"]);
+    const runs = JSON.parse(listed.stdout);
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0].status, "interrupted");
+    const s = runs[0].summary;
+    assert.ok(s.requests.sent >= 4 && s.requests.sent < 500);
+    assert.equal(s.requests.completed + s.requests.failed, s.requests.sent);
+  } finally {
+    await srv.close();
+  }
+});
