@@ -5,7 +5,7 @@ import { redact } from "../store/redact.js";
 import { TOOL_VERSION } from "../version.js";
 import type { Comparison } from "../compare/types.js";
 import type { LoadPoint, Point, ReportData, ReportRun, TelemetrySeries } from "./model.js";
-import { cdf, errorGroups, inFlight, round3, tokensPerSecond } from "./series.js";
+import { cdf, downsample, errorGroups, inFlight, round3, tokensPerSecond } from "./series.js";
 
 export class UnknownIdError extends Error {}
 
@@ -130,10 +130,10 @@ export function toReportRun(run: StoredRun, allRecords: import("../types.js").Re
       experimentId: run.experiment_id,
       cellKey: run.cell_key,
     }),
-    tokensPerS: tokensPerSecond(records),
-    inFlight: inFlight(records),
-    ttftCdf: cdf(ok.map((r) => r.ttftMs).filter((x): x is number => x !== undefined)),
-    itlCdf: cdf(ok.flatMap((r) => r.itlMs)),
+    tokensPerS: downsample(tokensPerSecond(records)),
+    inFlight: downsample(inFlight(records)),
+    ttftCdf: cdf(ok.map((r) => r.ttftMs ?? NaN)),
+    itlCdf: cdf(itlValues(ok)),
     telemetry: telemetrySeries(points),
     errors: errorGroups(records).map((g) => ({ ...g, sample: redact(g.sample) })),
     measuredRequests: records.length,
@@ -185,6 +185,7 @@ function telemetrySeries(points: TimeseriesPoint[]): TelemetrySeries[] {
     if (!s) map.set(key, (s = { source: p.source, name: p.name, labels, points: [] }));
     s.points.push([round3(p.tMs / 1000), p.value] as Point);
   }
+  for (const s of map.values()) s.points = downsample(s.points);
   return [...map.values()].sort((a, b) => a.source.localeCompare(b.source) || a.name.localeCompare(b.name) || a.labels.localeCompare(b.labels));
 }
 
@@ -196,4 +197,8 @@ function numericFields(v: unknown, prefix = "", out: Record<string, number> = {}
     else if (x && typeof x === "object" && !Array.isArray(x)) numericFields(x, key, out);
   }
   return out;
+}
+
+function* itlValues(records: import("../types.js").RequestRecord[]): Generator<number> {
+  for (const r of records) yield* r.itlMs;
 }

@@ -175,7 +175,7 @@ ${sections.join("\n")}
 <section id="sec-tables"><h2>Summary tables</h2>${tableHtml || `<p class="empty">No stored summaries.</p>`}</section>
 <section id="sec-metadata"><h2>Metadata</h2>${data.runs.map(metadataBlock).join("\n")}</section>
 </main>
-<script type="application/json" id="tb-data">${jsonForScript({ charts: charts.map((c) => ({ id: c.id, option: c.option })), report: data })}</script>
+<script type="application/json" id="tb-data">${jsonForScript({ charts: charts.map((c) => ({ id: c.id, option: c.option })), report: slimData(data) })}</script>
 <script>${bundle}</script>
 <script>${BOOTSTRAP}</script>
 </body></html>
@@ -184,4 +184,15 @@ ${sections.join("\n")}
 
 function scriptHash(source: string): string {
   return `'sha256-${createHash("sha256").update(source, "utf8").digest("base64")}'`;
+}
+
+/** The report's data for scripts reading the file: summaries and metadata; series live in the chart options. */
+function slimData(data: ReportData): unknown {
+  return {
+    ...data,
+    runs: data.runs.map(({ tokensPerS: _t, inFlight: _i, ttftCdf: _c, itlCdf: _l, telemetry, ...rest }) => ({
+      ...rest,
+      telemetry: telemetry.map((s) => ({ source: s.source, name: s.name, labels: s.labels, points: s.points.length })),
+    })),
+  };
 }

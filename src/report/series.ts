@@ -49,15 +49,34 @@ export function inFlight(records: RequestRecord[], binMs = 1000): Point[] {
  * Empirical CDF as [value, cumulative %], reduced to at most `maxPoints` quantiles so a run
  * with a million inter-token gaps still embeds in a few kilobytes. Exact min and max are kept.
  */
-export function cdf(values: number[], maxPoints = 200): Point[] {
-  const v = Float64Array.from(values.filter((x) => Number.isFinite(x))).sort();
-  const n = v.length;
+export function cdf(values: Iterable<number>, maxPoints = 200): Point[] {
+  // Typed-array sort: millions of inter-token gaps sort in well under a second.
+  const all = Float64Array.from(values);
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (Number.isFinite(all[i])) all[n++] = all[i];
+  const v = all.subarray(0, n).sort();
   if (n === 0) return [];
   if (n <= maxPoints) return Array.from(v, (x, i) => [round3(x), round3(((i + 1) / n) * 100)] as Point);
   const out: Point[] = [];
   for (let k = 0; k < maxPoints; k++) {
     const i = Math.round((k / (maxPoints - 1)) * (n - 1));
     out.push([round3(v[i]), round3(((i + 1) / n) * 100)]);
+  }
+  return out;
+}
+
+/**
+ * At most `max` points: consecutive points are merged into buckets, keeping the first time
+ * and the mean value (for per-bin rates the mean is the rate over the wider bin). Long runs
+ * stay readable and the embedded report stays small.
+ */
+export function downsample(points: Point[], max = 1500): Point[] {
+  if (points.length <= max) return points;
+  const k = Math.ceil(points.length / max);
+  const out: Point[] = [];
+  for (let i = 0; i < points.length; i += k) {
+    const bucket = points.slice(i, i + k);
+    out.push([bucket[0][0], round3(bucket.reduce((a, p) => a + p[1], 0) / bucket.length)]);
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDb, type Db } from "../../src/store/db.js";
 import { appendRequests, appendTimeseries, createRun, finishRun, type TimeseriesPoint } from "../../src/store/runs.js";
+import { inFlight } from "../../src/report/series.js";
 import type { LatencyStats, RequestRecord, RunSummary } from "../../src/types.js";
 
 function prng(seed: number): () => number {
@@ -122,10 +123,10 @@ export function storeSim(db: Db, s: StoredSim): RequestRecord[] {
   });
   appendRequests(db, s.id, 0, records);
   if (s.telemetry) {
-    const end = Math.max(...records.map((r) => r.endAt));
     const pts: TimeseriesPoint[] = [];
-    for (let t = 0; t <= end; t += 500) {
-      const load = records.filter((r) => r.sentAt <= t && r.endAt > t).length;
+    for (const [s, busy] of inFlight(records, 500)) {
+      const t = s * 1000;
+      const load = Math.round(busy);
       pts.push({ source: "gpu", name: "gpu_util_percent", tMs: t, value: Math.min(100, 20 + load * 18), labels: { gpu: "0" } });
       pts.push({ source: "gpu", name: "gpu_memory_used_mib", tMs: t, value: 61000 + load * 150, labels: { gpu: "0" } });
       pts.push({ source: "server", name: "vllm:num_requests_waiting", tMs: t, value: Math.max(0, load - 3) });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cdf, errorGroups, frontier, inFlight, tokensPerSecond } from "../../src/report/series.js";
+import { cdf, downsample, errorGroups, frontier, inFlight, tokensPerSecond } from "../../src/report/series.js";
 import type { RequestRecord } from "../../src/types.js";
 
 function rec(p: Partial<RequestRecord>): RequestRecord {
@@ -65,4 +65,14 @@ test("frontier picks the best config for every latency budget", () => {
     { fromMs: 300, toMs: Infinity, config: "B", throughput: 150, load: 4 },
   ]);
   assert.deepEqual(frontier([]).segments, []);
+});
+
+test("downsample merges consecutive points into at most max buckets, keeping the mean", () => {
+  const pts = Array.from({ length: 10 }, (_, i) => [i, i] as [number, number]);
+  assert.equal(downsample(pts, 10), pts);
+  assert.deepEqual(downsample(pts, 4), [[0, 1], [3, 4], [6, 7], [9, 9]]);
+  const long = Array.from({ length: 100_000 }, (_, i) => [i, 5] as [number, number]);
+  const d = downsample(long, 1500);
+  assert.ok(d.length <= 1500);
+  assert.ok(d.every((p) => p[1] === 5));
 });
