@@ -16,6 +16,15 @@ export interface MetricValue {
   ci95: [number, number];
   /** false when the interval contains 1 (no significant difference). */
   significant: boolean;
+  /**
+   * How ci95 was obtained (docs/experiments.md): "repeats" = bootstrap over repeated runs,
+   * "requests" = bootstrap over per-request values (or a command's printed samples),
+   * "none" = no interval possible (ci95 is [NaN, NaN], significant false).
+   */
+  ciMethod?: "repeats" | "requests" | "none";
+  /** Runs behind the value, and requests (or samples) when ciMethod is "requests". */
+  runs?: number;
+  samples?: number;
 }
 
 export interface MetricComparison {

@@ -89,6 +89,7 @@ export async function runCommandCell(
     samples,
     higher_is_better: Object.fromEntries(Object.keys(samples).map((k) => [k, !spec.lower_is_better.includes(k)])),
     units: spec.units,
+    reduce: spec.reduce,
   };
   let error: string | undefined;
   if (spawnError) error = spawnError;

@@ -17,6 +17,8 @@ export interface CommandRunSummary {
   samples: Record<string, number[]>;
   higher_is_better: Record<string, boolean>;
   units: Record<string, string>;
+  /** How `samples` became `metrics`. */
+  reduce: "mean" | "last" | "max" | "min" | "sum";
 }
 
 /** Pure: metric samples from a command's stdout lines (JSON object lines and/or named patterns). */

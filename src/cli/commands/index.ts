@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { register as compare } from "./compare.js";
+import { register as experiment } from "./experiment.js";
 import { register as model } from "./model.js";
 import { register as report } from "./report.js";
 import { register as run } from "./run.js";
@@ -10,6 +12,8 @@ export type RegisterCommand = (program: Command) => void;
 
 // One line per command module; keep alphabetical to avoid merge conflicts.
 export const COMMANDS: RegisterCommand[] = [
+  compare,
+  experiment,
   model,
   report,
   run,

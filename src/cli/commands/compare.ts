@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { compare } from "../../compare/index.js";
+import { evaluateFailIf, parseFailIf } from "../../compare/failIf.js";
+import { renderComparison } from "../../compare/format.js";
+import { defaultDbPath, openDb } from "../../store/db.js";
+import { existsSync } from "node:fs";
+import { UsageError } from "../errors.js";
+import * as p from "../parse.js";
+
+interface Flags {
+  db?: string;
+  baseline?: string;
+  metric?: string[];
+  failIf?: string[];
+  significantOnly?: boolean;
+  seed: number;
+  resamples: number;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("compare")
+    .description("compare runs, experiment cells or whole experiments: ratios to a baseline with 95% bootstrap CIs")
+    .argument("<ids...>", "run ids, experiment ids or EXPERIMENT:CELL-KEY-PREFIX; a single experiment compares its configurations")
+    .option("--db <path>", "results database (default ~/.tokenbench/results.db or TOKENBENCH_DB)")
+    .option("--baseline <id>", "the reference item (id or label; default the first)")
+    .option("--metric <name>", "only these metrics (repeatable, comma separated)", p.collect)
+    .option("--fail-if <cond>", 'exit 1 when a condition holds for any item, e.g. "output_tokens_per_s<-5%" or "ttft_p99_ms>500" (repeatable)', p.collect)
+    .option("--significant-only", "relative --fail-if conditions only count when the difference is significant")
+    .option("--seed <n>", "bootstrap seed", p.nonNegativeInt, 1)
+    .option("--resamples <n>", "bootstrap resamples", p.positiveInt, 2000)
+    .option("--json", "print the comparison as JSON")
+    .action((ids: string[], f: Flags) => {
+      const conditions = (f.failIf ?? []).flatMap(parseFailIf);
+      const path = f.db ?? defaultDbPath();
+      if (!existsSync(path)) throw new UsageError(`results database ${path} does not exist`);
+      const db = openDb(path);
+      try {
+        const cmp = compare(db, ids, {
+          baseline: f.baseline,
+          metrics: f.metric?.flatMap((m) => m.split(",").map((x) => x.trim())).filter(Boolean),
+          seed: f.seed,
+          resamples: f.resamples,
+        });
+        if (cmp.metrics.length === 0) throw new UsageError("the compared items share no metric");
+        const hits = evaluateFailIf(cmp, conditions, { significantOnly: f.significantOnly });
+        process.stdout.write(f.json ? JSON.stringify(cmp, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n" : renderComparison(cmp));
+        for (const h of hits) process.stderr.write(`FAIL: ${h.message}\n`);
+        if (hits.length > 0) process.exitCode = 1;
+      } finally {
+        db.close();
+      }
+    });
+}

@@ -1,0 +1,97 @@
+// Pure, seeded bootstrap resampling for ratio confidence intervals.
+
+/** mulberry32: small, fast, seedable; plenty for resampling indices. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Indices of one resample with replacement of n items. */
+export function resampleIndices(n: number, rand: () => number, out: Uint32Array = new Uint32Array(n)): Uint32Array {
+  for (let i = 0; i < n; i++) out[i] = Math.floor(rand() * n);
+  return out;
+}
+
+/** Percentile (0..100) of ascending-sorted values, linear interpolation (numpy's default). */
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const pos = ((n - 1) * p) / 100;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return lo === hi ? sorted[lo] : sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/**
+ * A statistic of one group computed on a resample: receives the resampled indices into the
+ * group's units (repeats or requests) and returns the statistic.
+ */
+export type Statistic = (idx: Uint32Array) => number;
+
+export interface RatioInterval {
+  ratio: number;
+  ci95: [number, number];
+  /** Resamples whose ratio was not finite (e.g. a zero baseline), left out of the interval. */
+  dropped: number;
+}
+
+/**
+ * Percentile bootstrap of stat(item) / stat(baseline): each group is resampled independently
+ * (they are independent samples), `resamples` times; the interval is the 2.5th..97.5th percentile.
+ */
+export function bootstrapRatio(
+  item: { n: number; stat: Statistic },
+  base: { n: number; stat: Statistic },
+  opts: { resamples: number; seed: number },
+): RatioInterval {
+  const all = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
+  const ratio = item.stat(all(item.n)) / base.stat(all(base.n));
+  const rand = rng(opts.seed);
+  const ia = new Uint32Array(item.n);
+  const ib = new Uint32Array(base.n);
+  const ratios: number[] = [];
+  for (let b = 0; b < opts.resamples; b++) {
+    const r = item.stat(resampleIndices(item.n, rand, ia)) / base.stat(resampleIndices(base.n, rand, ib));
+    if (Number.isFinite(r)) ratios.push(r);
+  }
+  ratios.sort((x, y) => x - y);
+  return { ratio, ci95: [quantileSorted(ratios, 2.5), quantileSorted(ratios, 97.5)], dropped: opts.resamples - ratios.length };
+}
+
+// ---- statistics over per-unit values ----
+
+export function meanOf(values: ArrayLike<number>): Statistic {
+  return (idx) => {
+    let s = 0;
+    for (let i = 0; i < idx.length; i++) s += values[idx[i]];
+    return s / idx.length;
+  };
+}
+
+export function percentileOf(values: ArrayLike<number>, p: number): Statistic {
+  const buf = new Float64Array(values.length);
+  return (idx) => {
+    for (let i = 0; i < idx.length; i++) buf[i] = values[idx[i]];
+    const view = buf.subarray(0, idx.length).sort();
+    return quantileSorted(view, p);
+  };
+}
+
+/** sum(num) / sum(den) over the resample, times a constant: ratio estimators (tokens per busy second). */
+export function ratioOfSums(num: ArrayLike<number>, den: ArrayLike<number>, scale = 1): Statistic {
+  return (idx) => {
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < idx.length; i++) {
+      a += num[idx[i]];
+      b += den[idx[i]];
+    }
+    return (scale * a) / b;
+  };
+}

@@ -1,0 +1,191 @@
+import type { Db } from "../store/db.js";
+import { getRequests, type StoredRun } from "../store/runs.js";
+import type { CommandRunSummary } from "../experiment/commandMetrics.js";
+import type { RequestRecord, RunSummary } from "../types.js";
+import { UsageError } from "../cli/errors.js";
+import { bootstrapRatio, meanOf, percentileOf, ratioOfSums, type Statistic } from "./bootstrap.js";
+import { BENCH_METRICS, type MetricDef, type PerRequest } from "./metrics.js";
+import { resolveGroups, type Group } from "./resolve.js";
+import type { Comparison, MetricComparison, MetricValue } from "./types.js";
+
+export type { Comparison } from "./types.js";
+export { BENCH_METRICS } from "./metrics.js";
+
+export interface CompareOptions {
+  /** Item id or label to use as reference; default the first. */
+  baseline?: string;
+  /** Metric names to include; default all that apply. */
+  metrics?: string[];
+  seed?: number;
+  resamples?: number;
+}
+
+export const DEFAULT_RESAMPLES = 2000;
+
+/** Unit of resampling for one group and metric. */
+interface Sample {
+  /** Point estimate: mean over the group's runs of the run's own figure. */
+  value: number;
+  runs: number;
+  /** Per-repeat values (one per run). */
+  perRun: number[];
+  /** Statistic over per-request (or per-sample) units, and their count. */
+  perUnit?: { n: number; stat: Statistic };
+}
+
+const isCommand = (r: StoredRun) => r.kind === "command";
+
+export function compare(db: Db, ids: string[], opts: CompareOptions = {}): Comparison {
+  const groups = resolveGroups(db, ids);
+  const base = pickBaseline(groups, opts.baseline);
+  const ordered = [base, ...groups.filter((g) => g !== base)];
+  const seed = opts.seed ?? 1;
+  const resamples = opts.resamples ?? DEFAULT_RESAMPLES;
+  const records = new Map<string, RequestRecord[]>();
+  const recordsOf = (g: Group) =>
+    g.runs.flatMap((r) => {
+      if (!records.has(r.id)) records.set(r.id, getRequests(db, r.id).filter((x) => !x.warmup));
+      return records.get(r.id)!;
+    });
+
+  const defs = metricDefs(ordered);
+  const wanted = opts.metrics?.length ? opts.metrics : undefined;
+  if (wanted) {
+    const unknown = wanted.filter((m) => !defs.some((d) => d.name === m));
+    if (unknown.length) throw new UsageError(`unknown metric ${unknown.join(", ")} (available: ${defs.map((d) => d.name).join(", ")})`);
+  }
+  const metrics: MetricComparison[] = [];
+  defs.forEach((def, mi) => {
+    if (wanted && !wanted.includes(def.name)) return;
+    const samples = ordered.map((g) => def.sample(g, recordsOf));
+    const b = samples[0];
+    if (!b || !(b.value !== 0)) return; // no baseline value (or zero): no ratio to show
+    const values: MetricValue[] = [];
+    samples.forEach((s, i) => {
+      if (!s) return;
+      values.push(i === 0 ? baselineValue(ordered[0].id, s) : ratioValue(ordered[i].id, s, b, { resamples, seed: seed + 7919 * mi + i }));
+    });
+    if (values.length >= 2) metrics.push({ metric: def.name, higherIsBetter: def.higherIsBetter, unit: def.unit, values });
+  });
+  return { baseline: base.id, items: ordered.map((g) => ({ id: g.id, label: g.label })), metrics };
+}
+
+function pickBaseline(groups: Group[], wanted?: string): Group {
+  if (!wanted) return groups[0];
+  const g = groups.find((x) => x.id === wanted || x.label === wanted) ?? groups.find((x) => x.id.startsWith(wanted) || x.label.startsWith(wanted));
+  if (!g) throw new UsageError(`--baseline ${wanted} is none of the compared items (${groups.map((x) => x.label).join(", ")})`);
+  return g;
+}
+
+function baselineValue(id: string, s: Sample): MetricValue {
+  return { id, value: s.value, ratio: 1, ci95: [1, 1], significant: false, ciMethod: method(s, s), runs: s.runs, samples: s.perUnit?.n };
+}
+
+function method(a: Sample, b: Sample): "repeats" | "requests" | "none" {
+  if (a.perRun.length >= 2 && b.perRun.length >= 2) return "repeats";
+  if (a.perUnit && b.perUnit && a.perUnit.n > 1 && b.perUnit.n > 1) return "requests";
+  return "none";
+}
+
+function ratioValue(id: string, s: Sample, b: Sample, o: { resamples: number; seed: number }): MetricValue {
+  const ratio = s.value / b.value;
+  const how = method(s, b);
+  let ci95: [number, number] = [NaN, NaN];
+  if (how === "repeats") {
+    ci95 = bootstrapRatio({ n: s.perRun.length, stat: meanOf(s.perRun) }, { n: b.perRun.length, stat: meanOf(b.perRun) }, o).ci95;
+  } else if (how === "requests") {
+    const r = bootstrapRatio(s.perUnit!, b.perUnit!, o);
+    // The pooled statistic can differ slightly from the mean of the runs' own figures (several
+    // runs on one side): the interval is scaled to sit around the reported ratio.
+    const k = Number.isFinite(r.ratio) && r.ratio !== 0 ? ratio / r.ratio : 1;
+    ci95 = [r.ci95[0] * k, r.ci95[1] * k];
+  }
+  const significant = how !== "none" && (ci95[0] > 1 || ci95[1] < 1);
+  return { id, value: s.value, ratio, ci95, significant, ciMethod: how, runs: s.runs, samples: how === "requests" ? s.perUnit!.n : undefined };
+}
+
+interface SampledMetric {
+  name: string;
+  unit: string;
+  higherIsBetter: boolean;
+  sample(g: Group, recordsOf: (g: Group) => RequestRecord[]): Sample | undefined;
+}
+
+function metricDefs(groups: Group[]): SampledMetric[] {
+  const out: SampledMetric[] = [];
+  if (groups.some((g) => g.runs.some((r) => !isCommand(r)))) out.push(...BENCH_METRICS.map(benchMetric));
+  const cmdNames = new Map<string, { unit: string; higherIsBetter: boolean }>();
+  for (const g of groups)
+    for (const r of g.runs.filter(isCommand)) {
+      const s = r.summary as unknown as CommandRunSummary;
+      for (const k of Object.keys(s.metrics ?? {})) if (!cmdNames.has(k)) cmdNames.set(k, { unit: s.units?.[k] ?? "", higherIsBetter: s.higher_is_better?.[k] ?? true });
+    }
+  for (const [name, m] of cmdNames) out.push(commandMetric(name, m.unit, m.higherIsBetter));
+  return out;
+}
+
+function finite(xs: Array<number | undefined>): number[] {
+  return xs.filter((x): x is number => typeof x === "number" && Number.isFinite(x));
+}
+
+function benchMetric(def: MetricDef): SampledMetric {
+  return {
+    name: def.name,
+    unit: def.unit,
+    higherIsBetter: def.higherIsBetter,
+    sample(g, recordsOf) {
+      const runs = g.runs.filter((r) => !isCommand(r) && r.summary);
+      const perRun = finite(runs.map((r) => def.from(r.summary as RunSummary)));
+      if (perRun.length === 0) return undefined;
+      const value = perRun.reduce((a, b) => a + b, 0) / perRun.length;
+      const perUnit = def.perRequest ? requestStatistic(def.perRequest, recordsOf(g), value) : undefined;
+      return { value, runs: perRun.length, perRun, perUnit };
+    },
+  };
+}
+
+/** Builds the per-request statistic whose value on all requests equals the group's figure (see docs). */
+function requestStatistic(p: PerRequest, recs: RequestRecord[], value: number): Sample["perUnit"] {
+  if (recs.length < 2) return undefined;
+  switch (p.kind) {
+    case "latency": {
+      const vals = finite(recs.map(p.value));
+      if (vals.length < 2) return undefined;
+      return { n: vals.length, stat: p.stat === "mean" ? meanOf(vals) : percentileOf(vals, Number(p.stat.slice(1))) };
+    }
+    case "itl_mean": {
+      const rs = recs.filter((r) => r.ok && r.itlMs.length > 0);
+      if (rs.length < 2) return undefined;
+      return { n: rs.length, stat: ratioOfSums(rs.map((r) => r.itlMs.reduce((a, b) => a + b, 0)), rs.map((r) => r.itlMs.length)) };
+    }
+    case "rate": {
+      // Throughput = effective concurrency x amount per busy request-second. The concurrency
+      // factor is held at its observed value; the resampling varies the per-request service.
+      const amount = recs.map(p.amount);
+      const busyS = recs.map((r) => Math.max(0, r.endAt - r.sentAt) / 1000);
+      const perBusy = amount.reduce((a, b) => a + b, 0) / busyS.reduce((a, b) => a + b, 0);
+      if (!(perBusy > 0)) return undefined;
+      return { n: recs.length, stat: ratioOfSums(amount, busyS, value / perBusy) };
+    }
+    case "failure":
+      return { n: recs.length, stat: meanOf(recs.map((r) => (r.ok ? 0 : 1))) };
+  }
+}
+
+function commandMetric(name: string, unit: string, higherIsBetter: boolean): SampledMetric {
+  return {
+    name,
+    unit,
+    higherIsBetter,
+    sample(g) {
+      const sums = g.runs.filter(isCommand).map((r) => r.summary as unknown as CommandRunSummary);
+      const withIt = sums.filter((s) => Number.isFinite(s.metrics?.[name]));
+      if (withIt.length === 0) return undefined;
+      const perRun = withIt.map((s) => s.metrics[name]);
+      const value = perRun.reduce((a, b) => a + b, 0) / perRun.length;
+      // Printed samples stand in for requests only when the run's value is their mean.
+      const pooled = withIt.every((s) => (s.reduce ?? "mean") === "mean") ? withIt.flatMap((s) => s.samples?.[name] ?? []) : [];
+      return { value, runs: perRun.length, perRun, perUnit: pooled.length >= 2 ? { n: pooled.length, stat: meanOf(pooled) } : undefined };
+    },
+  };
+}
