@@ -70,3 +70,16 @@ test("without usage stats token counts stay undefined and the tokenizer decides"
   assert.equal(textOf(events), "ab");
   assert.deepEqual(events.at(-1), { type: "done", finishReason: "stop" });
 });
+
+test("include_usage without continuous stats: `usage: null` chunks carry no count, the final chunk the totals", () => {
+  const text = [
+    'data: {"choices":[{"index":0,"text":"x","finish_reason":null}],"usage":null}',
+    'data: {"choices":[{"index":0,"text":"y","finish_reason":"length"}],"usage":null}',
+    'data: {"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":2,"total_tokens":6}}',
+    "data: [DONE]",
+    "",
+  ].join("\n\n");
+  const events = assertSplitInvariant(adapter, text);
+  assert.deepEqual(contents(events), [{ text: "x", tokens: undefined }, { text: "y", tokens: undefined }]);
+  assert.deepEqual(ofType(events, "usage"), [{ type: "usage", promptTokens: 4, completionTokens: 2, source: "openai.usage" }]);
+});
