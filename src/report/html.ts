@@ -24,7 +24,7 @@ body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu S
 header{background:#fff;border-bottom:1px solid var(--line);padding:20px 32px}
 header h1{margin:0 0 4px;font-size:22px}
 header .sub{color:var(--muted)}
-nav{padding:8px 32px;background:#fff;border-bottom:1px solid var(--line);position:sticky;top:0;z-index:5}
+nav{padding:8px 32px;background:#fff;border-bottom:1px solid var(--line)}
 nav a{margin-right:16px;color:var(--accent);text-decoration:none}
 main{padding:16px 32px 48px;max-width:1600px}
 section{margin-top:28px}
@@ -41,8 +41,10 @@ th{background:#f3f5f8;font-weight:600;position:sticky;top:0}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.wrap{white-space:pre-wrap;word-break:break-word;min-width:260px;max-width:640px}
 tr.ns td{color:var(--muted)}
-tr.better td.v{color:#00795a;font-weight:600}
-tr.worse td.v{color:#b34700;font-weight:600}
+tr.better td:last-child{color:#00795a;font-weight:600}
+tr.worse td:last-child{color:#b34700;font-weight:600}
+.card.wide{grid-column:1/-1}
+@media print{nav{display:none}body{background:#fff}.card,.tablewrap,details{break-inside:avoid}main{padding:0 8px}}
 h3.t{font-size:15px;margin:14px 0 6px}
 .note{color:var(--muted);font-size:12.5px;margin:4px 0 12px}
 details{background:#fff;border:1px solid var(--line);border-radius:8px;margin-bottom:8px;padding:8px 12px}
@@ -92,7 +94,7 @@ ${body}
 }
 
 function chartCard(c: ChartSpec): string {
-  return `<div class="card"><h3>${escapeHtml(c.title)}</h3><p class="caption">${escapeHtml(c.caption)}</p>
+  return `<div class="card${c.section === "comparison" ? " wide" : ""}"><h3>${escapeHtml(c.title)}</h3><p class="caption">${escapeHtml(c.caption)}</p>
 <div class="chart" data-chart-id="${escapeHtml(c.id)}" data-points="${c.points}" style="height:${c.height}px"></div></div>`;
 }
 
@@ -143,7 +145,7 @@ export function renderReportHtml({ data, charts, tables }: HtmlParts): string {
     let extra = "";
     if (key === "frontier") extra = tables.frontier.map((t) => renderTable(t)).join("\n");
     if (key === "comparison") {
-      if (tables.comparison) extra = renderTable(tables.comparison, (row) => (row[5] === "n.s." ? "ns" : row[5]));
+      if (tables.comparison) extra = renderTable(tables.comparison, (row) => (row[5] === "n.s." || row[5] === "no CI" ? "ns" : row[5]));
       else if (data.comparisonNote) extra = `<p class="empty">${escapeHtml(data.comparisonNote)}</p>`;
     }
     if (cs.length === 0 && !extra) continue;

@@ -1,6 +1,6 @@
 // Summary tables as plain strings; html.ts escapes every cell.
 import type { Comparison } from "../compare/types.js";
-import { verdict } from "./charts/comparison.js";
+import { hasCi, verdict } from "./charts/comparison.js";
 import { formatLoad } from "./charts/common.js";
 import { FRONTIER_METRICS, frontierSegments } from "./charts/frontier.js";
 import { fmt, fmtRatio } from "./format.js";
@@ -65,8 +65,8 @@ export function comparisonTable(cmp: Comparison): Table {
       const isBase = v.id === cmp.baseline;
       rows.push([
         m.metric, label.get(v.id) ?? v.id, fmt(v.value, m.unit), isBase ? "baseline" : fmtRatio(v.ratio),
-        isBase ? "–" : `${fmtRatio(v.ci95[0])} – ${fmtRatio(v.ci95[1])}`,
-        isBase ? "–" : verdict(v.ratio, v.significant, m.higherIsBetter),
+        isBase || !hasCi(v) ? "–" : `${fmtRatio(v.ci95[0])} – ${fmtRatio(v.ci95[1])}`,
+        isBase ? "–" : verdict(v.ratio, v.significant, m.higherIsBetter, hasCi(v)),
       ]);
     }
   }
@@ -76,7 +76,7 @@ export function comparisonTable(cmp: Comparison): Table {
     columns: ["metric", "item", "value", "ratio", "95% CI of ratio", "verdict"],
     rows,
     numeric: [2, 3, 4],
-    note: "n.s.: not significant, the 95% confidence interval of the ratio contains 1.",
+    note: "n.s.: not significant, the 95% confidence interval of the ratio contains 1. no CI: the interval could not be computed (e.g. a per-run figure of a single run).",
   };
 }
 

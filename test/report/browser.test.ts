@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { openDb } from "../../src/store/db.js";
 import { buildReport } from "../../src/report/index.js";
-import { loadCompare } from "../../src/report/compareProvider.js";
+import { defaultCompare } from "../../src/report/compareProvider.js";
 import { chartStates, launchChromium, screenshot, watchErrors, type LaunchedBrowser } from "../browser/chromium.js";
 import { createRealRuns, type RealRuns } from "./realRun.js";
 import { openTempDb, seedExperiment } from "./fixtures.js";
@@ -33,7 +33,7 @@ async function openReport(file: string) {
 
 test("report of a real run renders every chart with data, offline, without console errors", async () => {
   const db = openDb(real.dbPath, { readonly: true });
-  const report = buildReport(db, real.runIds, { compare: await loadCompare() });
+  const report = buildReport(db, real.runIds, { compare: defaultCompare });
   db.close();
   const file = resolve(outDir, "real-run.html");
   writeFileSync(file, report.html);
@@ -41,7 +41,11 @@ test("report of a real run renders every chart with data, offline, without conso
 
   const states = await chartStates(page);
   assert.equal(states.length, report.charts.length);
-  assert.ok(states.length >= 11, `only ${states.length} charts`);
+  assert.ok(states.length >= 12, `only ${states.length} charts`);
+  // Two runs: the comparison (src/compare) is drawn and tabled, c=4 against the c=1 baseline.
+  assert.ok(states.some((s) => s.id === "comparison-ratios"), "no comparison chart");
+  const cmpRows = await page.locator('table[data-table="comparison"] tbody tr').count();
+  assert.equal(cmpRows, report.data.comparison!.metrics.length * 2);
   for (const s of states) {
     assert.ok(s.rendered && s.canvas, `${s.id} not drawn`);
     assert.ok(s.points > 0, `${s.id} has no data points`);
@@ -75,7 +79,7 @@ test("report of a real run renders every chart with data, offline, without conso
 test("experiment report (two configs, three loads, GPU and server telemetry) renders every chart", async () => {
   const { db } = openTempDb();
   seedExperiment(db);
-  const report = buildReport(db, ["exp1"]);
+  const report = buildReport(db, ["exp1"], { compare: defaultCompare });
   db.close();
   const file = resolve(outDir, "experiment.html");
   writeFileSync(file, report.html);
@@ -86,7 +90,10 @@ test("experiment report (two configs, three loads, GPU and server telemetry) ren
     ["tel-gpu-gpu-memory-used-mib", "tel-gpu-gpu-util-percent", "tel-server-vllm-kv-cache-usage-perc", "tel-server-vllm-num-requests-waiting"],
   );
   for (const s of states) assert.ok(s.rendered && s.points > 0 && s.points === s.expected, JSON.stringify(s));
+  // One experiment: its configurations compared with each other.
+  assert.ok(states.some((s) => s.id === "comparison-ratios"));
   await screenshot(page, "report-experiment");
+  await page.locator("#sec-comparison .card").screenshot({ path: resolve("test-output", "screenshots", "report-experiment-comparison.png") });
   await page.locator("#sec-frontier").screenshot({ path: resolve("test-output", "screenshots", "report-experiment-frontier.png") });
   assert.deepEqual(errors, []);
   await page.close();

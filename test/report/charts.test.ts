@@ -89,6 +89,17 @@ test("comparison chart: whiskers are the CI, non-significant ratios are dashed a
   assert.equal(tput.itemStyle.borderType, "solid");
   assert.notEqual(tput.itemStyle.borderColor, e2e.itemStyle.borderColor, "better and worse must differ in colour");
   assert.equal(c.points, 3);
+
+  // compare() gives [null, null] when it cannot resample: the estimate alone, marked "no CI".
+  const noCi: Comparison = { ...cmp, metrics: [{ metric: "duration_s", higherIsBetter: false, unit: "s", values: [
+    { id: "a", value: 10, ratio: 1, ci95: [1, 1], significant: false },
+    { id: "b", value: 5, ratio: 0.5, ci95: [null, null] as unknown as [number, number], significant: false }] }] };
+  const n = comparisonChart(noCi).option as typeof o & { xAxis: { min: number; max: number } };
+  assert.deepEqual(n.yAxis.data, ["duration_s (no CI)"]);
+  assert.deepEqual(n.series[0].data[0].value, [0.5, 0.5, 0.5, 0.5, 0.5]);
+  assert.equal(n.series[0].data[0].itemStyle.borderType, "dotted");
+  assert.deepEqual([n.xAxis.min, n.xAxis.max], [0.25, 4]);
+  assert.equal(verdict(0.5, false, false, false), "no CI");
 });
 
 test("--png renders every chart to a PNG without a browser", () => {

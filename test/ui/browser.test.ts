@@ -3,7 +3,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { openDb } from "../../src/store/db.js";
 import { startUi, type UiServer } from "../../src/ui/server.js";
-import { loadCompare } from "../../src/report/compareProvider.js";
+import { defaultCompare } from "../../src/report/compareProvider.js";
 import { chartStates, launchChromium, screenshot, watchErrors, type LaunchedBrowser } from "../browser/chromium.js";
 import { createRealRuns, type RealRuns } from "../report/realRun.js";
 import { seedExperiment } from "../report/fixtures.js";
@@ -17,7 +17,7 @@ before(async () => {
   const db = openDb(real.dbPath);
   seedExperiment(db);
   db.close();
-  ui = await startUi({ dbPath: real.dbPath, compare: await loadCompare() });
+  ui = await startUi({ dbPath: real.dbPath, compare: defaultCompare });
 });
 after(async () => {
   await ui?.close();
@@ -65,7 +65,14 @@ test("browse, filter, pick two runs, compare, and open the report", async () => 
   assert.equal(url.searchParams.get("ids"), "exp1-tuning-on-c4,exp1-tuning-off-c4");
   assert.equal(url.searchParams.get("baseline"), "exp1-tuning-on-c4");
   const states = await chartStates(report);
-  assert.ok(states.length >= 11);
+  assert.ok(states.length >= 12);
+  assert.ok(states.some((s) => s.id === "comparison-ratios"), "compare flow without a comparison chart");
+  const verdicts = await report.locator('table[data-table="comparison"] tbody tr').evaluateAll((rows) =>
+    rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent)).filter((c) => c[0] === "output_tokens_per_s").map((c) => c[5]),
+  );
+  // The baseline (tuning=on) decodes faster, so tuning=off is significantly worse in throughput.
+  assert.deepEqual(verdicts, ["–", "worse"]);
+  await report.locator("#sec-comparison").screenshot({ path: "test-output/screenshots/ui-compare-report-comparison.png" });
   for (const s of states) assert.ok(s.rendered && s.points > 0 && s.points === s.expected, JSON.stringify(s));
   assert.deepEqual(
     await report.locator('table[data-table="summary"] tbody tr td:first-child').allTextContents(),

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { defaultDbPath, openDb } from "../../store/db.js";
 import { buildReport, UnknownIdError, writeChartPngs } from "../../report/index.js";
-import { loadCompare } from "../../report/compareProvider.js";
+import { defaultCompare } from "../../report/compareProvider.js";
 import { UsageError } from "../errors.js";
 
 interface ReportFlags {
@@ -31,7 +31,7 @@ export function register(program: Command): void {
       try {
         let report;
         try {
-          report = buildReport(db, ids, { baseline: f.baseline, title: f.title, compare: await loadCompare() });
+          report = buildReport(db, ids, { baseline: f.baseline, title: f.title, compare: defaultCompare });
         } catch (e) {
           if (e instanceof UnknownIdError) throw new UsageError(e.message);
           throw e;

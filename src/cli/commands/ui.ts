@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { defaultDbPath } from "../../store/db.js";
 import { startUi } from "../../ui/server.js";
-import { loadCompare } from "../../report/compareProvider.js";
+import { defaultCompare } from "../../report/compareProvider.js";
 import { UsageError } from "../errors.js";
 import { nonNegativeInt } from "../parse.js";
 
@@ -19,7 +19,7 @@ export function register(program: Command): void {
       if (f.port > 65535) throw new UsageError(`--port must be 0-65535, got ${f.port}`);
       let ui;
       try {
-        ui = await startUi({ dbPath: path, port: f.port, host: f.host, compare: await loadCompare() });
+        ui = await startUi({ dbPath: path, port: f.port, host: f.host, compare: defaultCompare });
       } catch (e) {
         throw new UsageError((e as Error).message);
       }

@@ -1,14 +1,20 @@
 // Ratio to the baseline per metric with its 95% confidence interval as whiskers.
-import type { Comparison } from "../../compare/types.js";
+import type { Comparison, MetricValue } from "../../compare/types.js";
 import type { ChartSpec } from "../model.js";
 import { round3 } from "../series.js";
 import { BAD, baseOption, chart, GOOD, NEUTRAL, PALETTE, valueAxis } from "./common.js";
 
-const NICE_BOUNDS = [1.1, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16];
+const NICE_BOUNDS = [1.1, 1.25, 1.5, 2, 4, 8, 16, 32];
 
-export type Verdict = "better" | "worse" | "n.s.";
+export type Verdict = "better" | "worse" | "n.s." | "no CI";
 
-export function verdict(ratio: number, significant: boolean, higherIsBetter: boolean): Verdict {
+/** compare() leaves the interval empty (null) when it cannot resample, e.g. one run and a per-run metric. */
+export function hasCi(v: MetricValue): boolean {
+  return Array.isArray(v.ci95) && Number.isFinite(v.ci95[0]) && Number.isFinite(v.ci95[1]);
+}
+
+export function verdict(ratio: number, significant: boolean, higherIsBetter: boolean, ci = true): Verdict {
+  if (!ci) return "no CI";
   if (!significant) return "n.s.";
   return ratio > 1 === higherIsBetter ? "better" : "worse";
 }
@@ -25,7 +31,8 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
   const categories = [...cmp.metrics].reverse().map((m) => {
     if (!single) return m.metric;
     const v = m.values.find((x) => x.id === others[0].id);
-    return v ? `${m.metric} ${v.significant ? "" : "(n.s.)"}`.trim() : m.metric;
+    if (!v) return m.metric;
+    return hasCi(v) ? `${m.metric}${v.significant ? "" : " (n.s.)"}` : `${m.metric} (no CI)`;
   });
   let lo = Infinity;
   let hi = -Infinity;
@@ -38,19 +45,21 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
     data: [...cmp.metrics].reverse().map((m) => {
       const v = m.values.find((x) => x.id === item.id);
       if (!v || !Number.isFinite(v.ratio) || v.ratio <= 0) return null;
-      const [a, b] = [Math.max(v.ci95[0], 1e-6), Math.max(v.ci95[1], 1e-6)];
+      const ci = hasCi(v);
+      // Without an interval only the estimate is drawn (whiskers collapse onto it).
+      const [a, b] = ci ? [Math.max(v.ci95[0], 1e-6), Math.max(v.ci95[1], 1e-6)] : [v.ratio, v.ratio];
       lo = Math.min(lo, a, v.ratio);
       hi = Math.max(hi, b, v.ratio);
-      const mark = verdict(v.ratio, v.significant, m.higherIsBetter);
+      const mark = verdict(v.ratio, v.significant, m.higherIsBetter, ci);
       const color = single ? (mark === "better" ? GOOD : mark === "worse" ? BAD : NEUTRAL) : PALETTE[k % PALETTE.length];
       return {
         value: [round3(a), round3(v.ratio), round3(v.ratio), round3(v.ratio), round3(b)],
         itemStyle: {
           color: "#ffffff",
           borderColor: color,
-          borderWidth: v.significant ? 2.5 : 1.5,
-          borderType: v.significant ? "solid" : "dashed",
-          opacity: v.significant ? 1 : 0.75,
+          borderWidth: v.significant && ci ? 2.5 : 1.5,
+          borderType: ci ? (v.significant ? "solid" : "dashed") : "dotted",
+          opacity: v.significant && ci ? 1 : 0.75,
         },
       };
     }),
@@ -78,8 +87,8 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
     "comparison",
     "Ratio to the baseline with 95% confidence intervals",
     single
-      ? "Tick: ratio; whiskers: 95% CI. Green: significantly better, red: significantly worse, grey dashed and (n.s.): not significant (CI contains 1)."
-      : "Tick: ratio; whiskers: 95% CI; dashed and faded: not significant (CI contains 1).",
+      ? "Tick: ratio; whiskers: 95% CI. Green: significantly better, red: significantly worse, grey dashed and (n.s.): not significant (CI contains 1); (no CI): no interval could be computed."
+      : "Tick: ratio; whiskers: 95% CI; dashed and faded: not significant (CI contains 1); dotted tick alone: no interval could be computed.",
     option,
     Math.max(260, 60 + cmp.metrics.length * (single ? 34 : 18 * others.length + 12)),
   );
