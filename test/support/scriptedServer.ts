@@ -34,6 +34,10 @@ export interface ScriptedServer {
   maxActive: number;
   /** Gaps between consecutive token chunks as the server actually wrote them, ms. */
   writtenGapsMs: number[];
+  /** Per request, as the server actually did it: request received -> first token written, ms. */
+  writtenTtftMs: number[];
+  /** Per request: time spent waiting for a slot in the server's queue, ms. */
+  queuedMs: number[];
   close(): Promise<void>;
 }
 
@@ -49,6 +53,8 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   let active = 0;
   let maxActive = 0;
   const writtenGapsMs: number[] = [];
+  const writtenTtftMs: number[] = [];
+  const queuedMs: number[] = [];
   const queue: Array<() => void> = [];
   const sockets = new Set<import("node:net").Socket>();
   const acquire = () =>
@@ -66,6 +72,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   };
 
   const server = http.createServer(async (req, res) => {
+    const arrived = performance.now();
     if (req.method === "GET" && req.url === "/stats") {
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ received, maxActive, writtenGapsMs }));
@@ -83,6 +90,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     const script = typeof opts.script === "function" ? opts.script(n, body) : opts.script;
     await acquire();
     const start = performance.now();
+    queuedMs.push(start - arrived);
     let released = false;
     const done = () => {
       if (!released) (released = true), release();
@@ -129,6 +137,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       chunk(" tok".repeat(m), script.continuousUsage ? sent : undefined);
       const t = performance.now();
       if (k > 1) writtenGapsMs.push(t - lastWrite);
+      else writtenTtftMs.push(t - arrived);
       lastWrite = t;
     }
     send({ id: "cmpl-1", object: "text_completion", model: "scripted-model", choices: [{ index: 0, text: "", finish_reason: "length" }] });
@@ -150,6 +159,8 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       return maxActive;
     },
     writtenGapsMs,
+    writtenTtftMs,
+    queuedMs,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
