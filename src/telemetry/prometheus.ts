@@ -101,17 +101,13 @@ export const KNOWN_SERVER_METRICS: Record<string, string> = {
   "llamacpp:kv_cache_usage_ratio": "kv_cache_usage",
   "llamacpp:prompt_tokens_total": "prompt_tokens_total",
   "llamacpp:tokens_predicted_total": "generation_tokens_total",
-  // tokenbench embedded engine (src/engine)
-  "tokenbench:requests_running": "requests_running",
-  "tokenbench:requests_waiting": "requests_waiting",
-  "tokenbench:prompt_tokens_total": "prompt_tokens_total",
-  "tokenbench:generation_tokens_total": "generation_tokens_total",
-  "tokenbench:kv_cache_used_cells": "kv_cache_used_cells",
-  tokenbench_requests_running: "requests_running",
-  tokenbench_requests_waiting: "requests_waiting",
+  // tokenbench embedded engine (src/engine/metrics.ts)
+  tokenbench_num_requests_running: "requests_running",
+  tokenbench_num_requests_waiting: "requests_waiting",
+  tokenbench_kv_cache_used_cells: "kv_cache_used_cells",
+  tokenbench_kv_cache_total_cells: "kv_cache_total_cells",
   tokenbench_prompt_tokens_total: "prompt_tokens_total",
   tokenbench_generation_tokens_total: "generation_tokens_total",
-  tokenbench_kv_cache_used_cells: "kv_cache_used_cells",
 };
 
 /** Histogram buckets are dropped (their _sum/_count are kept): hundreds of series per scrape otherwise. */

@@ -37,7 +37,7 @@ test("clearly different distributions: CI excludes 1 and covers the true ratio",
 test("p99 ratio CI over requests separates a tail difference", () => {
   const a = sample(1000, 100, 10, 31);
   const b = sample(1000, 100, 30, 32); // same mean, wider tail
-  const p99 = (xs: number[]) => percentileOf(xs, 99);
+  const p99 = (xs: ArrayLike<number>) => percentileOf(xs, 99);
   const r = ratioCi(b, a, 3, 1000, p99);
   assert.ok(r.ci95[0] > 1.2, `tail ratio ${r.ratio}, ci ${r.ci95}`);
   const m = ratioCi(b, a, 3, 1000);

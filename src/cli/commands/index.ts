@@ -6,6 +6,7 @@ import { register as report } from "./report.js";
 import { register as run } from "./run.js";
 import { register as runs } from "./runs.js";
 import { register as serve } from "./serve.js";
+import { register as sweep } from "./sweep.js";
 import { register as ui } from "./ui.js";
 
 export type RegisterCommand = (program: Command) => void;
@@ -19,5 +20,6 @@ export const COMMANDS: RegisterCommand[] = [
   run,
   runs,
   serve,
+  sweep,
   ui,
 ];

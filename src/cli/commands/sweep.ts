@@ -1,0 +1,130 @@
+import { Option, type Command } from "commander";
+import Table from "cli-table3";
+import { writeFileSync } from "node:fs";
+import { runSweep } from "../../sweep/run.js";
+import type { SweepConfig } from "../../sweep/strategy.js";
+import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec } from "../../types.js";
+import { UsageError } from "../errors.js";
+import * as p from "../parse.js";
+
+interface Flags {
+  target?: string[];
+  api: ApiKind;
+  model?: string;
+  apiKey?: string;
+  mode: "concurrency" | "rate";
+  start?: number;
+  max?: number;
+  factor: number;
+  refine: number;
+  minGain: number;
+  goodput?: GoodputSpec;
+  sloFraction: number;
+  maxErrorRate: number;
+  arrival: "constant" | "poisson" | "gamma";
+  inputTokens?: LengthSpec;
+  outputTokens?: LengthSpec;
+  requests?: number;
+  duration?: number;
+  warmup?: number;
+  timeout?: number;
+  seed?: number;
+  db?: string;
+  store: boolean;
+  json?: string;
+  preset?: string;
+  parallel?: number;
+  threads?: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command("sweep")
+    .description("find the load (concurrency or rate) with the most throughput that still meets an SLO")
+    .option("-t, --target <url>", "server base URL (repeatable); none: the embedded engine", p.collect)
+    .addOption(new Option("--api <kind>", "wire protocol").choices([...API_KINDS]).default("openai-completions"))
+    .option("-m, --model <name>", "model name to send")
+    .option("--api-key <key>", "bearer token (or TOKENBENCH_API_KEY / OPENAI_API_KEY); never stored")
+    .addOption(new Option("--mode <mode>", "what to vary").choices(["concurrency", "rate"]).default("concurrency"))
+    .option("--start <n>", "first load (default 1)", p.positiveNumber)
+    .option("--max <n>", "largest load to try (default 512 concurrency / 1000 req/s)", p.positiveNumber)
+    .option("--factor <x>", "geometric step between loads", p.positiveNumber, 2)
+    .option("--refine <n>", "bisection steps around the boundary", p.nonNegativeInt, 3)
+    .option("--min-gain <pct>", "throughput gain (percent) below which a step counts as saturated", p.nonNegativeNumber, 5)
+    .option("--goodput <bounds>", "SLO bounds per request, e.g. 'ttft:500 tpot:50 e2e:10000' (ms)", p.goodput)
+    .option("--slo-fraction <f>", "fraction of requests that must meet the bounds", p.positiveNumber, 0.95)
+    .option("--max-error-rate <f>", "largest tolerated fraction of failed requests", p.nonNegativeNumber, 0.01)
+    .option("--arrival <kind>", "rate mode arrivals: constant | poisson | gamma", p.arrival, "poisson")
+    .option("--input-tokens <spec>", "prompt length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
+    .option("--output-tokens <spec>", "output length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
+    .option("-n, --requests <n>", "measured requests per point", p.positiveInt)
+    .option("-d, --duration <s>", "seconds per point", p.positiveNumber)
+    .option("--warmup <n>", "warm-up requests per point", p.nonNegativeInt)
+    .option("--timeout <s>", "per-request timeout in seconds", p.positiveNumber)
+    .option("--seed <n>", "seed for prompts and arrivals", p.nonNegativeInt)
+    .option("--db <path>", "results database (default ~/.tokenbench/results.db or TOKENBENCH_DB)")
+    .option("--no-store", "do not store the runs")
+    .option("--json <file>", "write the curve and the chosen point as JSON")
+    .option("--preset <name>", "embedded engine preset (default small)")
+    .option("--parallel <n>", "embedded engine: sequences decoded together", p.positiveInt)
+    .option("--threads <n>", "embedded engine: llama.cpp threads", p.positiveInt)
+    .action(async (f: Flags) => {
+      if (f.factor <= 1) throw new UsageError(`--factor must be greater than 1, got ${f.factor}`);
+      if (f.sloFraction > 1) throw new UsageError(`--slo-fraction must be at most 1, got ${f.sloFraction}`);
+      const start = f.start ?? 1;
+      if (f.mode === "concurrency" && !Number.isInteger(start)) throw new UsageError(`--start must be an integer in concurrency mode, got ${start}`);
+      const config: SweepConfig = { mode: f.mode, start, max: f.max ?? (f.mode === "concurrency" ? 512 : 1000), factor: f.factor, minGain: f.minGain / 100, refineSteps: f.refine };
+      if (config.max < start) throw new UsageError(`--max (${config.max}) is below --start (${start})`);
+      const ac = new AbortController();
+      const onSigint = () => ac.abort();
+      process.on("SIGINT", onSigint);
+      let embedded: { url: string; close(): Promise<void> } | undefined;
+      try {
+        let targets = f.target;
+        if (!targets?.length) {
+          const { startEmbeddedServer } = await import("../../engine/index.js");
+          embedded = await startEmbeddedServer({ preset: f.preset, parallel: f.parallel, threads: f.threads, port: 0, log: (l) => process.stderr.write(l + "\n") });
+          targets = [embedded.url];
+          process.stderr.write(`no --target: sweeping the embedded engine at ${embedded.url}\n`);
+        } else if (f.preset || f.parallel || f.threads) throw new UsageError("--preset, --parallel and --threads apply to the embedded engine (no --target)");
+        const workload = { kind: "synthetic" as const, input: f.inputTokens ?? { kind: "fixed" as const, value: embedded ? 64 : 256 }, output: f.outputTokens ?? { kind: "fixed" as const, value: embedded ? 32 : 256 } };
+        const res = await runSweep({
+          bench: {
+            targets,
+            api: f.api,
+            model: f.model,
+            apiKey: f.apiKey ?? process.env.TOKENBENCH_API_KEY ?? process.env.OPENAI_API_KEY,
+            workload,
+            tokenizer: undefined,
+            requests: f.requests ?? (f.duration ? undefined : embedded ? 16 : 100),
+            durationS: f.duration,
+            warmup: f.warmup,
+            timeoutS: f.timeout,
+            seed: f.seed,
+            goodput: f.goodput,
+            db: f.store ? f.db : null,
+          },
+          config,
+          slo: { bounds: f.goodput ?? {}, fraction: f.sloFraction, maxErrorRate: f.maxErrorRate },
+          arrival: f.arrival,
+          signal: ac.signal,
+          onPoint: (pt) =>
+            process.stderr.write(`${f.mode} ${pt.load}: ${pt.outputTokensPerS.toFixed(1)} output tok/s, e2e p50 ${pt.e2eP50Ms.toFixed(0)} ms, ${pt.meetsSlo ? "meets SLO" : "misses SLO"} (${pt.sloDetail})${pt.clientSaturated ? ", client saturated" : ""}\n`),
+        });
+        const st = res.state;
+        const t = new Table({ head: [f.mode, "output tok/s", "e2e p50 ms", "SLO", "client", "chosen"], style: { head: [], border: [] } });
+        for (const pt of st.points)
+          t.push([pt.load, pt.outputTokensPerS.toFixed(1), pt.e2eP50Ms.toFixed(0), pt.meetsSlo ? "met" : `missed: ${pt.sloDetail}`, pt.clientSaturated ? "saturated" : "ok", pt === st.chosen ? "<==" : ""]);
+        process.stdout.write(t.toString() + "\n");
+        if (res.interrupted) {
+          process.stdout.write("interrupted: the curve above is incomplete\n");
+          process.exitCode = 130;
+        } else process.stdout.write(`${st.chosen ? "chosen" : "no point chosen"}: ${st.reason}\n`);
+        if (f.json) writeFileSync(f.json, JSON.stringify({ mode: f.mode, config, slo: { bounds: f.goodput ?? {}, fraction: f.sloFraction, max_error_rate: f.maxErrorRate }, points: st.points, chosen: st.chosen ?? null, reason: st.reason ?? null }, null, 2) + "\n");
+        if (!st.chosen && !res.interrupted) process.exitCode = 1;
+      } finally {
+        process.off("SIGINT", onSigint);
+        await embedded?.close();
+      }
+    });
+}

@@ -1,0 +1,59 @@
+import { runBenchmark } from "../benchmark/run.js";
+import type { BenchmarkOptions } from "../benchmark/options.js";
+import type { LoadSpec } from "../types.js";
+import { checkSlo, type Slo } from "./slo.js";
+import { advance, initialState, type SweepConfig, type SweepPoint, type SweepState } from "./strategy.js";
+
+export interface SweepOptions {
+  /** Everything of a benchmark but the loads; targets required (start the embedded server first). */
+  bench: Omit<BenchmarkOptions, "loads" | "signal">;
+  config: SweepConfig;
+  slo: Slo;
+  /** Rate mode: arrival process of the open loop. */
+  arrival?: "constant" | "poisson" | "gamma";
+  signal?: AbortSignal;
+  /** Called after each measured point. */
+  onPoint?: (p: SweepPoint, state: SweepState) => void;
+  /** Safety stop on the number of runs. */
+  maxRuns?: number;
+}
+
+export interface SweepResult {
+  state: SweepState;
+  interrupted: boolean;
+}
+
+/** Measures loads chosen by the strategy until it is done. Each point is a stored run. */
+export async function runSweep(o: SweepOptions): Promise<SweepResult> {
+  let state = initialState(o.config);
+  const maxRuns = o.maxRuns ?? 30;
+  let runs = 0;
+  while (state.next !== undefined && runs < maxRuns) {
+    if (o.signal?.aborted) return { state, interrupted: true };
+    const load: LoadSpec =
+      o.config.mode === "concurrency" ? { mode: "concurrency", concurrency: state.next } : { mode: "rate", rate: state.next, arrival: o.arrival ?? "poisson" };
+    const res = await runBenchmark({
+      ...o.bench,
+      loads: [load],
+      label: o.bench.label ?? `sweep ${o.config.mode === "concurrency" ? "c" : "r"}=${state.next}`,
+      signal: o.signal,
+    });
+    runs++;
+    if (res.interrupted || !res.summaries[0]) return { state, interrupted: true };
+    const s = res.summaries[0];
+    const slo = checkSlo(res.records[0], o.slo);
+    const point: SweepPoint = {
+      load: state.next,
+      outputTokensPerS: s.throughput.output_tokens_per_s,
+      meetsSlo: slo.meets,
+      sloDetail: slo.detail,
+      clientSaturated: s.client.saturated,
+      clientReasons: s.client.reasons,
+      e2eP50Ms: s.latency_ms.e2e.p50,
+      runId: s.id,
+    };
+    state = advance(state, o.config, point);
+    o.onPoint?.(point, state);
+  }
+  return { state, interrupted: false };
+}

@@ -1,0 +1,32 @@
+import type { GoodputSpec, RequestRecord } from "../types.js";
+
+export interface Slo {
+  bounds: GoodputSpec;
+  /** Fraction of requests that must meet every bound (failed requests count as missing it). */
+  fraction: number;
+  /** Largest tolerated fraction of failed requests. */
+  maxErrorRate: number;
+}
+
+/** Pure: whether a run's measured requests meet the SLO, with a one-line explanation. */
+export function checkSlo(records: RequestRecord[], slo: Slo): { meets: boolean; fraction: number; errorRate: number; detail: string } {
+  const n = records.length;
+  if (n === 0) return { meets: false, fraction: 0, errorRate: 1, detail: "no requests" };
+  const failed = records.filter((r) => !r.ok).length;
+  const errorRate = failed / n;
+  const { ttftMs, tpotMs, e2eMs } = slo.bounds;
+  const good = records.filter(
+    (r) =>
+      r.ok &&
+      (ttftMs === undefined || (r.ttftMs !== undefined && r.ttftMs <= ttftMs)) &&
+      (tpotMs === undefined || r.tpotMs === undefined || r.tpotMs <= tpotMs) &&
+      (e2eMs === undefined || (r.e2eMs !== undefined && r.e2eMs <= e2eMs)),
+  ).length;
+  const fraction = good / n;
+  const problems: string[] = [];
+  if (errorRate > slo.maxErrorRate) problems.push(`${(errorRate * 100).toFixed(1)}% of requests failed (limit ${(slo.maxErrorRate * 100).toFixed(1)}%)`);
+  const hasBounds = ttftMs !== undefined || tpotMs !== undefined || e2eMs !== undefined;
+  if (hasBounds && fraction < slo.fraction) problems.push(`${(fraction * 100).toFixed(1)}% of requests within bounds (need ${(slo.fraction * 100).toFixed(1)}%)`);
+  const detail = problems.length ? problems.join("; ") : hasBounds ? `${(fraction * 100).toFixed(1)}% of requests within bounds` : "no latency bounds; errors within limit";
+  return { meets: problems.length === 0, fraction, errorRate, detail };
+}

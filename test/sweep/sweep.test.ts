@@ -1,0 +1,36 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startScriptedServer } from "../support/scriptedServer.js";
+
+// A real HTTP server with 4 batch slots: throughput rises up to concurrency 4 and is flat beyond.
+test("sweep CLI finds the saturation knee of a 4-slot server and explains why", async () => {
+  const server = await startScriptedServer({ script: { ttftMs: 20, itlMs: 10 }, slots: 4 });
+  const dir = mkdtempSync(join(tmpdir(), "tb-sweep-"));
+  const out = join(dir, "sweep.json");
+  try {
+    const args = ["--import", "tsx", "src/cli/main.ts", "sweep", "--target", server.url, "--requests", "24", "--input-tokens", "8", "--output-tokens", "8", "--max", "16", "--no-store", "--json", out, "--goodput", "e2e:5000"];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    assert.equal(code, 0, stderr);
+    const res = JSON.parse(readFileSync(out, "utf8"));
+    const loads = res.points.map((p: { load: number }) => p.load);
+    assert.deepEqual(loads.slice(0, 4), [1, 2, 3, 4], `tested ${loads}`);
+    // Throughput at 4 is about 4x that at 1 (200 ms per request, 4 slots); tolerance for CPU contention.
+    const at = (l: number) => res.points.find((p: { load: number }) => p.load === l).outputTokensPerS;
+    assert.ok(at(4) / at(1) > 2.5, `x${at(4) / at(1)}`);
+    assert.equal(res.chosen.load, 4, res.reason);
+    assert.match(res.reason, /^concurrency 4: [\d.]+ output tok\/s meets the SLO.*growth stopped: saturated at (8|16): throughput/);
+    assert.match(stdout, /chosen: concurrency 4/);
+    assert.ok(server.maxActive <= 4);
+  } finally {
+    await server.close();
+  }
+});
