@@ -15,6 +15,7 @@ import { createRng, deriveSeed } from "../workload/rng.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
 import { driveClosedLoop, driveOpenLoop, type Dispatcher } from "./drivers.js";
 import { Recorder } from "./recorder.js";
+import { collectGarbage } from "./gc.js";
 import type { ResolvedOptions } from "./resolve.js";
 import type { ProgressUpdate } from "./options.js";
 import { TOOL_VERSION } from "../version.js";
@@ -106,6 +107,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
         { concurrency: Math.min(c, o.warmup), count: o.warmup },
       );
     }
+    collectGarbage();
     clock0 = performance.now();
     const monitor = startClientMonitor({ originMs: clock0 });
     const progress = setInterval(() => emitProgress(), 250);
