@@ -88,13 +88,13 @@ export function frontierTables(runs: ReportRun[]): Table[] {
       title: `Best configuration by ${name} budget`,
       columns: [`${name} budget (ms)`, "best configuration", "output tok/s", "at load"],
       rows: segs.map((s) => [
-        s.toMs === Infinity ? `≥ ${fmt(s.fromMs)}` : `${fmt(s.fromMs)} – ${fmt(s.toMs)}`,
+        s.toMs === Infinity ? `≥ ${ms(s.fromMs)}` : `${ms(s.fromMs)} – ${ms(s.toMs)}`,
         s.config,
         fmt(s.throughput),
         s.load === null ? "–" : formatLoad(s.load),
       ]),
       numeric: [2, 3],
-      note: `Below ${segs.length ? fmt(segs[0].fromMs) : "–"} ms no measured configuration meets the budget.`,
+      note: `Below ${segs.length ? ms(segs[0].fromMs) : "–"} ms no measured configuration meets the budget.`,
     };
   });
 }
@@ -102,4 +102,9 @@ export function frontierTables(runs: ReportRun[]): Table[] {
 export function errorsTable(runs: ReportRun[]): Table {
   const rows = runs.flatMap((r) => r.errors.map((e) => [r.id, r.label, e.kind, String(e.count), e.sample]));
   return { id: "errors", title: "Failed requests by kind (first message of each kind)", columns: ["run", "label", "kind", "count", "first message"], rows, numeric: [3] };
+}
+
+/** Budget bounds need a decimal more than other figures: neighbouring runs are often < 1 ms apart. */
+function ms(x: number): string {
+  return x >= 1000 ? x.toFixed(0) : x.toFixed(1);
 }

@@ -129,3 +129,11 @@ test("command cells (training runs) show their metrics and command line, without
   assert.ok(report.html.includes("deepspeed train.py --token [redacted]"));
   assert.ok(!report.html.includes("hf_abcdefghijklmnop"));
 });
+
+test("legend names tell runs with the same label apart by load, else by id suffix", async () => {
+  const { runName } = await import("../../src/report/charts/common.js");
+  type R = Parameters<typeof runName>[1];
+  const r = (id: string, label: string, c: number) => ({ id, label, load: { mode: "concurrency", value: c } }) as unknown as R;
+  const runs = [r("20261121-aaaaaa", "x", 1), r("20261121-bbbbbb", "x", 4), r("20261121-cccccc", "x", 4), r("20261121-dddddd", "y", 4)];
+  assert.deepEqual(runs.map((x) => runName(runs, x)), ["x (c=1)", "x (bbbbbb)", "x (cccccc)", "y"]);
+});

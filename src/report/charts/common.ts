@@ -107,3 +107,15 @@ function mix(a: string, b: string, t: number): string {
   const pb = [1, 3, 5].map((i) => parseInt(b.slice(i, i + 2), 16));
   return "#" + pa.map((x, i) => Math.round(x + (pb[i] - x) * t).toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * A run's name in a legend: its label, plus what tells it apart from runs with the same
+ * label (the load, else the end of the id: run ids start with a timestamp).
+ */
+export function runName(runs: ReportRun[], r: ReportRun): string {
+  const same = runs.filter((x) => x.label === r.label);
+  if (same.length <= 1) return r.label;
+  const load = r.load ? (r.load.mode === "concurrency" ? `c=${r.load.value}` : `${formatLoad(r.load.value)} req/s`) : "";
+  const loadUnique = load && same.filter((x) => x.load?.mode === r.load?.mode && x.load?.value === r.load?.value).length === 1;
+  return `${r.label} (${loadUnique ? load : r.id.slice(-6)})`;
+}

@@ -1,6 +1,6 @@
 // Whole distributions, where percentiles alone hide bimodal or long-tailed behaviour.
 import type { ChartSpec, ReportRun } from "../model.js";
-import { baseOption, chart, runColorOf, valueAxis } from "./common.js";
+import { baseOption, chart, runColorOf, runName, valueAxis } from "./common.js";
 
 export function cdfChart(runs: ReportRun[], which: "ttftCdf" | "itlCdf"): ChartSpec {
   const color = runColorOf(runs);
@@ -8,7 +8,7 @@ export function cdfChart(runs: ReportRun[], which: "ttftCdf" | "itlCdf"): ChartS
   const series = runs
     .filter((r) => r[which].length > 0)
     .map((r) => ({
-      name: runs.filter((x) => x.label === r.label).length > 1 ? `${r.label} (${r.id.slice(0, 8)})` : r.label,
+      name: runName(runs, r),
       type: "line",
       data: r[which],
       showSymbol: false,

@@ -1,10 +1,6 @@
 // What happened during each run: delivered tokens, concurrency actually achieved, telemetry.
 import type { ChartSpec, Point, ReportRun } from "../model.js";
-import { baseOption, chart, runColorOf, slug, valueAxis } from "./common.js";
-
-function runName(runs: ReportRun[], r: ReportRun): string {
-  return runs.filter((x) => x.label === r.label).length > 1 ? `${r.label} (${r.id.slice(0, 8)})` : r.label;
-}
+import { baseOption, chart, runColorOf, runName, slug, valueAxis } from "./common.js";
 
 function timeChart(
   runs: ReportRun[],
