@@ -44,16 +44,25 @@ const SCRIPT = `
     var body = $('experiments-body'); body.replaceChildren();
     var select = $('f-experiment'); var current = select.value;
     select.replaceChildren(el('option', 'all experiments')); select.firstChild.value = '';
+    var needle = $('f-q').value.trim().toLowerCase();
+    var shown = 0;
     rows.forEach(function(x){
       var o = el('option', x.name + ' (' + x.runs + ')'); o.value = x.id; select.appendChild(o);
+      if (needle && (x.name + ' ' + x.id).toLowerCase().indexOf(needle) < 0) return;
+      shown++;
+      names[x.id] = x.name;
       var tr = document.createElement('tr'); tr.setAttribute('data-experiment', x.id);
+      if (selected.indexOf(x.id) >= 0) tr.className = 'selected';
+      var cb = document.createElement('input'); cb.type = 'checkbox'; cb.checked = selected.indexOf(x.id) >= 0; cb.setAttribute('aria-label', 'select experiment ' + x.id);
+      cb.addEventListener('change', function(){ toggle(x.id, cb.checked); tr.className = cb.checked ? 'selected' : ''; });
+      var td0 = document.createElement('td'); td0.appendChild(cb); tr.appendChild(td0);
       tr.appendChild(el('td', x.name)); tr.appendChild(el('td', x.id, 'muted')); tr.appendChild(el('td', x.status, 'status-' + x.status));
       tr.appendChild(el('td', x.runs, 'num')); tr.appendChild(el('td', (x.createdAt || '').replace('T', ' ').slice(0, 19)));
       var td = document.createElement('td'); if (x.runs > 0) td.appendChild(reportLink([x.id], 'report')); tr.appendChild(td);
       body.appendChild(tr);
     });
     select.value = current;
-    $('experiments-empty').hidden = rows.length > 0;
+    $('experiments-empty').hidden = shown > 0;
   }
 
   function renderRuns(rows){
@@ -91,7 +100,7 @@ const SCRIPT = `
     selected.forEach(function(s){ var o = el('option', names[s] || s); o.value = s; base.appendChild(o); });
     if (selected.indexOf(keep) >= 0) base.value = keep;
     $('compare').disabled = selected.length < 2;
-    $('selection').textContent = selected.length ? selected.length + ' selected' : 'select two or more runs to compare';
+    $('selection').textContent = selected.length ? selected.length + ' selected' : 'select two or more runs or experiments to compare';
   }
 
   function query(){
@@ -132,11 +141,11 @@ const BODY = `
 <main>
 <p id="error" role="alert" class="status-failed"></p>
 <h2>Experiments</h2>
-<div class="tablewrap"><table id="experiments"><thead><tr><th>name</th><th>id</th><th>status</th><th>runs</th><th>created</th><th></th></tr></thead><tbody id="experiments-body"></tbody></table>
-<div class="empty" id="experiments-empty" hidden>No experiments stored.</div></div>
+<div class="tablewrap"><table id="experiments"><thead><tr><th></th><th>name</th><th>id</th><th>status</th><th>runs</th><th>created</th><th></th></tr></thead><tbody id="experiments-body"></tbody></table>
+<div class="empty" id="experiments-empty" hidden>No experiments match.</div></div>
 <h2>Runs <span class="muted" id="runs-count"></span></h2>
 <div class="bar">
-  <input type="search" id="f-q" placeholder="filter by id, label, model, target" aria-label="filter runs">
+  <input type="search" id="f-q" placeholder="filter by id, name, label, model, target" aria-label="filter runs and experiments">
   <select id="f-status" aria-label="status"><option value="">any status</option><option>completed</option><option>running</option><option>interrupted</option><option>failed</option></select>
   <select id="f-experiment" aria-label="experiment"><option value="">all experiments</option></select>
   <label><input type="checkbox" id="live" checked> refresh every 5 s</label>

@@ -43,6 +43,9 @@ test("browse, filter, pick two runs, compare, and open the report", async () => 
   // Filter by text, then by experiment.
   await page.fill("#f-q", "tuning=on");
   await page.waitForFunction(() => document.querySelectorAll("#runs-body tr").length === 3);
+  assert.equal(await page.locator("#experiments-body tr").count(), 0);
+  await page.fill("#f-q", "tuning off");
+  await page.waitForFunction(() => document.querySelectorAll("#experiments-body tr").length === 1);
   await page.fill("#f-q", "");
   await page.selectOption("#f-experiment", "exp1");
   await page.waitForFunction(() => document.querySelectorAll("#runs-body tr").length === 6);

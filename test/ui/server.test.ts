@@ -3,7 +3,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { openTempDb, seedExperiment, storeSim } from "../report/fixtures.js";
+import { openTempDb, seedExperiment, simulate, storeSim } from "../report/fixtures.js";
+import { appendRequests, createRun } from "../../src/store/runs.js";
 import { startUi, type UiServer } from "../../src/ui/server.js";
 import type { ExperimentRow, RunRow } from "../../src/ui/queries.js";
 
@@ -15,6 +16,9 @@ before(async () => {
   dbPath = t.path;
   seedExperiment(t.db);
   storeSim(t.db, { id: "hostile-1", label: `<img src=x onerror=alert(1)> c=2`, spec: { concurrency: 2, requests: 8, seed: 3, tpotMs: 20, prefillMs: 50, outputTokens: 16, failEvery: 4, errorText: "<script>alert(1)</script>" } });
+  // A benchmark still running: records stored so far, no summary yet.
+  createRun(t.db, { id: "running-1", toolVersion: "0.1.0", label: "in progress c=2", load: { mode: "concurrency", concurrency: 2 } });
+  appendRequests(t.db, "running-1", 0, simulate({ concurrency: 2, requests: 6, seed: 5, tpotMs: 20, prefillMs: 50, outputTokens: 16 }));
   t.db.close();
   ui = await startUi({ dbPath });
 });
@@ -27,7 +31,8 @@ const runs = async (query = "") => (await (await get(`api/runs${query}`)).json()
 
 test("lists runs and experiments, and filters runs by text, status and experiment", async () => {
   const all = await runs();
-  assert.equal(all.length, 7);
+  assert.equal(all.length, 8);
+  assert.deepEqual((await runs("?status=running")).map((x) => [x.id, x.completed, x.outputTokensPerS]), [["running-1", null, null]]);
   const r = all.find((x) => x.id === "exp1-tuning-on-c4")!;
   assert.equal(r.load, "c=4");
   assert.equal(r.experimentId, "exp1");
@@ -35,7 +40,6 @@ test("lists runs and experiments, and filters runs by text, status and experimen
   assert.ok(r.outputTokensPerS! > 0 && r.ttftP50Ms! > 0 && r.e2eP99Ms! > r.ttftP50Ms!);
   assert.deepEqual((await runs("?q=TUNING=ON")).map((x) => x.id).sort(), ["exp1-tuning-on-c1", "exp1-tuning-on-c2", "exp1-tuning-on-c4"]);
   assert.equal((await runs("?experiment=exp1")).length, 6);
-  assert.equal((await runs("?status=running")).length, 0);
   assert.equal((await runs("?status=completed&limit=2")).length, 2);
   const exps = (await (await get("api/experiments")).json()) as ExperimentRow[];
   assert.deepEqual(exps.map((e) => [e.id, e.name, e.runs]), [["exp1", "tuning off vs on", 6]]);
@@ -56,6 +60,11 @@ test("serves the page with a strict policy, the same report as the CLI, and noth
   const hostile = await (await get("report?ids=hostile-1")).text();
   assert.ok(!hostile.includes("<img src=x") && !hostile.includes("<script>alert(1)"));
   assert.ok(hostile.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
+
+  // A run still being written has no summary yet: its report shows what was recorded so far.
+  const running = await (await get("report?ids=running-1")).text();
+  assert.match(running, /data-chart-id="ts-output-tokens" data-points="\d+"/);
+  assert.doesNotMatch(running, /data-chart-id="throughput-concurrency"/);
 
   const missing = await get("report?ids=%3Cb%3Enope");
   assert.equal(missing.status, 404);
@@ -109,7 +118,7 @@ test("tokenbench ui: serves on the given port until SIGTERM; bad input is one li
   assert.ok(url, `no URL printed: ${out}`);
   const res = await fetch(new URL("api/runs", url));
   assert.equal(res.status, 200);
-  assert.ok(((await res.json()) as RunRow[]).length >= 7);
+  assert.ok(((await res.json()) as RunRow[]).length >= 8);
   child.kill("SIGTERM");
   const [code] = await once(child, "exit");
   assert.equal(code, 0);
