@@ -23,7 +23,7 @@ export function renderComparison(cmp: Comparison): string {
   const methods = new Set(cmp.metrics.flatMap((m) => m.values.filter((v) => v.id !== cmp.baseline).map((v) => v.ciMethod)));
   const how = [
     methods.has("repeats") ? "over repeats" : "",
-    methods.has("requests") ? "over requests (single runs)" : "",
+    methods.has("requests") ? "over requests (pooled per item)" : "",
   ].filter(Boolean);
   const legend =
     `ratios are item / baseline (${cmp.items.find((i) => i.id === cmp.baseline)?.label}); [a, b] = 95% bootstrap confidence interval of the ratio` +

@@ -81,8 +81,15 @@ function baselineValue(id: string, s: Sample): MetricValue {
   return { id, value: s.value, ratio: 1, ci95: [1, 1], significant: false, ciMethod: method(s, s), runs: s.runs, samples: s.perUnit?.n };
 }
 
+/**
+ * Repeats are the unit of resampling from 3 per side: with 2, a resample mean takes only 3
+ * distinct values and the percentile interval badly understates the spread, so 2 repeats fall
+ * back to their pooled requests.
+ */
+export const MIN_REPEATS_FOR_REPEAT_CI = 3;
+
 function method(a: Sample, b: Sample): "repeats" | "requests" | "none" {
-  if (a.perRun.length >= 2 && b.perRun.length >= 2) return "repeats";
+  if (a.perRun.length >= MIN_REPEATS_FOR_REPEAT_CI && b.perRun.length >= MIN_REPEATS_FOR_REPEAT_CI) return "repeats";
   if (a.perUnit && b.perUnit && a.perUnit.n > 1 && b.perUnit.n > 1) return "requests";
   return "none";
 }

@@ -27,6 +27,11 @@ export interface RunExperimentOptions {
   signal?: AbortSignal;
   log?: (line: string) => void;
   nvidiaSmiCommand?: string;
+  /**
+   * What a server or command named exactly `tokenbench` runs: the tokenbench running the experiment
+   * (the CLI passes its own node + script), so recipes work without tokenbench on PATH.
+   */
+  self?: { command: string; args: string[] };
 }
 
 export type CellStatus = "completed" | "failed" | "stored" | "interrupted";
@@ -71,7 +76,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     }
     const done = cells.length - pending.length;
     if (done > 0) log(`${done} of ${cells.length} cells already stored; running the other ${pending.length}`);
-    const ctx: Ctx = { o, db, experimentId, baseDir, logDir, log, total: cells.length, counter: done, outcomes };
+    const ctx: Ctx = { o, db, experimentId, baseDir, logDir, log, total: cells.length, counter: done, outcomes, notes: new Set() };
 
     for (const server of spec.servers) {
       const mine = pending.filter((c): c is BenchCell => c.kind === "bench" && c.server.name === server.name);
@@ -102,6 +107,16 @@ interface Ctx {
   total: number;
   counter: number;
   outcomes: Map<string, CellOutcome>;
+  notes: Set<string>;
+}
+
+/** Telemetry notes (e.g. no nvidia-smi) are the same for every cell: say each once. */
+function noteOnce(ctx: Ctx, notes: string[]): void {
+  for (const n of notes) {
+    if (ctx.notes.has(n)) continue;
+    ctx.notes.add(n);
+    ctx.log(`telemetry: ${n}`);
+  }
 }
 
 function record(ctx: Ctx, cell: Cell, outcome: CellOutcome, logPath: string | null): void {
@@ -162,8 +177,7 @@ async function runServerCells(ctx: Ctx, server: ServerSpec, cells: BenchCell[]):
   try {
     proc = await launch({
       name: server.name,
-      command: server.command,
-      args: server.args.map((a) => substitute(a, vars)),
+      ...resolveSelf(o.self, server.command, server.args.map((a) => substitute(a, vars))),
       env: Object.fromEntries(Object.entries(server.env).map(([k, v]) => [k, substitute(v, vars)])),
       cwd: server.cwd ? resolve(ctx.baseDir, server.cwd) : ctx.baseDir,
       logPath,
@@ -247,7 +261,7 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, target: string, metricsUr
   // Requests fail the moment a server dies, often before its exit is reported: give it a moment.
   if (proc && !proc.exit && (!summary || summary.requests.failed > 0)) await Promise.race([proc.exited, sleep(500)]);
   const tel = await telemetry.stop();
-  for (const n of new Set(tel.notes)) ctx.log(`  telemetry: ${n}`);
+  noteOnce(ctx, tel.notes);
   if (summary) storeTelemetry(ctx.db, summary.id, Date.parse(summary.started_at), tel.samples);
 
   if (o.signal?.aborted) return record(ctx, cell, { key: cell.key, status: "interrupted", runId: summary?.id }, logPath);
@@ -270,10 +284,10 @@ async function runOneCommandCell(ctx: Ctx, cell: CommandCell): Promise<void> {
   const spec = o.spec;
   const logPath = join(ctx.logDir, `command-${cell.command.name}-rep${cell.repeat}-${stamp()}.log`);
   const telemetry = startTelemetry({ gpu: spec.telemetry.gpu, client: spec.telemetry.client, intervalMs: spec.telemetry.interval_s * 1000, nvidiaSmiCommand: o.nvidiaSmiCommand });
-  const command = { ...cell.command, cwd: cell.command.cwd ? resolve(ctx.baseDir, cell.command.cwd) : ctx.baseDir };
+  const command = { ...cell.command, ...resolveSelf(o.self, cell.command.command, cell.command.args), cwd: cell.command.cwd ? resolve(ctx.baseDir, cell.command.cwd) : ctx.baseDir };
   const res = await runCommandCell(db, command, { runId: newRunId(), experimentId: ctx.experimentId, cellKey: cell.key, label: groupKey(cell.key), logPath, signal: o.signal });
   const tel = await telemetry.stop();
-  for (const n of new Set(tel.notes)) ctx.log(`  telemetry: ${n}`);
+  noteOnce(ctx, tel.notes);
   storeTelemetry(db, res.runId, res.startedAtMs, tel.samples);
   if (o.signal?.aborted) return record(ctx, cell, { key: cell.key, status: "interrupted", runId: res.runId }, logPath);
   if (!res.ok) return record(ctx, cell, { key: cell.key, status: "failed", runId: res.runId, error: withTail(`command ${cell.command.name}: ${res.error}`, logPath) }, logPath);
@@ -285,3 +299,7 @@ async function runOneCommandCell(ctx: Ctx, cell: CommandCell): Promise<void> {
 }
 
 export { ServerStartError };
+
+function resolveSelf(self: RunExperimentOptions["self"], command: string, args: string[]): { command: string; args: string[] } {
+  return self && command === "tokenbench" ? { command: self.command, args: [...self.args, ...args] } : { command, args };
+}

@@ -29,13 +29,15 @@ export function startNvidiaSmi(intervalMs: number, command = "nvidia-smi"): Samp
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-500)));
   createInterface({ input: child.stdout }).on("line", (line) => samples.push(...parseNvidiaSmiLine(line, Date.now())));
+  let failed = false;
   const done = new Promise<void>((resolve) => {
     child.once("error", (e: NodeJS.ErrnoException) => {
+      failed = true;
       notes.push(e.code === "ENOENT" ? "nvidia-smi not found: GPU telemetry skipped" : `nvidia-smi failed: ${e.message}`);
       resolve();
     });
     child.once("close", (code, signal) => {
-      if (code !== null && code !== 0 && !signal) notes.push(`nvidia-smi exited with code ${code}: GPU telemetry incomplete (${stderr.trim().split("\n")[0] ?? ""})`);
+      if (!failed && code !== null && code !== 0 && !signal) notes.push(`nvidia-smi exited with code ${code}: GPU telemetry incomplete (${stderr.trim().split("\n")[0] ?? ""})`);
       resolve();
     });
   });

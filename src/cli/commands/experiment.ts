@@ -16,6 +16,12 @@ interface RunFlags {
   apiKey?: string;
 }
 
+/** This process's node, loader flags (bare --import specifiers made absolute, as servers run elsewhere) and script. */
+function selfCommand(): { command: string; args: string[] } {
+  const flags = process.execArgv.map((a, i, all) => (all[i - 1] === "--import" && /^[a-z@]/i.test(a) && !a.includes(":") ? import.meta.resolve(a) : a));
+  return { command: process.execPath, args: [...flags, process.argv[1]] };
+}
+
 export function register(program: Command): void {
   const exp = program.command("experiment").description("run a study over server configurations from one experiment file");
 
@@ -53,6 +59,8 @@ export function register(program: Command): void {
           apiKey: f.apiKey ?? process.env.TOKENBENCH_API_KEY ?? process.env.OPENAI_API_KEY,
           signal: ac.signal,
           log: (l) => process.stderr.write(l + "\n"),
+          // `command: tokenbench` in the file runs this very tokenbench (dev checkout or installed).
+          self: selfCommand(),
         });
         const n = (s: string) => res.cells.filter((c) => c.status === s).length;
         process.stdout.write(
