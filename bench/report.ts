@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDb } from "../src/store/db.js";
-import { buildReport, writeChartPngs } from "../src/report/index.js";
+import { buildReport } from "../src/report/index.js";
+import { writeChartPngs } from "../src/report/png.js";
 import { storeSim } from "../test/report/fixtures.js";
 
 const requests = Number(process.argv[2] ?? 10_000);

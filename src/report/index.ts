@@ -7,7 +7,8 @@ import type { ChartSpec, ReportData } from "./model.js";
 import { comparisonTable, errorsTable, frontierTables, otherRunsTable, summaryTable } from "./tables.js";
 
 export { UnknownIdError, type CompareFn } from "./data.js";
-export { writeChartPngs } from "./png.js";
+// PNG export (src/report/png.ts) is not re-exported: importing ECharts costs ~0.7 s, which
+// every CLI command would pay; callers import it when --png is asked for.
 export type { ChartSpec, ReportData } from "./model.js";
 
 export interface Report {

@@ -137,3 +137,16 @@ test("legend names tell runs with the same label apart by load, else by id suffi
   const runs = [r("20261121-aaaaaa", "x", 1), r("20261121-bbbbbb", "x", 4), r("20261121-cccccc", "x", 4), r("20261121-dddddd", "y", 4)];
   assert.deepEqual(runs.map((x) => runName(runs, x)), ["x (c=1)", "x (bbbbbb)", "x (cccccc)", "y"]);
 });
+
+test("rate sweeps (including 'send all at once') plot against request rate", () => {
+  const { data } = experimentData();
+  const rates = [1, 2, Infinity];
+  const runs = data.runs.map((r, i) => ({ ...r, load: { mode: "rate" as const, value: rates[i % 3] } }));
+  const charts = buildCharts({ ...data, runs });
+  assert.ok(!charts.some((c) => c.id.endsWith("-concurrency")));
+  const tp = charts.find((c) => c.id === "throughput-rate")!.option as { xAxis: { data: string[]; name: string }; series: Array<{ data: number[] }> };
+  assert.deepEqual(tp.xAxis.data, ["1", "2", "inf"]);
+  assert.equal(tp.xAxis.name, "request rate (req/s)");
+  assert.ok(tp.series.every((s) => s.data.length === 3 && s.data.every((v) => v > 0)));
+  assert.ok(charts.some((c) => c.id === "latency-e2e-rate"));
+});

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { defaultDbPath, openDb } from "../../store/db.js";
-import { buildReport, UnknownIdError, writeChartPngs } from "../../report/index.js";
+import { buildReport, UnknownIdError } from "../../report/index.js";
 import { defaultCompare } from "../../report/compareProvider.js";
 import { UsageError } from "../errors.js";
 
@@ -44,6 +44,7 @@ export function register(program: Command): void {
         );
         if (report.data.comparisonNote) process.stderr.write(`note: ${report.data.comparisonNote}\n`);
         if (f.png) {
+          const { writeChartPngs } = await import("../../report/png.js");
           const files = writeChartPngs(report.charts, resolve(f.png));
           process.stdout.write(`wrote ${files.length} PNG chart(s) to ${f.png}\n`);
         }
