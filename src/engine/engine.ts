@@ -2,6 +2,7 @@
 import os from "node:os";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token, type TokenBias } from "node-llama-cpp";
 import { UsageError } from "../cli/errors.js";
+import { StepBarrier } from "./batcher.js";
 import { SlotPool } from "./pool.js";
 import { bannedTokensForGeneratedModel, makeTokenBias } from "./token-bias.js";
 
@@ -67,6 +68,8 @@ export class LlamaEngine {
   private readonly baseBias: TokenBias;
   private readonly noEndBias: TokenBias;
   private readonly sequences: LlamaContextSequence[];
+  /** Keeps generating sequences in one decode batch. */
+  readonly step = new StepBarrier();
 
   private constructor(
     readonly llama: Llama,

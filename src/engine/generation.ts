@@ -43,19 +43,31 @@ export async function generate(
     const t = stopper.push(detok.flush());
     return { text: t.text + (t.stopped ? "" : stopper.flush()), stopped: t.stopped };
   };
+  if (signal.aborted) {
+    if (!seq.disposed) await seq.clearHistory();
+    return { finish: "abort", completionTokens: 0 };
+  }
+  const tokens = seq.evaluate(params.promptTokens, {
+    temperature: params.temperature,
+    topP: params.topP,
+    topK: 0,
+    minP: 0,
+    // Without a seed node-llama-cpp uses the current second, so concurrent requests would repeat each other.
+    seed: params.seed ?? randomInt(0, 2 ** 31),
+    tokenBias: () => engine.biasFor(produced < params.minTokens),
+    yieldEogToken: true,
+  });
+  const nextToken = async (): Promise<IteratorResult<Token, void>> => {
+    engine.step.requested();
+    try {
+      return await tokens.next();
+    } finally {
+      engine.step.received();
+    }
+  };
   try {
-    if (signal.aborted) return { finish: "abort", completionTokens: 0 };
-    const tokens = seq.evaluate(params.promptTokens, {
-      temperature: params.temperature,
-      topP: params.topP,
-      topK: 0,
-      minP: 0,
-      // Without a seed node-llama-cpp uses the current second, so concurrent requests would repeat each other.
-      seed: params.seed ?? randomInt(0, 2 ** 31),
-      tokenBias: () => engine.biasFor(produced < params.minTokens),
-      yieldEogToken: true,
-    });
-    for await (const token of tokens) {
+    for (let r = await nextToken(); !r.done; r = await nextToken()) {
+      const token = r.value;
       if (signal.aborted) return { finish: "abort", completionTokens: produced };
       if (engine.model.isEogToken(token)) {
         const t = tail();
@@ -74,10 +86,12 @@ export async function generate(
         return { finish: t.stopped ? "stop" : "length", completionTokens: produced };
       }
       onText(step.text, produced);
+      await engine.step.arrive();
     }
     // The iterator only ends by itself on an end-of-generation token it did not yield.
     return { finish: "stop", completionTokens: produced };
   } finally {
+    await tokens.return();
     // Frees the KV cells so the next request on this sequence starts from an empty state.
     if (!seq.disposed) await seq.clearHistory();
   }
