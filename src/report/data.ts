@@ -5,7 +5,7 @@ import { redact } from "../store/redact.js";
 import { TOOL_VERSION } from "../version.js";
 import type { Comparison } from "../compare/types.js";
 import type { LoadPoint, Point, ReportData, ReportRun, TelemetrySeries } from "./model.js";
-import { cdf, downsample, errorGroups, inFlight, round3, tokensPerSecond } from "./series.js";
+import { binMsFor, cdf, downsample, dropCommonSegments, errorGroups, inFlight, round3, tokensPerSecond } from "./series.js";
 
 export class UnknownIdError extends Error {}
 
@@ -57,6 +57,8 @@ export function loadReportData(db: Db, ids: string[], opts: ReportDataOptions = 
   if (ids.length === 0) throw new UnknownIdError("give at least one run, experiment or cell id");
   const { runs, experiments } = resolveIds(db, ids);
   const reportRuns = runs.map((r) => toReportRun(r, getRequests(db, r.id), getTimeseries(db, r.id)));
+  const shortConfigs = dropCommonSegments(reportRuns.map((r) => r.config));
+  reportRuns.forEach((r, i) => (r.config = shortConfigs[i]));
 
   let comparison: Comparison | null = null;
   let comparisonNote: string | null = null;
@@ -92,6 +94,7 @@ export function loadReportData(db: Db, ids: string[], opts: ReportDataOptions = 
 
 export function toReportRun(run: StoredRun, allRecords: import("../types.js").RequestRecord[], points: TimeseriesPoint[]): ReportRun {
   const records = allRecords.filter((r) => !r.warmup);
+  const binMs = binMsFor(records);
   const ok = records.filter((r) => r.ok);
   const summary = run.summary && typeof run.summary === "object" && "latency_ms" in run.summary ? run.summary : null;
   const options = (run.options ?? null) as Record<string, unknown> | null;
@@ -130,8 +133,9 @@ export function toReportRun(run: StoredRun, allRecords: import("../types.js").Re
       experimentId: run.experiment_id,
       cellKey: run.cell_key,
     }),
-    tokensPerS: downsample(tokensPerSecond(records)),
-    inFlight: downsample(inFlight(records)),
+    binMs,
+    tokensPerS: downsample(tokensPerSecond(records, binMs)),
+    inFlight: downsample(inFlight(records, binMs)),
     ttftCdf: cdf(ok.map((r) => r.ttftMs ?? NaN)),
     itlCdf: cdf(itlValues(ok)),
     telemetry: telemetrySeries(points),
@@ -179,7 +183,8 @@ export function loadOf(load: unknown): LoadPoint | null {
 function telemetrySeries(points: TimeseriesPoint[]): TelemetrySeries[] {
   const map = new Map<string, TelemetrySeries>();
   for (const p of points) {
-    const labels = p.labels ? Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(",") : "";
+    // `metric` only records the raw exporter name behind a normalised one: noise in a legend.
+    const labels = p.labels ? Object.entries(p.labels).filter(([k]) => k !== "metric").map(([k, v]) => `${k}=${v}`).join(",") : "";
     const key = `${p.source}\u0000${p.name}\u0000${labels}`;
     let s = map.get(key);
     if (!s) map.set(key, (s = { source: p.source, name: p.name, labels, points: [] }));

@@ -53,9 +53,11 @@ export interface ReportRun {
     experimentId: string | null;
     cellKey: string | null;
   };
-  /** Output tokens/s in 1 s bins: [bin start s, tokens/s]. */
+  /** Width of the bins of tokensPerS and inFlight (1000 ms, finer for runs under 20 s). */
+  binMs: number;
+  /** Output tokens/s per bin: [bin start s, tokens/s]. */
   tokensPerS: Point[];
-  /** Mean requests in flight per 1 s bin. */
+  /** Mean requests in flight per bin. */
   inFlight: Point[];
   /** [latency ms, cumulative %] */
   ttftCdf: Point[];

@@ -2,6 +2,22 @@
 import type { RequestRecord } from "../types.js";
 import type { ErrorGroup, Point } from "./model.js";
 
+/**
+ * Bin width for the over-the-run series: 1 s, or finer (down to 50 ms) when the run is
+ * shorter than 20 s, so that even a short run shows at least 20 bins.
+ */
+export function binMsFor(records: RequestRecord[]): number {
+  let start = Infinity;
+  let end = -Infinity;
+  for (const r of records) {
+    start = Math.min(start, r.sentAt);
+    end = Math.max(end, r.endAt);
+  }
+  const span = end - start;
+  if (!(span > 0)) return 1000;
+  return [1000, 500, 250, 100, 50].find((b) => span / b >= 20) ?? 50;
+}
+
 /** Output tokens per second in fixed bins, from every chunk's arrival time. Empty bins are 0. */
 export function tokensPerSecond(records: RequestRecord[], binMs = 1000): Point[] {
   const bins = new Map<number, number>();
@@ -79,6 +95,35 @@ export function downsample(points: Point[], max = 1500): Point[] {
     out.push([bucket[0][0], round3(bucket.reduce((a, p) => a + p[1], 0) / bucket.length)]);
   }
   return out;
+}
+
+/** Prometheus counters (and histogram _sum/_count) only ever grow; their rate is what a reader wants. */
+export function isCounterName(name: string): boolean {
+  return /(_total|_count|_sum)$/.test(name);
+}
+
+/** Per-second rate between consecutive samples of a counter; a decrease (server restart) starts over. */
+export function counterRate(points: Point[]): Point[] {
+  const out: Point[] = [];
+  for (let i = 1; i < points.length; i++) {
+    const dt = points[i][0] - points[i - 1][0];
+    const dv = points[i][1] - points[i - 1][1];
+    if (dt > 0 && dv >= 0) out.push([points[i][0], round3(dv / dt)]);
+  }
+  return out;
+}
+
+/**
+ * Drops the '/'-separated segments every name shares ("workload=short" when all configs ran
+ * the same workload), so legends show only what differs. Names stay unique.
+ */
+export function dropCommonSegments(names: string[]): string[] {
+  const distinct = [...new Set(names)];
+  if (distinct.length < 2) return names;
+  const split = distinct.map((n) => n.split("/"));
+  const shared = (seg: string) => split.every((parts) => parts.includes(seg));
+  const short = new Map(distinct.map((n, i) => [n, split[i].filter((seg) => !shared(seg)).join("/") || n]));
+  return new Set(short.values()).size === distinct.length ? names.map((n) => short.get(n)!) : names;
 }
 
 /** Failed requests grouped by error kind, with the first message of each kind. */

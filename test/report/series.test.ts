@@ -76,3 +76,24 @@ test("downsample merges consecutive points into at most max buckets, keeping the
   assert.ok(d.length <= 1500);
   assert.ok(d.every((p) => p[1] === 5));
 });
+
+test("counter rates and common-segment dropping", async () => {
+  const { counterRate, isCounterName, dropCommonSegments } = await import("../../src/report/series.js");
+  assert.ok(isCounterName("vllm:generation_tokens_total") && isCounterName("x_seconds_sum") && !isCounterName("gpu_util_percent"));
+  // 0 -> 10 in 0.5 s = 20/s; a reset (10 -> 2) yields no point; 2 -> 6 in 1 s = 4/s
+  assert.deepEqual(counterRate([[0, 0], [0.5, 10], [1, 2], [2, 6]]), [[0.5, 20], [2, 4]]);
+  assert.deepEqual(
+    dropCommonSegments(["server=p1/workload=short", "server=p4/workload=short", "server=p1/workload=short"]),
+    ["server=p1", "server=p4", "server=p1"],
+  );
+  assert.deepEqual(dropCommonSegments(["a/x", "a/x"]), ["a/x", "a/x"]);
+  assert.deepEqual(dropCommonSegments(["tuning=off", "tuning=on"]), ["tuning=off", "tuning=on"]);
+});
+
+test("bins are 1 s, finer for short runs so they still show at least 20 bins", async () => {
+  const { binMsFor } = await import("../../src/report/series.js");
+  assert.equal(binMsFor([rec({ sentAt: 0, endAt: 120_000 })]), 1000);
+  assert.equal(binMsFor([rec({ sentAt: 0, endAt: 10_000 })]), 500);
+  assert.equal(binMsFor([rec({ sentAt: 100, endAt: 1600 })]), 50);
+  assert.equal(binMsFor([]), 1000);
+});

@@ -1,6 +1,7 @@
 // Shared look of every chart. Options are plain JSON (no callbacks) so that the same object
 // renders in the browser and, for --png, in ECharts' server-side SVG renderer.
 import type { ChartSpec, LoadPoint, ReportRun, ReportSection } from "../model.js";
+import { dropCommonSegments } from "../series.js";
 
 // Colour-blind-safe (Okabe-Ito based), then ECharts defaults for long lists.
 export const PALETTE = [
@@ -113,9 +114,11 @@ function mix(a: string, b: string, t: number): string {
  * label (the load, else the end of the id: run ids start with a timestamp).
  */
 export function runName(runs: ReportRun[], r: ReportRun): string {
+  // Segments all labels share ("workload=short") say nothing in a legend.
+  const short = dropCommonSegments(runs.map((x) => x.label))[runs.indexOf(r)] ?? r.label;
   const same = runs.filter((x) => x.label === r.label);
-  if (same.length <= 1) return r.label;
+  if (same.length <= 1) return short;
   const load = r.load ? (r.load.mode === "concurrency" ? `c=${r.load.value}` : `${formatLoad(r.load.value)} req/s`) : "";
   const loadUnique = load && same.filter((x) => x.load?.mode === r.load?.mode && x.load?.value === r.load?.value).length === 1;
-  return `${r.label} (${loadUnique ? load : r.id.slice(-6)})`;
+  return `${short} (${loadUnique ? load : r.id.slice(-6)})`;
 }

@@ -1,5 +1,6 @@
 // What happened during each run: delivered tokens, concurrency actually achieved, telemetry.
 import type { ChartSpec, Point, ReportRun } from "../model.js";
+import { counterRate, isCounterName } from "../series.js";
 import { baseOption, chart, runColorOf, runName, slug, valueAxis } from "./common.js";
 
 function timeChart(
@@ -39,7 +40,7 @@ export function tokensPerSecondChart(runs: ReportRun[]): ChartSpec {
     "ts-output-tokens",
     "timeseries",
     "Output tokens/s over the run",
-    "Tokens received per 1 s bin, from each streamed chunk's arrival time (measured requests only).",
+    `Tokens received per ${binText(runs)} bin, as a rate, from each streamed chunk's arrival time (measured requests only).`,
     "output tokens/s",
     runs.filter((r) => r.tokensPerS.length > 0).map((r) => ({ run: r, name: runName(runs, r), data: r.tokensPerS })),
     true,
@@ -52,7 +53,7 @@ export function inFlightChart(runs: ReportRun[]): ChartSpec {
     "ts-in-flight",
     "timeseries",
     "Requests in flight over the run",
-    "Mean number of requests between send and completion in each 1 s bin, as the client saw them.",
+    `Mean number of requests between send and completion in each ${binText(runs)} bin, as the client saw them.`,
     "requests in flight",
     runs.filter((r) => r.inFlight.length > 0).map((r) => ({ run: r, name: runName(runs, r), data: r.inFlight })),
     true,
@@ -65,18 +66,25 @@ export function telemetryCharts(runs: ReportRun[]): ChartSpec[] {
   for (const r of runs) for (const s of r.telemetry) keys.set(`${s.source}\u0000${s.name}`, { source: s.source, name: s.name });
   const sorted = [...keys.values()].sort((a, b) => sourceRank(a.source) - sourceRank(b.source) || a.source.localeCompare(b.source) || a.name.localeCompare(b.name));
   return sorted.map(({ source, name }) => {
+    const counter = isCounterName(name);
     const lines = runs.flatMap((r) =>
       r.telemetry
         .filter((s) => s.source === source && s.name === name && s.points.length > 0)
-        .map((s) => ({ run: r, name: s.labels ? `${runName(runs, r)} ${s.labels}` : runName(runs, r), data: s.points })),
+        .map((s) => ({
+          run: r,
+          name: s.labels ? `${runName(runs, r)} ${s.labels}` : runName(runs, r),
+          data: counter ? counterRate(s.points) : s.points,
+        })),
     );
     return timeChart(
       runs,
       `tel-${slug(source)}-${slug(name)}`,
       "telemetry",
-      `${source}: ${name}`,
-      `Recorded by the ${source} sampler during the run (${describe(name)}).`,
-      name,
+      counter ? `${source}: ${name} (per second)` : `${source}: ${name}`,
+      counter
+        ? `Rate of the ${source} counter ${name}: increase between consecutive samples divided by the time between them.`
+        : `Recorded by the ${source} sampler during the run (${describe(name)}).`,
+      counter ? `${name} /s` : name,
       lines,
       false,
     );
@@ -95,4 +103,9 @@ function describe(name: string): string {
   if (/wait|queue|deferred/i.test(name)) return "queued requests";
   if (/running|processing|batch/i.test(name)) return "requests being processed";
   return "raw value as sampled";
+}
+
+function binText(runs: ReportRun[]): string {
+  const widths = [...new Set(runs.filter((r) => r.tokensPerS.length > 0).map((r) => r.binMs / 1000))].sort((a, b) => a - b);
+  return widths.length ? `${widths.join(" / ")} s` : "1 s";
 }
