@@ -147,81 +147,102 @@ function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
 }
 
+/** One launched process of a server (a server has `replicas` of them). */
+interface Replica {
+  proc: ServerProcess;
+  base: string;
+  port: number;
+  logPath: string;
+  name: string;
+}
+
 async function runServerCells(ctx: Ctx, server: ServerSpec, cells: BenchCell[]): Promise<void> {
   const { o, log } = ctx;
   const failAll = (list: BenchCell[], error: string, logPath: string | null) => list.forEach((c) => record(ctx, c, { key: c.key, status: "failed", error }, logPath));
 
   if (!isLaunched(server)) {
+    const targets = Array.isArray(server.target) ? server.target : [server.target];
+    const metrics = server.metrics ? targets.map((t) => new URL(server.metrics as string, t).toString()) : [];
     for (const cell of cells) {
       if (o.signal?.aborted) return;
-      await runBenchCell(ctx, cell, server.target, server.metrics ? new URL(server.metrics, server.target).toString() : undefined, undefined, null);
+      await runBenchCell(ctx, cell, targets, metrics, [], null);
     }
     return;
   }
 
-  const logPath = join(ctx.logDir, `${server.name}-${stamp()}.log`);
   const host = server.host;
   const clientHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
-  let port = server.port;
-  if (port === 0) port = await pickFreePort(clientHost);
-  else if (!(await isPortFree(port, clientHost))) {
-    failAll(cells, `port ${port} on ${clientHost} is already in use: another server is running there (stop it or change servers.${server.name}.port)`, null);
-    return;
-  }
-  const vars = { port, host };
-  const base = `http://${clientHost}:${port}`;
-  const readyUrl = substitute(server.ready.url ?? base + server.ready.path, vars);
-  const metricsUrl = server.metrics ? new URL(substitute(server.metrics, vars), base).toString() : undefined;
-  log(`starting server ${server.name}: ${server.command} ${server.args.map((a) => substitute(a, vars)).join(" ")} (log: ${logPath})`);
-  let proc: ServerProcess;
+  const replicas: Replica[] = [];
+  const firstLog = () => replicas[0]?.logPath ?? null;
   try {
-    proc = await launch({
-      name: server.name,
-      ...resolveSelf(o.self, server.command, server.args.map((a) => substitute(a, vars))),
-      env: Object.fromEntries(Object.entries(server.env).map(([k, v]) => [k, substitute(v, vars)])),
-      cwd: server.cwd ? resolve(ctx.baseDir, server.cwd) : ctx.baseDir,
-      logPath,
-    });
-  } catch (e) {
-    failAll(cells, `server ${server.name}: ${(e as Error).message}`, logPath);
-    return;
-  }
-  try {
-    try {
-      const s = await waitReady(proc, readyUrl, server.ready.timeout_s, server.ready.interval_s, o.signal);
-      log(`server ${server.name} ready after ${s.toFixed(1)}s at ${base}`);
-    } catch (e) {
-      if (o.signal?.aborted) return;
-      failAll(cells, withTail(`server ${server.name}: ${(e as Error).message}`, logPath), logPath);
-      return;
-    }
-    for (let i = 0; i < cells.length; i++) {
-      if (o.signal?.aborted) return;
-      if (proc.exit) {
-        failAll(cells.slice(i), withTail(`server ${server.name} ${describeExit(proc.exit)} before this cell`, logPath), logPath);
+    for (let r = 0; r < server.replicas; r++) {
+      const name = server.replicas > 1 ? `${server.name}[${r}]` : server.name;
+      const logPath = join(ctx.logDir, `${server.name}${server.replicas > 1 ? `-r${r}` : ""}-${stamp()}.log`);
+      let port = server.port === 0 ? await pickFreePort(clientHost) : server.port + r;
+      if (server.port !== 0 && !(await isPortFree(port, clientHost))) {
+        failAll(cells, `port ${port} on ${clientHost} is already in use: another server is running there (stop it or change servers.${server.name}.port)`, null);
         return;
       }
-      await runBenchCell(ctx, cells[i], base, metricsUrl, proc, logPath);
+      const vars = { port, host, replica: r };
+      const args = server.args.map((a) => substitute(a, vars));
+      log(`starting server ${name}: ${server.command} ${args.join(" ")} (log: ${logPath})`);
+      try {
+        const proc = await launch({
+          name,
+          ...resolveSelf(o.self, server.command, args),
+          env: Object.fromEntries(Object.entries(server.env).map(([k, v]) => [k, substitute(v, vars)])),
+          cwd: server.cwd ? resolve(ctx.baseDir, server.cwd) : ctx.baseDir,
+          logPath,
+        });
+        replicas.push({ proc, base: `http://${clientHost}:${port}`, port, logPath, name });
+      } catch (e) {
+        failAll(cells, `server ${name}: ${(e as Error).message}`, logPath);
+        return;
+      }
+    }
+    for (const rep of replicas) {
+      const vars = { port: rep.port, host, replica: replicas.indexOf(rep) };
+      try {
+        const s = await waitReady(rep.proc, substitute(server.ready.url ?? rep.base + server.ready.path, vars), server.ready.timeout_s, server.ready.interval_s, o.signal);
+        log(`server ${rep.name} ready after ${s.toFixed(1)}s at ${rep.base}`);
+      } catch (e) {
+        if (o.signal?.aborted) return;
+        failAll(cells, withTail(`server ${rep.name}: ${(e as Error).message}`, rep.logPath), rep.logPath);
+        return;
+      }
+    }
+    const targets = replicas.map((r) => r.base);
+    const metrics = server.metrics ? replicas.map((r) => new URL(substitute(server.metrics as string, { port: r.port, host }), r.base).toString()) : [];
+    for (let i = 0; i < cells.length; i++) {
+      if (o.signal?.aborted) return;
+      const dead = replicas.find((r) => r.proc.exit);
+      if (dead) {
+        failAll(cells.slice(i), withTail(`server ${dead.name} ${describeExit(dead.proc.exit!)} before this cell`, dead.logPath), dead.logPath);
+        return;
+      }
+      await runBenchCell(ctx, cells[i], targets, metrics, replicas, firstLog());
     }
   } finally {
-    const exit = await proc.stop(server.stop.signal, server.stop.grace_s);
-    log(`server ${server.name} stopped (${describeExit(exit)})`);
-    if (!(await waitPortFree(port, clientHost, 10_000))) log(`warning: port ${port} is still in use 10s after server ${server.name} stopped`);
+    for (const rep of replicas) {
+      const exit = await rep.proc.stop(server.stop.signal, server.stop.grace_s);
+      log(`server ${rep.name} stopped (${describeExit(exit)})`);
+      if (!(await waitPortFree(rep.port, clientHost, 10_000))) log(`warning: port ${rep.port} is still in use 10s after server ${rep.name} stopped`);
+    }
   }
 }
 
-async function runBenchCell(ctx: Ctx, cell: BenchCell, target: string, metricsUrl: string | undefined, proc: ServerProcess | undefined, logPath: string | null): Promise<void> {
+async function runBenchCell(ctx: Ctx, cell: BenchCell, targets: string[], metricsUrls: string[], replicas: Replica[], logPath: string | null): Promise<void> {
   const { o } = ctx;
   const spec = o.spec;
   // The cell stops early when the user interrupts or its server dies (no point waiting for timeouts).
   const ac = new AbortController();
   const onAbort = () => ac.abort();
   o.signal?.addEventListener("abort", onAbort, { once: true });
-  void proc?.exited.then(onAbort);
+  for (const r of replicas) void r.proc.exited.then(onAbort);
   const telemetry = startTelemetry({
     gpu: spec.telemetry.gpu,
     client: false, // runBenchmark stores the client's CPU and event-loop lag itself
-    metricsUrl: spec.telemetry.server ? metricsUrl : undefined,
+    metricsUrls: spec.telemetry.server ? metricsUrls : [],
     intervalMs: spec.telemetry.interval_s * 1000,
     nvidiaSmiCommand: o.nvidiaSmiCommand,
   });
@@ -230,7 +251,8 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, target: string, metricsUr
   try {
     const w = cell.workload;
     const result = await runBenchmark({
-      targets: [target],
+      targets,
+      balance: cell.server.balance,
       api: cell.server.api,
       model: cell.server.model,
       apiKey: o.apiKey,
@@ -259,15 +281,16 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, target: string, metricsUr
     o.signal?.removeEventListener("abort", onAbort);
   }
   // Requests fail the moment a server dies, often before its exit is reported: give it a moment.
-  if (proc && !proc.exit && (!summary || summary.requests.failed > 0)) await Promise.race([proc.exited, sleep(500)]);
+  if (replicas.length && replicas.every((r) => !r.proc.exit) && (!summary || summary.requests.failed > 0)) await Promise.race([...replicas.map((r) => r.proc.exited), sleep(500)]);
   const tel = await telemetry.stop();
   noteOnce(ctx, tel.notes);
   if (summary) storeTelemetry(ctx.db, summary.id, Date.parse(summary.started_at), tel.samples);
 
   if (o.signal?.aborted) return record(ctx, cell, { key: cell.key, status: "interrupted", runId: summary?.id }, logPath);
-  if (proc?.exit) {
-    const msg = `server ${cell.server.name} ${describeExit(proc.exit)} during the cell`;
-    return record(ctx, cell, { key: cell.key, status: "failed", runId: summary?.id, error: logPath ? withTail(msg, logPath) : msg }, logPath);
+  const dead = replicas.find((r) => r.proc.exit);
+  if (dead) {
+    const msg = `server ${dead.name} ${describeExit(dead.proc.exit!)} during the cell`;
+    return record(ctx, cell, { key: cell.key, status: "failed", runId: summary?.id, error: withTail(msg, dead.logPath) }, dead.logPath);
   }
   if (error || !summary) return record(ctx, cell, { key: cell.key, status: "failed", error: error ?? "no result" }, logPath);
   if (summary.requests.completed === 0) {

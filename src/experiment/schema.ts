@@ -56,11 +56,16 @@ const launchedServer = z.strictObject({
     .default({ signal: "SIGTERM", grace_s: 15 }),
   /** Prometheus endpoint path, or false when the server has none. */
   metrics: z.union([z.string(), z.literal(false)]).default("/metrics"),
+  /** Identical processes launched side by side ({replica} = 0..N-1, each its own {port}); requests are spread over them. */
+  replicas: positiveInt.default(1),
+  balance: z.enum(["round-robin", "least-inflight"]).default("round-robin"),
 });
 
 const externalServer = z.strictObject({
   name,
-  target: z.string().url(),
+  /** One base URL, or several (replicas) that requests are spread over. */
+  target: z.union([z.string().url(), z.array(z.string().url()).min(1)]),
+  balance: z.enum(["round-robin", "least-inflight"]).default("round-robin"),
   api: z.enum(API_KINDS).default("openai-completions"),
   model: z.string().optional(),
   metrics: z.union([z.string(), z.literal(false)]).default(false),

@@ -10,8 +10,8 @@ export type { Sampler, TelemetrySample } from "./types.js";
 export interface TelemetryOptions {
   gpu: boolean;
   client: boolean;
-  /** Prometheus URL to scrape, when the server has one. */
-  metricsUrl?: string;
+  /** Prometheus URLs to scrape (one per replica); with several, samples carry a `target` label. */
+  metricsUrls?: string[];
   intervalMs: number;
   nvidiaSmiCommand?: string;
 }
@@ -20,7 +20,8 @@ export interface TelemetryOptions {
 export function startTelemetry(o: TelemetryOptions): Sampler {
   const samplers: Sampler[] = [];
   if (o.gpu) samplers.push(startNvidiaSmi(o.intervalMs, o.nvidiaSmiCommand));
-  if (o.metricsUrl) samplers.push(startPrometheusScraper(o.metricsUrl, o.intervalMs));
+  const urls = o.metricsUrls ?? [];
+  for (const url of urls) samplers.push(startPrometheusScraper(url, o.intervalMs, urls.length > 1 ? { target: new URL(url).host } : undefined));
   if (o.client) samplers.push(startClientSampler(o.intervalMs));
   return {
     async stop() {

@@ -114,12 +114,12 @@ export const KNOWN_SERVER_METRICS: Record<string, string> = {
 export const MAX_SERIES_PER_SCRAPE = 300;
 
 /** Pure: one scrape's samples -> telemetry samples (known names mapped, unknown kept raw). */
-export function toServerSamples(samples: PromSample[], atMs: number): TelemetrySample[] {
+export function toServerSamples(samples: PromSample[], atMs: number, extraLabels?: Record<string, string>): TelemetrySample[] {
   const out: TelemetrySample[] = [];
   for (const s of samples) {
     if (s.name.endsWith("_bucket") || s.name.endsWith("_created") || !Number.isFinite(s.value)) continue;
     const known = KNOWN_SERVER_METRICS[s.name];
-    const labels = known ? { metric: s.name, ...s.labels } : s.labels;
+    const labels = { ...(known ? { metric: s.name } : {}), ...s.labels, ...extraLabels };
     out.push({ source: "server", name: known ?? s.name, atMs, value: s.value, labels: Object.keys(labels).length ? labels : undefined });
     if (out.length >= MAX_SERIES_PER_SCRAPE) break;
   }
@@ -127,7 +127,7 @@ export function toServerSamples(samples: PromSample[], atMs: number): TelemetryS
 }
 
 /** Scrapes `url` every `intervalMs` until stopped. A failing endpoint becomes a note, never an error. */
-export function startPrometheusScraper(url: string, intervalMs: number): Sampler {
+export function startPrometheusScraper(url: string, intervalMs: number, extraLabels?: Record<string, string>): Sampler {
   const samples: TelemetrySample[] = [];
   const errors = new Map<string, number>();
   let ok = 0;
@@ -139,7 +139,7 @@ export function startPrometheusScraper(url: string, intervalMs: number): Sampler
         const res = await fetch(url, { signal: AbortSignal.any([ac.signal, AbortSignal.timeout(Math.max(2000, intervalMs))]) });
         const text = await res.text();
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        samples.push(...toServerSamples(parsePrometheusText(text), t0));
+        samples.push(...toServerSamples(parsePrometheusText(text), t0, extraLabels));
         ok++;
       } catch (e) {
         if (ac.signal.aborted) break;

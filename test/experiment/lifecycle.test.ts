@@ -136,3 +136,27 @@ test("stop escalates to SIGKILL after the grace period and the port is free afte
   const port = Number(/:(\d+)$/.exec(started)![1]);
   assert.equal(await isPortFree(port), true);
 });
+
+test("replicas: N processes on their own ports, requests spread over all, each scraped", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tb-exp-"));
+  const spec = parseExperiment(
+    { name: "replicas", ...base, loads: { concurrency: [2] }, requests: 8, servers: [fake("pair", ["--itl-ms", "10"], { replicas: 2, env: { REPLICA: "{replica}" } })] },
+    "r.yaml",
+  );
+  const lines: string[] = [];
+  const res = await runExperiment({ spec, db: join(dir, "r.db"), log: (l) => lines.push(l) });
+  assert.equal(res.cells[0].status, "completed", res.cells[0].error);
+  assert.ok(lines.some((l) => /server pair\[0\] ready/.test(l)) && lines.some((l) => /server pair\[1\] ready/.test(l)));
+  const db = openDb(join(dir, "r.db"));
+  try {
+    const run = getRun(db, res.cells[0].runId!)!;
+    const targets = run.target!.split(",");
+    assert.equal(targets.length, 2);
+    const served = getTimeseries(db, run.id).filter((p) => p.name === "fake_custom_series");
+    assert.deepEqual(new Set(served.map((p) => p.labels!.target)), new Set(targets.map((t) => new URL(t).host)));
+    // Round robin: both replicas served requests (scrapes stop with the cell, so the last counts may lag).
+    for (const t of targets) assert.ok(Math.max(...served.filter((p) => p.labels!.target === new URL(t).host).map((p) => p.value)) >= 1, t);
+  } finally {
+    db.close();
+  }
+});
