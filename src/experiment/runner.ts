@@ -258,6 +258,7 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, targets: string[], metric
       apiKey: o.apiKey,
       workload: toWorkloadSpec("dataset" in w ? { ...w, dataset: { ...w.dataset, path: resolve(ctx.baseDir, w.dataset.path) } } : w),
       seed: spec.seed,
+      tokenizer: spec.tokenizer && resolve(ctx.baseDir, spec.tokenizer),
       loads: [cell.load],
       requests: spec.requests,
       durationS: spec.duration_s,

@@ -86,8 +86,7 @@ export function register(program: Command): void {
     .action((file: string, f: { only?: string[]; skip?: string[] }) => {
       const spec = loadExperimentFile(file);
       const cells = filterCells(expandCells(spec), f.only, f.skip);
-      process.stdout.write(`${file}: valid experiment "${spec.name}", ${cells.length} cells\n`);
-      for (const c of cells) process.stdout.write(`  ${c.key}\n`);
+      process.stdout.write(`${file}: valid experiment "${spec.name}", ${cells.length} cells\n${cells.map((c) => `  ${c.key}\n`).join("")}`);
     });
 
   exp
