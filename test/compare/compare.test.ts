@@ -99,3 +99,37 @@ test("CLI: table, --fail-if exit codes, bad expression exits 2 with one line", (
   assert.equal(parsed.metrics.length, 1);
   assert.equal(parsed.metrics[0].values[1].ciMethod, "repeats");
 });
+
+test("command runs compare on the metrics they printed (training-style study)", async () => {
+  const { runCommandCell } = await import("../../src/experiment/commandCell.js");
+  const { parseExperiment } = await import("../../src/experiment/load.js");
+  const trainer = join(process.cwd(), "test/fixtures/experiment/trainer.mjs");
+  const spec = parseExperiment(
+    {
+      name: "train",
+      commands: [
+        { name: "zero2", command: process.execPath, args: [trainer, "--speed", "100", "--steps", "6"], lower_is_better: ["loss"], units: { samples_per_s: "samples/s" } },
+        { name: "zero3", command: process.execPath, args: [trainer, "--speed", "150", "--steps", "6"], lower_is_better: ["loss"], units: { samples_per_s: "samples/s" } },
+      ],
+    },
+    "train.yaml",
+  );
+  for (const [i, c] of spec.commands.entries()) {
+    const r = await runCommandCell(db, c, { runId: `cmd-${i}`, experimentId: "train", cellKey: `command=${c.name}/rep=1`, label: c.name, logPath: join(dir, `cmd-${i}.log`) });
+    assert.equal(r.ok, true, r.error);
+  }
+  const c = compare(db, ["cmd-0", "cmd-1"]);
+  assert.deepEqual(c.items.map((i) => i.label), ["zero2", "zero3"]);
+  const sps = c.metrics.find((m) => m.metric === "samples_per_s")!;
+  assert.deepEqual([sps.unit, sps.higherIsBetter], ["samples/s", true]);
+  const v = sps.values[1];
+  assert.equal(v.value, 150);
+  assert.equal(v.ratio, 1.5);
+  assert.equal(v.ciMethod, "requests");
+  assert.equal(v.samples, 6);
+  assert.ok(v.significant && v.ci95[0] > 1.4 && v.ci95[1] < 1.6, `ci ${v.ci95}`);
+  const loss = c.metrics.find((m) => m.metric === "loss")!;
+  assert.equal(loss.higherIsBetter, false);
+  assert.equal(loss.values[1].significant, false, "same loss curve");
+  assert.ok(!c.metrics.some((m) => m.metric === "output_tokens_per_s"), "no serving metrics for command runs");
+});

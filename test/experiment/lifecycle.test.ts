@@ -54,6 +54,7 @@ test("server faults fail their cells with the reason; the rest of the experiment
       commands: [
         { name: "train", command: node, args: [join(FIX, "trainer.mjs"), "--speed", "100"], lower_is_better: ["loss"] },
         { name: "oom", command: node, args: [join(FIX, "trainer.mjs"), "--fail"] },
+        { name: "nocmd", command: "no-such-trainer-xyz" },
       ],
     },
     "faults.yaml",
@@ -88,6 +89,7 @@ test("server faults fail their cells with the reason; the rest of the experiment
   const oom = by("command=oom/")[0];
   assert.equal(oom.status, "failed");
   assert.match(oom.error!, /exited with code 1[\s\S]*CUDA out of memory/);
+  assert.match(by("command=nocmd/")[0].error!, /command nocmd: command not found: no-such-trainer-xyz/);
 
   const db = openDb(join(dir, "r.db"));
   try {
