@@ -61,6 +61,19 @@ test("report of a real run renders every chart with data, offline, without conso
   });
   assert.ok(inked > 2000, `throughput chart looks empty (${inked} dark pixels)`);
 
+  // Tooltips name runs by their (hostile) label: ECharts escapes them, they show as text.
+  for (const id of ["comparison-ratios", "throughput-concurrency", "ts-output-tokens"]) {
+    const tip = await page.evaluate(async (id) => {
+      const el = document.querySelector(`[data-chart-id="${id}"]`)!;
+      const chart = (window as unknown as { echarts: { getInstanceByDom(e: Element): { dispatchAction(a: object): void } } }).echarts.getInstanceByDom(el);
+      chart.dispatchAction({ type: "showTip", seriesIndex: 0, dataIndex: 0 });
+      await new Promise((r) => setTimeout(r, 300));
+      return { text: (el as HTMLElement).innerText, elements: el.querySelectorAll("img, script").length };
+    }, id);
+    assert.match(tip.text, /scripted <script>window\.__pwned=1<\/script>/, `${id} tooltip: ${tip.text}`);
+    assert.equal(tip.elements, 0, id);
+  }
+
   // The server's hostile model name and error body are shown as text, and never ran.
   assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
   await page.locator("details").first().evaluate((d) => ((d as HTMLDetailsElement).open = true));

@@ -41,7 +41,6 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
     type: "boxplot",
     layout: "horizontal",
     boxWidth: single ? [6, 14] : [4, 10],
-    dimensions: ["metric", "CI low", "ratio", "ratio ", "ratio  ", "CI high"],
     data: [...cmp.metrics].reverse().map((m) => {
       const v = m.values.find((x) => x.id === item.id);
       if (!v || !Number.isFinite(v.ratio) || v.ratio <= 0) return null;
@@ -53,6 +52,8 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
       const mark = verdict(v.ratio, v.significant, m.higherIsBetter, ci);
       const color = single ? (mark === "better" ? GOOD : mark === "worse" ? BAD : NEUTRAL) : PALETTE[k % PALETTE.length];
       return {
+        // The tooltip prints this name ({b}); ECharts HTML-escapes template values.
+        name: `${m.metric}: ${v.ratio.toFixed(3)}×${ci ? ` (95% CI ${v.ci95[0].toFixed(3)}–${v.ci95[1].toFixed(3)}×)` : " (no CI)"} ${mark}`,
         value: [round3(a), round3(v.ratio), round3(v.ratio), round3(v.ratio), round3(b)],
         itemStyle: {
           color: "#ffffff",
@@ -71,7 +72,7 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
   const bound = NICE_BOUNDS.find((b) => b >= extreme * 1.04) ?? Math.pow(2, Math.ceil(Math.log2(extreme * 1.04)));
   const option = {
     ...baseOption({ legend: !single }),
-    tooltip: { trigger: "item", confine: true },
+    tooltip: { trigger: "item", confine: true, formatter: "{a}<br/>{b}" },
     grid: { left: 16, right: 40, top: single ? 24 : 56, bottom: 48, containLabel: true },
     xAxis: valueAxis(`ratio to baseline (${label.get(cmp.baseline) ?? cmp.baseline}), log scale`, {
       type: "log",
