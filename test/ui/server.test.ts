@@ -123,6 +123,9 @@ test("tokenbench ui: serves on the given port until SIGTERM; bad input is one li
   const [code] = await once(child, "exit");
   assert.equal(code, 0);
 
+  const busyPort = Number(new URL(ui.url).port);
+  await assert.rejects(startUi({ dbPath, port: busyPort }), { message: `port ${busyPort} is already in use` });
+
   const bad = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "ui", "--db", "/nonexistent/results.db"], { encoding: "utf8", timeout: 60_000 });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^tokenbench: error: no results database at \/nonexistent\/results\.db.*\n$/);
