@@ -97,6 +97,23 @@ try {
     }
   }
 
+  console.log("\nprefill (direct, parallel 1, 512-token prompt, time to first token):");
+  for (const preset of ["tiny", "small"]) {
+    const engine = await LlamaEngine.load({ modelPath: paths[preset], parallel: 1, context: CONTEXT, threads });
+    const prompt = engine.tokenizePrompt("p".repeat(511));
+    const xs: number[] = [];
+    for (let r = 0; r < repeats + 1; r++) {
+      const seq = await engine.pool.acquire();
+      const t0 = performance.now();
+      for await (const _t of seq.evaluate(prompt, { temperature: 0 })) break;
+      if (r > 0) xs.push(prompt.length / ((performance.now() - t0) / 1000));
+      await seq.clearHistory();
+      engine.pool.release(seq);
+    }
+    await engine.close();
+    console.log(`  ${preset.padEnd(6)} ${median(xs).toFixed(0)} prompt tok/s`);
+  }
+
   if (!process.argv.includes("--skip-threads")) {
     console.log("\ndecode by thread count (small, parallel 1, direct):");
     for (const t of [1, 2]) {
