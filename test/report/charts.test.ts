@@ -150,3 +150,18 @@ test("rate sweeps (including 'send all at once') plot against request rate", () 
   assert.ok(tp.series.every((s) => s.data.length === 3 && s.data.every((v) => v > 0)));
   assert.ok(charts.some((c) => c.id === "latency-e2e-rate"));
 });
+
+test("a single load compares configurations with grouped bars", () => {
+  const { data } = experimentData();
+  const runs = data.runs.filter((r) => r.load?.value === 4);
+  const charts = buildCharts({ ...data, runs });
+  const tp = charts.find((c) => c.id === "throughput-concurrency")!;
+  assert.equal(tp.title, "Output throughput at concurrency 4");
+  const tpo = tp.option as { series: Array<{ type: string; name: string; data: number[] }> };
+  assert.deepEqual(tpo.series.map((s) => [s.type, s.name]), [["bar", "tuning=off"], ["bar", "tuning=on"]]);
+  assert.equal(tpo.series[1].data[0], Math.round(runs[1].summary!.throughput.output_tokens_per_s * 10) / 10);
+  const ttft = charts.find((c) => c.id === "latency-ttft-concurrency")!.option as { xAxis: { data: string[] }; series: Array<{ data: number[] }> };
+  assert.deepEqual(ttft.xAxis.data, ["p50", "p90", "p99"]);
+  const t = runs[0].summary!.latency_ms.ttft;
+  assert.deepEqual(ttft.series[0].data, [t.p50, t.p90, t.p99].map((x) => Math.round(x * 1000) / 1000));
+});

@@ -46,32 +46,42 @@ export function loadModes(runs: ReportRun[]): LoadPoint["mode"][] {
 export function throughputVsLoad(runs: ReportRun[], mode: LoadPoint["mode"]): ChartSpec {
   const color = colorOf(runs.map((r) => r.config));
   const { loads, curves: cs } = curves(runs, mode, (s) => s.throughput.output_tokens_per_s);
+  // A single load has no curve: grouped bars compare the configurations at that load.
+  const bars = loads.length === 1;
   const option = {
     ...baseOption({}),
-    xAxis: { ...valueAxis(loadAxisName(mode)), type: "category", boundaryGap: false, data: loads.map(formatLoad) },
+    xAxis: { ...valueAxis(loadAxisName(mode)), type: "category", boundaryGap: bars, data: loads.map(formatLoad) },
     yAxis: valueAxis("output tokens/s", { nameGap: 52 }),
-    series: cs.map((c) => ({
-      name: c.config,
-      type: "line",
-      data: c.values,
-      connectNulls: true,
-      symbolSize: 8,
-      lineStyle: { width: 2.5, color: color(c.config) },
-      itemStyle: { color: color(c.config) },
-    })),
+    series: cs.map((c) =>
+      bars
+        ? { name: c.config, type: "bar", data: c.values.map((v) => (v === null ? null : Math.round(v * 10) / 10)), barMaxWidth: 56, itemStyle: { color: color(c.config) }, label: { show: true, position: "top", fontSize: 11 } }
+        : {
+            name: c.config,
+            type: "line",
+            data: c.values,
+            connectNulls: true,
+            symbolSize: 8,
+            lineStyle: { width: 2.5, color: color(c.config) },
+            itemStyle: { color: color(c.config) },
+          },
+    ),
   };
   return chart(
     `throughput-${mode}`,
     "load",
-    `Output throughput vs ${mode}`,
-    "Mean output tokens/s over the run at each load (mean over repeats). A curve that flattens marks saturation.",
+    bars ? `Output throughput at ${mode} ${formatLoad(loads[0])}` : `Output throughput vs ${mode}`,
+    bars
+      ? "Mean output tokens/s over the run per configuration (mean over repeats)."
+      : "Mean output tokens/s over the run at each load (mean over repeats). A curve that flattens marks saturation.",
     option,
   );
 }
 
 export function latencyVsLoad(runs: ReportRun[], mode: LoadPoint["mode"]): ChartSpec[] {
   const color = colorOf(runs.map((r) => r.config));
+  const singleLoad = curves(runs, mode, () => 0).loads.length === 1;
   return LATENCIES.map(([key, short, long]) => {
+    if (singleLoad) return latencyBars(runs, mode, key, short, long, color);
     const series: unknown[] = [];
     let loads: number[] = [];
     for (const [p, dash] of PERCENTILES) {
@@ -105,4 +115,37 @@ export function latencyVsLoad(runs: ReportRun[], mode: LoadPoint["mode"]): Chart
       option,
     );
   });
+}
+
+/** One load only: percentiles on the x axis, one bar per configuration. */
+function latencyBars(
+  runs: ReportRun[],
+  mode: LoadPoint["mode"],
+  key: (typeof LATENCIES)[number][0],
+  short: string,
+  long: string,
+  color: (k: string) => string,
+): ChartSpec {
+  const per = PERCENTILES.map(([p]) => curves(runs, mode, (s) => (s.latency_ms[key]?.count ? s.latency_ms[key][p] : undefined)));
+  const load = per[0].loads[0];
+  const option = {
+    ...baseOption({}),
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true },
+    xAxis: { type: "category", data: PERCENTILES.map(([p]) => p), axisLabel: { fontSize: 12 } },
+    yAxis: valueAxis(`${short} (ms)`, { nameGap: 52 }),
+    series: per[0].curves.map((c, i) => ({
+      name: c.config,
+      type: "bar",
+      barMaxWidth: 40,
+      data: per.map((x) => x.curves[i].values[0]),
+      itemStyle: { color: color(c.config) },
+    })),
+  };
+  return chart(
+    `latency-${key}-${mode}`,
+    "load",
+    `${short} percentiles at ${mode} ${formatLoad(load)}`,
+    `${long[0].toUpperCase()}${long.slice(1)}: p50, p90 and p99 per configuration (mean over repeats).`,
+    option,
+  );
 }
