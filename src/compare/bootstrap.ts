@@ -14,7 +14,7 @@ export function rng(seed: number): () => number {
 
 /** Indices of one resample with replacement of n items. */
 export function resampleIndices(n: number, rand: () => number, out: Uint32Array = new Uint32Array(n)): Uint32Array {
-  for (let i = 0; i < n; i++) out[i] = Math.floor(rand() * n);
+  for (let i = 0; i < n; i++) out[i] = (rand() * n) | 0;
   return out;
 }
 
@@ -74,12 +74,45 @@ export function meanOf(values: ArrayLike<number>): Statistic {
   };
 }
 
+/**
+ * Percentile of a resample without sorting it: the values are sorted once, and a resample's
+ * order statistics are read off the counts of each drawn index (a counting pass, O(n)).
+ */
 export function percentileOf(values: ArrayLike<number>, p: number): Statistic {
-  const buf = new Float64Array(values.length);
+  const n = values.length;
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
+  const sorted = Float64Array.from(order, (i) => values[i]);
+  const rank = new Uint32Array(n);
+  order.forEach((i, k) => (rank[i] = k));
+  const counts = new Uint32Array(n);
   return (idx) => {
-    for (let i = 0; i < idx.length; i++) buf[i] = values[idx[i]];
-    const view = buf.subarray(0, idx.length).sort();
-    return quantileSorted(view, p);
+    const m = idx.length;
+    if (m === 0) return NaN;
+    counts.fill(0);
+    for (let i = 0; i < m; i++) counts[rank[idx[i]]]++;
+    const pos = ((m - 1) * p) / 100;
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    // Order statistics lo and hi (0-based) of the resample; high percentiles are found from the top.
+    let vLo = NaN;
+    let vHi = NaN;
+    if (p <= 50) {
+      let seen = 0;
+      for (let r = 0; r < n && Number.isNaN(vHi); r++) {
+        seen += counts[r];
+        if (Number.isNaN(vLo) && seen > lo) vLo = sorted[r];
+        if (seen > hi) vHi = sorted[r];
+      }
+    } else {
+      // Walking down: `above` = how many drawn values have rank > r.
+      let above = 0;
+      for (let r = n - 1; r >= 0 && Number.isNaN(vLo); r--) {
+        above += counts[r];
+        if (Number.isNaN(vHi) && above >= m - hi) vHi = sorted[r];
+        if (above >= m - lo) vLo = sorted[r];
+      }
+    }
+    return vLo + (vHi - vLo) * (pos - lo);
   };
 }
 
