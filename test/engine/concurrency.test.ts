@@ -63,7 +63,7 @@ describe("continuous batching (tiny preset, parallel 2)", () => {
     const started = performance.now();
     const reqs = Array.from({ length: total }, async (_, i) => {
       // staggered sends so arrival order is well defined
-      await new Promise((r) => setTimeout(r, i * 30));
+      await new Promise((r) => setTimeout(r, i * 50));
       const res = await fetch(`${url}/v1/completions`, {
         method: "POST",
         body: JSON.stringify({ prompt: `queue ${i}`, max_tokens: 250, ignore_eos: true, stream: true }),
@@ -82,9 +82,11 @@ describe("continuous batching (tiny preset, parallel 2)", () => {
     assert.equal(await metric("tokenbench_num_requests_running"), PARALLEL);
     const bodies = await Promise.all(reqs);
     for (const b of bodies) assert.ok(b.trimEnd().endsWith("data: [DONE]"));
-    // the queued ones start in arrival order, each after a slot frees
+    // The queued ones start in arrival order, each after a slot frees. Two may get slots in the
+    // same decode step and then their first tokens arrive together: 5 ms tolerance for that.
     const queued = firstTokenAt.slice(PARALLEL);
-    assert.deepEqual([...queued].sort((a, b) => a - b), queued, `first-token times ${firstTokenAt.map((x) => x.toFixed(0))}`);
+    for (let i = 1; i < queued.length; i++)
+      assert.ok(queued[i - 1] <= queued[i] + 5, `first-token times ${firstTokenAt.map((x) => x.toFixed(0))}`);
     assert.ok(Math.min(...queued) > Math.max(...firstTokenAt.slice(0, PARALLEL)));
     await waitFor(idle, 5_000, "idle server");
   });
