@@ -138,12 +138,15 @@ export async function startEngineServer(o: EngineServerOptions): Promise<Running
     kvCellsUsed: () => o.engine.kvCellsUsed(),
     kvCellsTotal: () => o.engine.kvCellsTotal,
   });
+  const inFlight = new Set<Promise<void>>();
   const server = createServer({ noDelay: true }, (req, res) => {
-    route(req, res, o, m).catch((e: unknown) => {
+    const handled = route(req, res, o, m).catch((e: unknown) => {
       const err = e instanceof HttpError ? e : new HttpError(500, `internal error: ${(e as Error).message}`);
       if (!res.headersSent) sendError(res, err);
       else res.destroy();
     });
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -165,6 +168,9 @@ export async function startEngineServer(o: EngineServerOptions): Promise<Running
         // Dropping the connections aborts in-flight generations, which then free their sequences.
         server.closeAllConnections();
         await closed;
+        // Aborted generations stop within one decode step; let them release their sequences
+        // before the context goes away.
+        await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await o.engine.close();
       })()),
   };

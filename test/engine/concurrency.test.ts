@@ -149,3 +149,31 @@ describe("continuous batching (tiny preset, parallel 2)", () => {
     assert.ok(freedMs < 5_000, `freed in ${freedMs.toFixed(0)} ms`);
   });
 });
+
+describe("shutdown", () => {
+  test("close() with streams in flight and requests queued ends them all and returns promptly", async () => {
+    const env = useTempHome();
+    try {
+      const server = await startEmbeddedServer({ preset: "tiny", parallel: 2, context: 1024 });
+      const reqs = Array.from({ length: 5 }, (_, i) =>
+        fetch(`${server.url}/v1/completions`, { method: "POST", body: JSON.stringify({ prompt: `bye ${i}`, max_tokens: 1000, ignore_eos: true, stream: i % 2 === 0 }) })
+          .then((r) => r.text())
+          .then(
+            (text) => ({ ended: "body", text }),
+            () => ({ ended: "socket", text: "" }),
+          ),
+      );
+      await waitFor(async () => metricValue(await scrape(server.url), "tokenbench_num_requests_waiting") === 3, 10_000, "queued requests");
+      const t = performance.now();
+      await server.close();
+      const closeMs = performance.now() - t;
+      const outcomes = await Promise.all(reqs);
+      // none of them completed its 1000 tokens
+      for (const o of outcomes) assert.ok(!o.text.includes('"finish_reason":"length"'), o.text.slice(-200));
+      assert.ok(closeMs < 5_000, `close took ${closeMs.toFixed(0)} ms`);
+      await assert.rejects(fetch(`${server.url}/health`));
+    } finally {
+      env.cleanup();
+    }
+  });
+});
