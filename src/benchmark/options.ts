@@ -42,6 +42,8 @@ export interface BenchmarkOptions {
   experimentId?: string;
   cellKey?: string;
   label?: string;
+  /** The command line that started the run, stored (secrets masked) for the record. */
+  command?: string[];
   /** Embedded-server settings, used when no target is given. */
   embedded?: { preset?: string; model?: string; parallel?: number; threads?: number; context?: number };
   signal?: AbortSignal;

@@ -1,18 +1,41 @@
 // Secrets must never reach the database, logs or reports. Everything persisted or printed
-// about options, env or headers goes through here.
+// about options, env, headers or command lines goes through here.
 
-const SECRET_KEY = /(api[-_]?key|token|secret|passw(or)?d|authorization|auth|cookie|credential|bearer)/i;
-const SECRET_VALUE = /\b(sk-[A-Za-z0-9_-]{8,}|hf_[A-Za-z0-9]{8,}|Bearer\s+\S+)/g;
+// Judged on the key's last word, so `api_key`, `hf_token`, `Authorization`, `x-api-key` or
+// `clientSecret` are secrets while `tokenizer`, `max_tokens` or `eos_token_id` are not.
+const SECRET_LAST_WORD = new Set(["token", "secret", "password", "passwd", "pwd", "authorization", "auth", "cookie", "credential", "credentials", "bearer", "apikey"]);
+const SECRET_KEY_QUALIFIERS = new Set(["api", "access", "private", "secret", "auth"]);
+const SECRET_VALUE = /\b(sk-[A-Za-z0-9_-]{8,}|hf_[A-Za-z0-9]{8,}|(?:Bearer|Basic)\s+\S+)/g;
+/** CLI flags whose next argument is a secret (or may carry one, for headers). */
+const SECRET_FLAGS = new Set(["--api-key", "-H", "--header"]);
 
 export const REDACTED = "[redacted]";
 
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  const last = words[words.length - 1];
+  if (!last) return false;
+  if (SECRET_LAST_WORD.has(last)) return true;
+  return last === "key" && words.length > 1 && SECRET_KEY_QUALIFIERS.has(words[words.length - 2]);
 }
 
 /** Deep copy with secret-looking keys replaced and secret-looking values masked. */
 export function redact<T>(value: T): T {
   return walk(value) as T;
+}
+
+/** A command line safe to store: values of secret flags and secret-looking words masked. */
+export function redactArgv(argv: string[]): string[] {
+  return argv.map((a, i) => {
+    if (i > 0 && SECRET_FLAGS.has(argv[i - 1])) return REDACTED;
+    const eq = a.indexOf("=");
+    if (eq > 0 && SECRET_FLAGS.has(a.slice(0, eq))) return `${a.slice(0, eq)}=${REDACTED}`;
+    return a.replace(SECRET_VALUE, REDACTED);
+  });
 }
 
 function walk(v: unknown): unknown {

@@ -106,6 +106,7 @@ export function register(program: Command): void {
       try {
         const result = await runBenchmark({
           ...options,
+          command: ["tokenbench", ...process.argv.slice(2)],
           signal: controller.signal,
           onProgress: progress?.update,
           log: (line) => {
