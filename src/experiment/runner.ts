@@ -204,7 +204,7 @@ async function runServerCells(ctx: Ctx, server: ServerSpec, cells: BenchCell[]):
       const vars = { port: rep.port, host, replica: replicas.indexOf(rep) };
       try {
         const s = await waitReady(rep.proc, substitute(server.ready.url ?? rep.base + server.ready.path, vars), server.ready.timeout_s, server.ready.interval_s, o.signal);
-        log(`server ${rep.name} ready after ${s.toFixed(1)}s at ${rep.base}`);
+        log(`server ${rep.name} (pid ${rep.proc.pid}) ready after ${s.toFixed(1)}s at ${rep.base}`);
       } catch (e) {
         if (o.signal?.aborted) return;
         failAll(cells, withTail(`server ${rep.name}: ${(e as Error).message}`, rep.logPath), rep.logPath);

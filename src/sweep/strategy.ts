@@ -120,7 +120,7 @@ function finish(s: SweepState, cfg: SweepConfig): SweepState {
   const chosen = choose(s.points, cfg.minGain);
   const unit = cfg.mode === "concurrency" ? "concurrency" : "rate";
   let reason: string;
-  if (!chosen) reason = `no load met the SLO (${s.stopReason ?? "none tested"})`;
+  if (!chosen) reason = `no load met the SLO with a trustworthy client (${s.stopReason ?? "none tested"})`;
   else {
     const best = Math.max(...s.points.filter(valid).map((x) => x.outputTokensPerS));
     reason =

@@ -134,7 +134,7 @@ test("stop escalates to SIGKILL after the grace period and the port is free afte
   assert.equal(res.cells[0].status, "completed");
   assert.ok(lines.some((l) => /server stubborn stopped \(killed by SIGKILL\)/.test(l)), lines.join("\n"));
   assert.ok(Date.now() - t0 >= 1000);
-  const started = lines.find((l) => l.startsWith("server stubborn ready"))!;
+  const started = lines.find((l) => /^server stubborn \(pid \d+\) ready/.test(l))!;
   const port = Number(/:(\d+)$/.exec(started)![1]);
   assert.equal(await isPortFree(port), true);
 });
@@ -148,7 +148,7 @@ test("replicas: N processes on their own ports, requests spread over all, each s
   const lines: string[] = [];
   const res = await runExperiment({ spec, db: join(dir, "r.db"), log: (l) => lines.push(l) });
   assert.equal(res.cells[0].status, "completed", res.cells[0].error);
-  assert.ok(lines.some((l) => /server pair\[0\] ready/.test(l)) && lines.some((l) => /server pair\[1\] ready/.test(l)));
+  assert.ok(lines.some((l) => /server pair\[0\] \(pid \d+\) ready/.test(l)) && lines.some((l) => /server pair\[1\] \(pid \d+\) ready/.test(l)));
   const db = openDb(join(dir, "r.db"));
   try {
     const run = getRun(db, res.cells[0].runId!)!;

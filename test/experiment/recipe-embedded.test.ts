@@ -33,7 +33,7 @@ test("recipe 5 runs on the embedded engine and its comparison holds together", (
   const run = cli("experiment", "run", RECIPE, "--db", db);
   assert.equal(run.status, 0, run.stderr + run.stdout);
   assert.match(run.stdout, /experiment embedded-parallel: 6 completed, 0 already stored, 0 failed/);
-  assert.match(run.stderr, /server p1 ready after/);
+  assert.match(run.stderr, /server p1 \(pid \d+\) ready after/);
   if (spawnSync("nvidia-smi", ["-L"]).error) assert.match(run.stderr, /telemetry: nvidia-smi not found: GPU telemetry skipped/);
   // The engine's Prometheus series were scraped into each cell's time series.
   const h = openDb(db);

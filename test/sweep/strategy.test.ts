@@ -54,7 +54,7 @@ test("client saturation stops growth and the saturated point is never chosen", (
 test("no load meets the SLO: nothing chosen, with the reason; max load bounds growth", () => {
   const s = drive(cfg, model(1000, 10, 0));
   assert.equal(s.chosen, undefined);
-  assert.match(s.reason!, /^no load met the SLO \(SLO not met at 1/);
+  assert.match(s.reason!, /^no load met the SLO with a trustworthy client \(SLO not met at 1/);
   const capped = drive({ ...cfg, max: 20 }, model(1000, 10));
   assert.equal(Math.max(...capped.points.map((p) => p.load)), 16);
   assert.match(capped.stopReason!, /reached the maximum load 20/);

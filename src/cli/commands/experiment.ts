@@ -4,6 +4,7 @@ import { getCells, getExperiment } from "../../experiment/cellStore.js";
 import { expandCells, filterCells } from "../../experiment/expand.js";
 import { loadExperimentFile } from "../../experiment/load.js";
 import { runExperiment } from "../../experiment/runner.js";
+import { selfCommand } from "../../experiment/self.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
 
@@ -14,12 +15,6 @@ interface RunFlags {
   fresh?: boolean;
   logs?: string;
   apiKey?: string;
-}
-
-/** This process's node, loader flags (bare --import specifiers made absolute, as servers run elsewhere) and script. */
-function selfCommand(): { command: string; args: string[] } {
-  const flags = process.execArgv.map((a, i, all) => (all[i - 1] === "--import" && /^[a-z@]/i.test(a) && !a.includes(":") ? import.meta.resolve(a) : a));
-  return { command: process.execPath, args: [...flags, process.argv[1]] };
 }
 
 export function register(program: Command): void {

@@ -6,6 +6,28 @@ import type { SweepConfig } from "../../sweep/strategy.js";
 import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec } from "../../types.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
+import { selfCommand } from "../../experiment/self.js";
+import { launch, logTail, pickFreePort, waitReady } from "../../experiment/serverProcess.js";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+async function startEmbeddedProcess(o: { preset: string; parallel?: number; threads?: number }): Promise<{ url: string; logPath: string; close(): Promise<void> }> {
+  const port = await pickFreePort();
+  const self = selfCommand();
+  const args = [...self.args, "serve", "--preset", o.preset, "--port", String(port)];
+  if (o.parallel) args.push("--parallel", String(o.parallel));
+  if (o.threads) args.push("--threads", String(o.threads));
+  const logPath = join(tmpdir(), `tokenbench-sweep-serve-${process.pid}-${port}.log`);
+  const proc = await launch({ name: "embedded", command: self.command, args, env: {}, logPath });
+  const close = async () => void (await proc.stop("SIGTERM", 10));
+  try {
+    await waitReady(proc, `http://127.0.0.1:${port}/health`, 600, 0.25);
+  } catch (e) {
+    await close();
+    throw new UsageError(`embedded engine did not start: ${(e as Error).message}; ${logTail(logPath, 3).replace(/\n/g, " | ")}`);
+  }
+  return { url: `http://127.0.0.1:${port}`, logPath, close };
+}
 
 interface Flags {
   target?: string[];
@@ -78,14 +100,14 @@ export function register(program: Command): void {
       const ac = new AbortController();
       const onSigint = () => ac.abort();
       process.on("SIGINT", onSigint);
-      let embedded: { url: string; close(): Promise<void> } | undefined;
+      let embedded: { url: string; logPath: string; close(): Promise<void> } | undefined;
       try {
         let targets = f.target;
         if (!targets?.length) {
-          const { startEmbeddedServer } = await import("../../engine/index.js");
-          embedded = await startEmbeddedServer({ preset: f.preset, parallel: f.parallel, threads: f.threads, port: 0, log: (l) => process.stderr.write(l + "\n") });
+          // A separate process, so llama.cpp's work does not show up as client (event-loop) saturation.
+          embedded = await startEmbeddedProcess({ preset: f.preset ?? "small", parallel: f.parallel, threads: f.threads });
           targets = [embedded.url];
-          process.stderr.write(`no --target: sweeping the embedded engine at ${embedded.url}\n`);
+          process.stderr.write(`no --target: sweeping the embedded engine (tokenbench serve, log ${embedded.logPath}) at ${embedded.url}\n`);
         } else if (f.preset || f.parallel || f.threads) throw new UsageError("--preset, --parallel and --threads apply to the embedded engine (no --target)");
         const workload = { kind: "synthetic" as const, input: f.inputTokens ?? { kind: "fixed" as const, value: embedded ? 64 : 256 }, output: f.outputTokens ?? { kind: "fixed" as const, value: embedded ? 32 : 256 } };
         const res = await runSweep({
