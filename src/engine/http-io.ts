@@ -36,9 +36,30 @@ export function sendError(res: ServerResponse, e: HttpError): void {
   sendJson(res, e.status, errorBody(e.message, e.type, e.status));
 }
 
-/** Server-sent events in the OpenAI style: `data: <json>` frames, ended by `data: [DONE]`. */
+/**
+ * Server-sent events in the OpenAI style: `data: <json>` frames, ended by `data: [DONE]`.
+ * Frames go out two event-loop turns after they are produced: by then the sequence has queued
+ * its next token and llama.cpp is computing it, so the socket write overlaps that computation
+ * instead of delaying it (the delay itself is microseconds on an idle loop).
+ */
 export class SseWriter {
+  private pending = "";
+  private flushScheduled = false;
+
   constructor(private readonly res: ServerResponse) {}
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.pending && !this.closed) this.res.write(this.pending);
+    this.pending = "";
+  };
+
+  private enqueue(frame: string): void {
+    this.pending += frame;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => setImmediate(this.flush));
+  }
 
   open(): void {
     this.res.writeHead(200, {
@@ -56,12 +77,12 @@ export class SseWriter {
   }
 
   send(obj: unknown): void {
-    if (!this.closed) this.res.write(`data: ${JSON.stringify(obj)}\n\n`);
+    if (!this.closed) this.enqueue(`data: ${JSON.stringify(obj)}\n\n`);
   }
 
   done(): void {
     if (this.closed) return;
-    this.res.write("data: [DONE]\n\n");
-    this.res.end();
+    this.res.end(`${this.pending}data: [DONE]\n\n`);
+    this.pending = "";
   }
 }
