@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import type { Db } from "../store/db.js";
 import { createRun } from "../store/runs.js";
-import { redact } from "../store/redact.js";
+import { redactArgs } from "./redactArgs.js";
 import { TOOL_VERSION } from "../version.js";
 import { extractMetrics, reduceSamples, type CommandRunSummary } from "./commandMetrics.js";
 import type { CommandSpec } from "./schema.js";
@@ -30,7 +30,7 @@ export async function runCommandCell(
     id: o.runId,
     kind: "command",
     target: spec.command,
-    options: { command: spec.command, args: spec.args, env: spec.env, cwd: spec.cwd },
+    options: { command: spec.command, args: redactArgs(spec.args), env: spec.env, cwd: spec.cwd },
     toolVersion: TOOL_VERSION,
     experimentId: o.experimentId,
     cellKey: o.cellKey,
@@ -80,7 +80,7 @@ export async function runCommandCell(
     kind: "command",
     id: o.runId,
     command: spec.command,
-    args: redact(spec.args),
+    args: redactArgs(spec.args),
     started_at: new Date(startedAtMs).toISOString(),
     duration_s: (Date.now() - startedAtMs) / 1000,
     exit_code: exit.code,

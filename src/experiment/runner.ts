@@ -8,6 +8,7 @@ import type { RunSummary } from "../types.js";
 import { putCell, getCells, upsertExperiment, setExperimentStatus, deleteCells, experimentIdFor } from "./cellStore.js";
 import { runCommandCell } from "./commandCell.js";
 import { expandCells, filterCells, groupKey, toWorkloadSpec, type BenchCell, type Cell, type CommandCell } from "./expand.js";
+import { redactArgs } from "./redactArgs.js";
 import { isLaunched, type ExperimentSpec, type ServerSpec } from "./schema.js";
 import { describeExit, isPortFree, launch, logTail, pickFreePort, substitute, waitPortFree, waitReady, ServerStartError, type ServerProcess } from "./serverProcess.js";
 
@@ -63,7 +64,12 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const db = openDb(o.db);
   try {
     if (o.fresh) deleteCells(db, experimentId);
-    upsertExperiment(db, experimentId, spec.name, o.file ? resolve(o.file) : undefined, spec, "running");
+    const storedSpec = {
+      ...spec,
+      servers: spec.servers.map((s) => (isLaunched(s) ? { ...s, args: redactArgs(s.args) } : s)),
+      commands: spec.commands.map((c) => ({ ...c, args: redactArgs(c.args) })),
+    };
+    upsertExperiment(db, experimentId, spec.name, o.file ? resolve(o.file) : undefined, storedSpec, "running");
     const stored = new Map(getCells(db, experimentId).map((c) => [c.cellKey, c]));
     const cells = filterCells(expandCells(spec), o.only, o.skip);
     if (cells.length === 0) log("no cell matches the --only/--skip filters");
@@ -185,7 +191,7 @@ async function runServerCells(ctx: Ctx, server: ServerSpec, cells: BenchCell[]):
       }
       const vars = { port, host, replica: r };
       const args = server.args.map((a) => substitute(a, vars));
-      log(`starting server ${name}: ${server.command} ${args.join(" ")} (log: ${logPath})`);
+      log(`starting server ${name}: ${server.command} ${redactArgs(args).join(" ")} (log: ${logPath})`);
       try {
         const proc = await launch({
           name,

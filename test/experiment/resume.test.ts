@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -80,6 +80,14 @@ test("killed with SIGKILL after a cell: nothing stored is lost and the re-run do
   assert.equal(await third.done, 0);
   assert.match(third.out(), /0 completed, 3 already stored/);
   assert.doesNotMatch(third.err(), /starting server/, "no server is started when every cell is stored");
+
+  const status = spawnSync(process.execPath, [...CLI, "experiment", "status", file, "--db", db], { encoding: "utf8" });
+  assert.equal(status.status, 0, status.stderr);
+  assert.match(status.stdout, /^experiment resume: completed, 3 stored cells$/m);
+  assert.match(status.stdout, /^ {2}completed server=fake\/workload=w\/load=c2\/rep=1 run \d{14}-[0-9a-f]{6}$/m);
+  const unknown = spawnSync(process.execPath, [...CLI, "experiment", "status", "nope", "--db", db], { encoding: "utf8" });
+  assert.equal(unknown.status, 2);
+  assert.equal(unknown.stderr, 'tokenbench: error: no experiment named "nope" in the database\n');
 });
 
 test("Ctrl-C stops the cell in flight and the server, exits 130, and keeps finished cells", async () => {
