@@ -70,6 +70,9 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       commands: spec.commands.map((c) => ({ ...c, args: redactArgs(c.args) })),
     };
     upsertExperiment(db, experimentId, spec.name, o.file ? resolve(o.file) : undefined, storedSpec, "running");
+    // Runs left "running" by a killed earlier attempt will never finish: say what they are.
+    const stale = db.prepare(`UPDATE runs SET status = 'interrupted' WHERE experiment_id = ? AND status = 'running'`).run(experimentId).changes;
+    if (stale > 0) log(`${stale} run(s) of an earlier, killed attempt marked interrupted`);
     const stored = new Map(getCells(db, experimentId).map((c) => [c.cellKey, c]));
     const cells = filterCells(expandCells(spec), o.only, o.skip);
     if (cells.length === 0) log("no cell matches the --only/--skip filters");

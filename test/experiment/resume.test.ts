@@ -75,6 +75,11 @@ test("killed with SIGKILL after a cell: nothing stored is lost and the re-run do
   assert.match(second.err(), /1 of 3 cells already stored; running the other 2/);
   assert.doesNotMatch(second.err(), /load=c1\/rep=1 completed/);
   assert.match(second.out(), /experiment resume: 2 completed, 1 already stored, 0 failed/);
+  const h2 = openDb(db);
+  const statuses = (h2.prepare("SELECT status FROM runs WHERE experiment_id = 'resume'").all() as { status: string }[]).map((r) => r.status);
+  h2.close();
+  assert.ok(!statuses.includes("running"), `no run is left running: ${statuses}`);
+  assert.equal(statuses.filter((x) => x === "completed").length, 3);
 
   const third = startCli(file, db);
   assert.equal(await third.done, 0);
