@@ -14,11 +14,21 @@
 const MAX_WAIT_MS = 2;
 
 export class StepBarrier {
+  /** Sequences in their token loop. */
+  private active = 0;
   /** Sequences that asked for a token and do not have it yet. */
   private pending = 0;
   private waiters: Array<() => void> = [];
   private deadline?: NodeJS.Timeout;
   private releaseScheduled = false;
+
+  /** A sequence starts / ends its token loop. */
+  join(): void {
+    this.active++;
+  }
+  leave(): void {
+    this.active--;
+  }
 
   /** Call right before asking the sequence for its next token. */
   requested(): void {
@@ -31,8 +41,10 @@ export class StepBarrier {
     if (this.pending === 0) this.scheduleRelease();
   }
 
-  /** Resolves when all sequences have their tokens (or the deadline passes), never synchronously. */
+  /** Resolves when every sequence has its token (or the deadline passes), on a later event-loop turn; at once when alone. */
   arrive(): Promise<void> {
+    // Alone, there is nothing to batch with: go on at once.
+    if (this.active <= 1 && this.waiters.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       this.waiters.push(resolve);
       if (this.pending === 0) this.scheduleRelease();

@@ -65,6 +65,7 @@ export async function generate(
       engine.step.received();
     }
   };
+  engine.step.join();
   try {
     for (let r = await nextToken(); !r.done; r = await nextToken()) {
       const token = r.value;
@@ -91,6 +92,7 @@ export async function generate(
     // The iterator only ends by itself on an end-of-generation token it did not yield.
     return { finish: "stop", completionTokens: produced };
   } finally {
+    engine.step.leave();
     await tokens.return();
     // Frees the KV cells so the next request on this sequence starts from an empty state.
     if (!seq.disposed) await seq.clearHistory();

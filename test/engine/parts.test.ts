@@ -1,6 +1,7 @@
 // Pure parts of the engine server: slot queue, stop strings, incremental detokenizer, metrics, request parsing.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { StepBarrier } from "../../src/engine/batcher.js";
 import { IncrementalDetokenizer } from "../../src/engine/detokenizer.js";
 import { Counter, Histogram, Registry } from "../../src/engine/metrics.js";
 import { QueueAbortedError, SlotPool } from "../../src/engine/pool.js";
@@ -128,5 +129,48 @@ describe("request parsing", () => {
     bad("completion", { prompt: "x", max_tokens: 3, min_tokens: 4 }, /min_tokens/);
     bad("chat", { messages: [] }, /messages/);
     bad("completion", { prompt: "x", n: 2 }, /n/);
+  });
+});
+
+describe("StepBarrier", () => {
+  const settled = async (p: Promise<void>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+  test("a sequence alone goes on at once", async () => {
+    const b = new StepBarrier();
+    b.join();
+    b.requested();
+    b.received();
+    assert.equal(await settled(b.arrive(), 0), true);
+  });
+
+  test("a sequence with its token waits for the others still waiting for theirs, then all go on together", async () => {
+    const b = new StepBarrier();
+    b.join();
+    b.join();
+    b.requested();
+    b.requested();
+    b.received(); // A has its token
+    const a = b.arrive();
+    let released = false;
+    void a.then(() => (released = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(released, false);
+    b.received(); // B has its token
+    assert.equal(released, false, "released on a later turn, not synchronously");
+    assert.equal(await settled(a, 50), true);
+  });
+
+  test("a sequence that stays pending (a long prefill) holds the others at most a couple of ms", async () => {
+    const b = new StepBarrier();
+    b.join();
+    b.join();
+    b.requested();
+    b.requested();
+    b.received();
+    const t = performance.now();
+    await b.arrive();
+    const waited = performance.now() - t;
+    assert.ok(waited >= 1, `waited ${waited} ms`);
+    assert.ok(waited < 500, `waited ${waited} ms`); // 2 ms deadline; generous for a loaded machine
   });
 });
