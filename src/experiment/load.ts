@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { extname } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { UsageError } from "../cli/errors.js";
@@ -22,6 +22,23 @@ export function loadExperimentFile(file: string): ExperimentSpec {
     throw new UsageError(`${file}: not valid ${extname(file).toLowerCase() === ".json" ? "JSON" : "YAML"}: ${(e as Error).message.split("\n")[0]}`);
   }
   return parseExperiment(raw, file);
+}
+
+/**
+ * Paths the experiment needs (datasets, tokenizer, working directories), checked before anything
+ * starts, so a typo is one line naming the key instead of every cell failing the same way.
+ */
+export function checkPaths(spec: ExperimentSpec, file: string): void {
+  const base = dirname(resolve(file));
+  const need = (key: string, p: string, kind: "file" | "directory") => {
+    const abs = resolve(base, p);
+    const ok = existsSync(abs) && (kind === "file" ? statSync(abs).isFile() : statSync(abs).isDirectory());
+    if (!ok) throw new UsageError(`${file}: ${key}: ${kind} not found: ${abs}`);
+  };
+  spec.workloads.forEach((w, i) => "dataset" in w && need(`workloads[${i}].dataset.path`, w.dataset.path, "file"));
+  if (spec.tokenizer) need("tokenizer", spec.tokenizer, "file");
+  spec.servers.forEach((s, i) => "command" in s && s.cwd && need(`servers[${i}].cwd`, s.cwd, "directory"));
+  spec.commands.forEach((c, i) => c.cwd && need(`commands[${i}].cwd`, c.cwd, "directory"));
 }
 
 export function parseExperiment(raw: unknown, file: string): ExperimentSpec {

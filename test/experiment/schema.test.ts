@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadExperimentFile, parseExperiment } from "../../src/experiment/load.js";
+import { checkPaths, loadExperimentFile, parseExperiment } from "../../src/experiment/load.js";
 import { UsageError } from "../../src/cli/errors.js";
 
 const ok = {
@@ -63,4 +63,18 @@ test("files: YAML and JSON parse; unreadable and malformed files say so in one l
   assert.throws(() => loadExperimentFile(join(dir, "missing.yaml")), /missing\.yaml: cannot read experiment file: ENOENT/);
   writeFileSync(join(dir, "d.yaml"), "name: d\nservers: []\ncommands: [{name: t, command: x, timeout_s: -1}]\n");
   assert.throws(() => loadExperimentFile(join(dir, "d.yaml")), (e: Error) => e.message === `${join(dir, "d.yaml")}: commands[0].timeout_s: expected > 0`);
+});
+
+test("paths are checked up front and relative to the file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tb-paths-"));
+  writeFileSync(join(dir, "prompts.jsonl"), '{"prompt":"hi"}\n');
+  const file = join(dir, "e.yaml");
+  const spec = (over: Record<string, unknown>) => parseExperiment({ ...ok, workloads: [{ name: "d", dataset: { format: "jsonl", path: "prompts.jsonl" } }], ...over }, file);
+  checkPaths(spec({}), file);
+  assert.throws(
+    () => checkPaths(spec({ workloads: [{ name: "d", dataset: { format: "jsonl", path: "missing.jsonl" } }] }), file),
+    (e: Error) => e.message === `${file}: workloads[0].dataset.path: file not found: ${join(dir, "missing.jsonl")}`,
+  );
+  assert.throws(() => checkPaths(spec({ tokenizer: "tok.json" }), file), /: tokenizer: file not found: .*tok\.json$/);
+  assert.throws(() => checkPaths(spec({ servers: [{ name: "s", command: "x", cwd: "nowhere" }] }), file), /: servers\[0\]\.cwd: directory not found: .*nowhere$/);
 });

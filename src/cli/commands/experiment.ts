@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { defaultDbPath, openDb } from "../../store/db.js";
 import { getCells, getExperiment } from "../../experiment/cellStore.js";
 import { expandCells, filterCells } from "../../experiment/expand.js";
-import { loadExperimentFile } from "../../experiment/load.js";
+import { checkPaths, loadExperimentFile } from "../../experiment/load.js";
 import { runExperiment } from "../../experiment/runner.js";
 import { selfCommand } from "../../experiment/self.js";
 import { UsageError } from "../errors.js";
@@ -32,6 +32,7 @@ export function register(program: Command): void {
     .option("--api-key <key>", "bearer token for the servers (or TOKENBENCH_API_KEY / OPENAI_API_KEY); never stored")
     .action(async (file: string, f: RunFlags) => {
       const spec = loadExperimentFile(file);
+      checkPaths(spec, file);
       const db = f.db ?? defaultDbPath();
       const ac = new AbortController();
       let interrupts = 0;
@@ -80,6 +81,7 @@ export function register(program: Command): void {
     .option("--skip <glob>", "as for run", p.collect)
     .action((file: string, f: { only?: string[]; skip?: string[] }) => {
       const spec = loadExperimentFile(file);
+      checkPaths(spec, file);
       const cells = filterCells(expandCells(spec), f.only, f.skip);
       process.stdout.write(`${file}: valid experiment "${spec.name}", ${cells.length} cells\n${cells.map((c) => `  ${c.key}\n`).join("")}`);
     });
