@@ -38,9 +38,9 @@ export class SlotPool<T> {
   /** Resolves with a slot when one frees up, in arrival order; rejects if `signal` aborts first. */
   acquire(signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) return Promise.reject(new QueueAbortedError());
+    // A free slot means nobody is queued: release() hands slots to waiters first.
     const slot = this.free.shift();
-    if (slot !== undefined && this.waiters.length === 0) return Promise.resolve(slot);
-    if (slot !== undefined) this.free.unshift(slot);
+    if (slot !== undefined) return Promise.resolve(slot);
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = {
         resolve: (s) => {
