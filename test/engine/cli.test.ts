@@ -67,8 +67,11 @@ describe("model and serve commands", () => {
         createInterface({ input: child.stdout }).once("line", resolve);
         child.once("exit", () => reject(new Error(`serve exited early: ${stderr}`)));
       });
-      const url = /^(http:\/\/127\.0\.0\.1:\d+) /.exec(line)?.[1];
-      assert.ok(url, line);
+      // The format src/benchmark/embeddedTarget.ts parses to find the URL and the model name.
+      const m = /^(http:\/\/127\.0\.0\.1:\d+) \(model "([^"]*)"\)/.exec(line);
+      assert.ok(m, line);
+      const url = m[1];
+      assert.equal(m[2], "tiny-s0-v1");
       const res = await fetch(`${url}/v1/completions`, { method: "POST", body: JSON.stringify({ prompt: "cli", max_tokens: 8, ignore_eos: true }) });
       const body = (await res.json()) as any;
       assert.equal(body.usage.completion_tokens, 8);
