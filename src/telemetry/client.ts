@@ -8,7 +8,7 @@ export function startClientSampler(intervalMs: number): Sampler {
   h.enable();
   let lastCpu = process.cpuUsage();
   let lastAt = performance.now();
-  const timer = setInterval(() => {
+  const sample = () => {
     const now = performance.now();
     const cpu = process.cpuUsage(lastCpu);
     const atMs = Date.now();
@@ -18,11 +18,14 @@ export function startClientSampler(intervalMs: number): Sampler {
     h.reset();
     lastCpu = process.cpuUsage();
     lastAt = now;
-  }, intervalMs);
+  };
+  const timer = setInterval(sample, intervalMs);
   timer.unref();
   return {
     async stop() {
       clearInterval(timer);
+      // The partial last interval too, so even a short command gets a sample.
+      if (performance.now() - lastAt > 5) sample();
       h.disable();
       return { samples, notes: [] };
     },

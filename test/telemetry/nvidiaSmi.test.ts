@@ -21,7 +21,8 @@ test("nvidia-smi CSV lines parse per GPU; [N/A] fields are skipped", () => {
 
 test("sampler runs nvidia-smi in loop mode and stops it; a missing binary is a note", async () => {
   const s = startNvidiaSmi(100, resolve("test/fixtures/experiment/fake-nvidia-smi.mjs"));
-  await new Promise((r) => setTimeout(r, 1500));
+  // 4 s: the fake nvidia-smi is a node script, slow to start on busy cores.
+  await new Promise((r) => setTimeout(r, 4000));
   const { samples, notes } = await s.stop();
   assert.deepEqual(notes, []);
   assert.ok(samples.some((p) => p.source === "gpu" && p.name === "power_w" && p.value === 312.45 && p.labels?.gpu === "0"));
