@@ -4,7 +4,14 @@
 // times; and decode speed by thread count.
 //
 //   node --import tsx bench/engine.ts [--repeats 3] [--tiny-tokens 512] [--small-tokens 128] [--threads N] [--skip-threads]
+//
+// "server (in-process)": the server shares this process, so the HTTP client's parsing runs on its
+// thread and counts as overhead. "server (own process)": `tokenbench serve` in a child process,
+// as `tokenbench run` starts it.
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Token } from "node-llama-cpp";
@@ -61,6 +68,31 @@ async function serverTokS(url: string, parallel: number, n: number): Promise<num
   return counts.reduce((a, b) => a + b, 0) / (dt / 1000);
 }
 
+/** `tokenbench serve` in a child process; resolves once it prints its URL. */
+async function startServeProcess(model: string, parallel: number): Promise<{ url: string; stop: () => Promise<void> }> {
+  const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", main, "serve", "--model", model, "--port", "0", "--parallel", String(parallel), "--context", String(CONTEXT), "--threads", String(threads)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const m = /^(http:\/\/\S+) /.exec(line);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
 const home = mkdtempSync(join(tmpdir(), "tokenbench-bench-"));
 process.env.TOKENBENCH_HOME = home;
 try {
@@ -73,26 +105,33 @@ try {
     console.log(`  ${preset.padEnd(6)} ${(r.bytes / 1e6).toFixed(1).padStart(7)} MB in ${r.seconds.toFixed(2)} s (${(r.bytes / 1e6 / r.seconds).toFixed(0)} MB/s)`);
   }
 
-  console.log("\ndecode throughput:");
-  console.log("  preset  parallel  tokens/req  direct tok/s  server tok/s  server overhead");
+  console.log("\ndecode throughput (overhead = (direct - server) / direct):");
+  console.log("  preset  parallel  tokens/req  direct tok/s  server in-process tok/s (overhead)  server own process tok/s (overhead)");
+  const pct = (d: number, s: number) => `${(((d - s) / d) * 100).toFixed(1)}%`;
   for (const preset of ["tiny", "small"]) {
     for (const parallel of [1, 4]) {
       const engine = await LlamaEngine.load({ modelPath: paths[preset], parallel, context: CONTEXT, threads });
       const n = tokensFor[preset];
       await directTokS(engine, parallel, Math.min(n, 32)); // warm-up
       const server = await startEngineServer({ engine, modelName: preset, host: "127.0.0.1", port: 0 });
+      const child = await startServeProcess(paths[preset], parallel);
+      await serverTokS(child.url, parallel, Math.min(n, 32)); // warm-up
       const direct: number[] = [];
-      const viaServer: number[] = [];
-      // interleaved so drift in machine load hits both sides alike
+      const inProcess: number[] = [];
+      const ownProcess: number[] = [];
+      // interleaved so drift in machine load hits all three alike
       for (let r = 0; r < repeats; r++) {
         direct.push(await directTokS(engine, parallel, n));
-        viaServer.push(await serverTokS(server.url, parallel, n));
+        inProcess.push(await serverTokS(server.url, parallel, n));
+        ownProcess.push(await serverTokS(child.url, parallel, n));
       }
+      await child.stop();
       await server.close(); // also disposes the engine
       const d = median(direct);
-      const s = median(viaServer);
+      const s = median(inProcess);
+      const o = median(ownProcess);
       console.log(
-        `  ${preset.padEnd(6)}  ${String(parallel).padStart(8)}  ${String(n).padStart(10)}  ${d.toFixed(1).padStart(12)}  ${s.toFixed(1).padStart(12)}  ${(((d - s) / d) * 100).toFixed(1).padStart(14)}%`,
+        `  ${preset.padEnd(6)}  ${String(parallel).padStart(8)}  ${String(n).padStart(10)}  ${d.toFixed(1).padStart(12)}  ${`${s.toFixed(1)} (${pct(d, s)})`.padStart(35)}  ${`${o.toFixed(1)} (${pct(d, o)})`.padStart(35)}`,
       );
     }
   }
