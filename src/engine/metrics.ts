@@ -119,7 +119,7 @@ export function createEngineMetrics(state: {
   const requests = registry.add(new Counter("tokenbench_requests_total", "Finished requests by finish reason (length, stop, abort, error)."));
   const promptTokens = registry.add(new Counter("tokenbench_prompt_tokens_total", "Prompt tokens prefilled."));
   const generationTokens = registry.add(new Counter("tokenbench_generation_tokens_total", "Tokens generated (end-of-sequence excluded)."));
-  const ttft = registry.add(new Histogram("tokenbench_time_to_first_token_seconds", "Request arrival (queueing included) to first generated token.", TTFT_BUCKETS));
+  const ttft = registry.add(new Histogram("tokenbench_time_to_first_token_seconds", "Request received (queueing included) to first generated token.", TTFT_BUCKETS));
   const tpot = registry.add(new Histogram("tokenbench_time_per_output_token_seconds", "Per request: (last token - first token) / (tokens - 1).", TPOT_BUCKETS));
   return { registry, requests, promptTokens, generationTokens, ttft, tpot };
 }
