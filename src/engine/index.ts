@@ -2,7 +2,7 @@
 import { basename } from "node:path";
 import { UsageError } from "../cli/errors.js";
 import { defaultThreads, LlamaEngine } from "./engine.js";
-import { assertGgufFile, assertPreset, DEFAULT_SEED, ensurePresetModel } from "./models.js";
+import { assertGgufFile, assertPreset, DEFAULT_SEED, generatePresetModel } from "./models.js";
 import { startEngineServer } from "./server.js";
 
 export { PRESETS, PRESET_NAMES, parameterCount, type ModelShape, type PresetName } from "./gguf/presets.js";
@@ -23,6 +23,8 @@ export interface EmbeddedServerOptions {
   flashAttention?: boolean;
   /** Seed of the generated preset model. */
   seed?: number;
+  /** Aborts model generation (the only long step before the server listens). */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -55,7 +57,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
   } else {
     const preset = opts.preset ?? DEFAULT_PRESET;
     assertPreset(preset);
-    modelPath = await ensurePresetModel(preset, opts.seed ?? DEFAULT_SEED, opts.log);
+    modelPath = (await generatePresetModel(preset, { seed: opts.seed ?? DEFAULT_SEED, log: opts.log, signal: opts.signal })).path;
     modelName = `tokenbench-${preset}`;
   }
   const parallel = opts.parallel ?? DEFAULT_PARALLEL;

@@ -32,7 +32,7 @@ export function assertSeed(seed: number): void {
  */
 export async function generatePresetModel(
   preset: string,
-  opts: { seed?: number; out?: string; log?: (line: string) => void; force?: boolean } = {},
+  opts: { seed?: number; out?: string; log?: (line: string) => void; force?: boolean; signal?: AbortSignal } = {},
 ): Promise<{ path: string; generated: boolean; seconds: number; bytes: number }> {
   assertPreset(preset);
   const seed = opts.seed ?? DEFAULT_SEED;
@@ -54,6 +54,7 @@ export async function generatePresetModel(
       preset,
       shape: PRESETS[preset],
       seed,
+      signal: opts.signal,
       onProgress: ({ bytesWritten, totalBytes }) => {
         const pct = Math.floor((bytesWritten / totalBytes) * 10) * 10;
         if (totalBytes > 1e9 && pct !== lastPct) {

@@ -75,6 +75,17 @@ describe("generated GGUF models", () => {
     assert.deepEqual(readdirSync(join(env.home, "models")).filter((f) => f.endsWith(".tmp")), []);
   });
 
+  test("an aborted generation leaves neither a cache entry nor a temp file", async () => {
+    const ac = new AbortController();
+    const pending = generatePresetModel("small", { seed: 9, signal: ac.signal, log: () => {} });
+    setTimeout(() => ac.abort(new Error("stop")), 50);
+    await assert.rejects(pending, /stop/);
+    assert.deepEqual(
+      readdirSync(join(env.home, "models")).filter((f) => f.includes("small")),
+      [],
+    );
+  });
+
   test("unknown preset and bad seed are usage errors", async () => {
     await assert.rejects(ensurePresetModel("gpt-5"), (e: Error) => e.constructor.name === "UsageError" && /unknown preset "gpt-5"/.test(e.message));
     await assert.rejects(generatePresetModel("tiny", { seed: -1 }), /seed must be/);

@@ -15,7 +15,15 @@ export function register(program: Command): void {
     .option("--out <file>", "output path (default: the cache under TOKENBENCH_HOME or ~/.tokenbench/models)")
     .option("--force", "write again even if the file exists")
     .action(async (f: { preset: string; seed: number; out?: string; force?: boolean }) => {
-      const r = await generatePresetModel(f.preset, { seed: f.seed, out: f.out, force: f.force, log: (l) => process.stderr.write(l + "\n") });
+      // Ctrl-C stops between chunks and removes the partial file (the 7B presets take minutes).
+      const ac = new AbortController();
+      const stop = () => ac.abort(new Error("interrupted; no model written"));
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      const r = await generatePresetModel(f.preset, { seed: f.seed, out: f.out, force: f.force, signal: ac.signal, log: (l) => process.stderr.write(l + "\n") }).finally(() => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+      });
       if (!r.generated) process.stderr.write(`already there (${(r.bytes / 1e6).toFixed(1)} MB); --force writes it again\n`);
       process.stdout.write(`${r.path}\n`);
     });

@@ -39,7 +39,13 @@ export function register(program: Command): void {
     .action(async (f: ServeFlags) => {
       if (f.model && f.preset) throw new UsageError("give either --model or --preset, not both");
       const log = (l: string) => process.stderr.write(l + "\n");
+      // Until the server listens, Ctrl-C aborts start-up (and removes a half-generated model).
+      const starting = new AbortController();
+      const abortStart = () => starting.abort(new Error("interrupted before the server started"));
+      process.once("SIGINT", abortStart);
+      process.once("SIGTERM", abortStart);
       const server = await startEmbeddedServer({
+        signal: starting.signal,
         model: f.model,
         preset: f.preset,
         seed: f.seed,
@@ -51,6 +57,9 @@ export function register(program: Command): void {
         threads: f.threads,
         flashAttention: f.flashAttention,
         log,
+      }).finally(() => {
+        process.off("SIGINT", abortStart);
+        process.off("SIGTERM", abortStart);
       });
       process.stdout.write(`${server.url} (model "${server.modelName}"); Ctrl-C to stop\n`);
       await new Promise<void>((resolve) => {

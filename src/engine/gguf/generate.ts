@@ -116,7 +116,7 @@ export interface GenerateProgress {
 /** Writes the model to `path` (the caller handles temp names/renames). Returns the file size. */
 export async function writeRandomModel(
   path: string,
-  opts: { name: string; preset: string; shape: ModelShape; seed: number; onProgress?: (p: GenerateProgress) => void },
+  opts: { name: string; preset: string; shape: ModelShape; seed: number; onProgress?: (p: GenerateProgress) => void; signal?: AbortSignal },
 ): Promise<number> {
   const vocabSize = byteVocab().tokens.length;
   const tensors = modelTensors(opts.shape, vocabSize);
@@ -127,6 +127,7 @@ export async function writeRandomModel(
   let pos = 0;
   try {
     const write = async (buf: Buffer): Promise<void> => {
+      opts.signal?.throwIfAborted();
       await fh.write(buf, 0, buf.length, pos);
       pos += buf.length;
       opts.onProgress?.({ bytesWritten: pos, totalBytes });
