@@ -31,6 +31,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `tokenbench runs | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(process.argv).then((code) => {
   process.exitCode = code;
 });

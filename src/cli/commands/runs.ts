@@ -26,7 +26,8 @@ export function register(program: Command): void {
         }
         const t = new Table({ head: ["id", "created", "status", "api", "model", "load", "done/failed", "out tok/s", "ttft p50 ms", "label"] });
         for (const r of runs) {
-          const s = r.summary;
+          // command cells store their own metrics, not a benchmark summary
+          const s = r.kind === "bench" ? r.summary : null;
           t.push([
             r.id,
             r.created_at.replace("T", " ").slice(0, 19),
