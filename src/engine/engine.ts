@@ -35,11 +35,14 @@ let llamaInstance: Promise<Llama> | undefined;
  * quoting the first of them (TOKENBENCH_DEBUG=1 prints them all as they come).
  */
 const nativeErrors: string[] = [];
+/** Errors ever seen, so a position taken before a load survives the ring buffer dropping old lines. */
+let nativeErrorCount = 0;
 
 function nativeLogger(level: LlamaLogLevel, message: string): void {
   if (process.env.TOKENBENCH_DEBUG) process.stderr.write(`[llama.cpp ${level}] ${message}\n`);
   if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) {
     nativeErrors.push(message.trim());
+    nativeErrorCount++;
     if (nativeErrors.length > 50) nativeErrors.shift();
   }
 }
@@ -53,9 +56,11 @@ function sharedLlama(): Promise<Llama> {
   return llamaInstance;
 }
 
+/** The error's first line, with the first llama.cpp error logged since `nativeFrom` (a nativeErrorCount). */
 function firstLine(e: unknown, nativeFrom: number): string {
   const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
-  const native = nativeErrors.slice(nativeFrom)[0];
+  const since = nativeErrorCount - nativeFrom;
+  const native = since > 0 ? nativeErrors[Math.max(0, nativeErrors.length - since)] : undefined;
   return native ? `${msg} (${native})` : msg;
 }
 
@@ -91,7 +96,7 @@ export class LlamaEngine {
   static async load(cfg: EngineConfig): Promise<LlamaEngine> {
     const threads = cfg.threads ?? defaultThreads();
     const llama = await sharedLlama();
-    const nativeFrom = nativeErrors.length;
+    const nativeFrom = nativeErrorCount;
     let model: LlamaModel;
     try {
       model = await llama.loadModel({ modelPath: cfg.modelPath, ...(cfg.flashAttention !== undefined ? { defaultContextFlashAttention: cfg.flashAttention } : {}) });
@@ -106,6 +111,7 @@ export class LlamaEngine {
         ...(cfg.flashAttention !== undefined ? { flashAttention: cfg.flashAttention } : {}),
         threads,
       });
+      cfg.log?.(`llama.cpp: ${llama.gpu === false ? "CPU" : llama.gpu} backend, ${model.gpuLayers} layers offloaded, ${threads} thread(s)`);
       return new LlamaEngine(llama, model, context, threads);
     } catch (e) {
       await model.dispose();
