@@ -54,6 +54,9 @@ export type WorkloadSpec = SyntheticWorkloadSpec | DatasetWorkloadSpec;
 
 export type ArrivalKind = "constant" | "poisson" | "gamma";
 
+/** How requests are spread over several targets. */
+export type BalanceStrategy = "round-robin" | "least-inflight";
+
 export type LoadSpec =
   | { mode: "concurrency"; concurrency: number }
   | {

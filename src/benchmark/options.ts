@@ -1,6 +1,6 @@
-import type { ApiKind, GoodputSpec, LoadSpec, RequestRecord, RunSummary, WorkloadSpec } from "../types.js";
+import type { ApiKind, BalanceStrategy, GoodputSpec, LoadSpec, RequestRecord, RunSummary, WorkloadSpec } from "../types.js";
 
-export type BalanceStrategy = "round-robin" | "least-inflight";
+export type { BalanceStrategy };
 
 /** Everything `tokenbench run` can do, as a library call. */
 export interface BenchmarkOptions {

@@ -1,5 +1,5 @@
 import { Pool } from "undici";
-import type { BalanceStrategy } from "../benchmark/options.js";
+import type { BalanceStrategy } from "../types.js";
 
 export interface Target {
   url: string;

@@ -2,7 +2,7 @@ import type { Db } from "../store/db.js";
 import { getRequests, type StoredRun } from "../store/runs.js";
 import type { CommandRunSummary } from "../experiment/commandMetrics.js";
 import type { RequestRecord, RunSummary } from "../types.js";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 import { bootstrapRatio, meanOf, percentileOf, ratioOfSums, type Statistic } from "./bootstrap.js";
 import { BENCH_METRICS, type MetricDef, type PerRequest } from "./metrics.js";
 import { resolveGroups, type Group } from "./resolve.js";

@@ -2,7 +2,7 @@ import type { Db } from "../store/db.js";
 import { getRun, listRuns, type StoredRun } from "../store/runs.js";
 import { getCells, getExperiment } from "../experiment/cellStore.js";
 import { groupKey } from "../experiment/expand.js";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 
 export interface Group {
   id: string;

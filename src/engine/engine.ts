@@ -1,7 +1,7 @@
 // llama.cpp through node-llama-cpp: one model, one context whose sequences decode together.
 import os from "node:os";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token, type TokenBias } from "node-llama-cpp";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 import { StepBarrier } from "./batcher.js";
 import { SlotPool } from "./pool.js";
 import { bannedTokensForGeneratedModel, makeTokenBias } from "./token-bias.js";

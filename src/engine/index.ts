@@ -1,6 +1,6 @@
 // Public entry points of the embedded llama.cpp engine.
 import { basename } from "node:path";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 import { defaultThreads, LlamaEngine } from "./engine.js";
 import { assertGgufFile, assertPreset, DEFAULT_SEED, generatePresetModel } from "./models.js";
 import { startEngineServer } from "./server.js";

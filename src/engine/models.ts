@@ -1,18 +1,16 @@
 // Where models come from: a user's GGUF file, or a generated preset cached under TOKENBENCH_HOME.
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
-import { homedir } from "node:os";
+import { tokenbenchHome } from "../home.js";
 import { basename, join } from "node:path";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 import { GGUF_MAGIC } from "./gguf/format.js";
 import { GENERATED_FORMAT_VERSION, writeRandomModel } from "./gguf/generate.js";
 import { isPresetName, PRESET_NAMES, PRESETS } from "./gguf/presets.js";
 
 export const DEFAULT_SEED = 0;
 
-export function tokenbenchHome(): string {
-  return process.env.TOKENBENCH_HOME || join(homedir(), ".tokenbench");
-}
+export { tokenbenchHome };
 
 export function presetCachePath(preset: string, seed = DEFAULT_SEED): string {
   return join(tokenbenchHome(), "models", `${preset}-s${seed}-v${GENERATED_FORMAT_VERSION}.gguf`);

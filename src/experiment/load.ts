@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 import { experimentSchema, type ExperimentSpec } from "./schema.js";
 
 type Issue = z.core.$ZodIssue;

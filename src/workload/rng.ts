@@ -2,6 +2,8 @@
 // xoshiro128** (32-bit state words, fast in JS integer math) seeded through splitmix32,
 // which spreads nearby seeds (1, 2, 3, ...) into unrelated states.
 
+import { splitmix32 } from "../splitmix32.js";
+
 export interface Rng {
   /** Uniform double in [0, 1) with 53 random bits. */
   uniform(): number;
@@ -17,16 +19,6 @@ export interface Rng {
   shuffle<T>(items: T[]): T[];
 }
 
-function splitmix32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x9e3779b9) >>> 0;
-    let z = a;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-}
 
 /** FNV-1a over a label, to derive independent sub-streams from one user seed. */
 function hashLabel(label: string): number {

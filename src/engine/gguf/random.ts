@@ -1,16 +1,6 @@
 // Seeded randomness for weights: fast enough to fill multi-GB tensors from JS.
 
-/** splitmix32: turns any 32-bit seed into well-mixed state words. */
-function splitmix32(state: number): () => number {
-  let s = state >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-}
+import { splitmix32 } from "../../splitmix32.js";
 
 /** sfc32 PRNG returning uint32; one stream per (seed, stream) pair so tensors are independent of write order. */
 export function createRng(seed: number, stream = 0): () => number {
