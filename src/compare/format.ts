@@ -11,6 +11,7 @@ function cell(v: MetricValue | undefined, baseline: string): string {
   if (!v) return "";
   if (v.id === baseline) return `${num(v.value)}\n(baseline)`;
   const ci = v.ciMethod === "none" ? "no CI" : `[${v.ci95[0].toFixed(2)}, ${v.ci95[1].toFixed(2)}]`;
+  if (!Number.isFinite(v.ratio)) return `${num(v.value)}\nno ratio (baseline 0)`;
   return `${num(v.value)}\nx${v.ratio.toFixed(2)} ${ci}${v.significant || v.ciMethod === "none" ? "" : " n.s."}`;
 }
 

@@ -59,7 +59,9 @@ export function compare(db: Db, ids: string[], opts: CompareOptions = {}): Compa
     if (wanted && !wanted.includes(def.name)) return;
     const samples = ordered.map((g) => def.sample(g, recordsOf));
     const b = samples[0];
-    if (!b || !(b.value !== 0)) return; // no baseline value (or zero): no ratio to show
+    // No baseline value: nothing to compare against. A zero baseline (e.g. error_rate 0) still
+    // shows the values, without a ratio, so absolute --fail-if limits keep working.
+    if (!b) return;
     const values: MetricValue[] = [];
     samples.forEach((s, i) => {
       if (!s) return;
@@ -95,6 +97,7 @@ function method(a: Sample, b: Sample): "repeats" | "requests" | "none" {
 }
 
 function ratioValue(id: string, s: Sample, b: Sample, o: { resamples: number; seed: number }): MetricValue {
+  if (b.value === 0) return { id, value: s.value, ratio: NaN, ci95: [NaN, NaN], significant: false, ciMethod: "none", runs: s.runs };
   const ratio = s.value / b.value;
   const how = method(s, b);
   let ci95: [number, number] = [NaN, NaN];

@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDb } from "../../src/store/db.js";
+import { evaluateFailIf, parseFailIf } from "../../src/compare/failIf.js";
 import { compare } from "../../src/compare/index.js";
 import { putCell, upsertExperiment } from "../../src/experiment/cellStore.js";
 import { storeSyntheticRun } from "./storedRuns.js";
@@ -51,7 +52,13 @@ test("single runs: CI over requests; same config is not significant, a slower on
   assert.equal(base.value, JSON.parse(stored.summary_json).throughput.output_tokens_per_s);
   assert.deepEqual([base.ratio, base.significant], [1, false]);
   // Failures: 10% vs 0% of requests.
-  assert.ok(!c.metrics.some((m) => m.metric === "error_rate"), "zero baseline error rate gives no ratio");
+  // A zero baseline gives no ratio, but the values stay so absolute limits can gate CI.
+  const err = metric(c, "error_rate", "run-slow");
+  assert.equal(metric(c, "error_rate", "run-a").value, 0);
+  assert.equal(err.value, 0.1);
+  assert.ok(Number.isNaN(err.ratio) && !err.significant && err.ciMethod === "none");
+  assert.deepEqual(evaluateFailIf(c, parseFailIf("error_rate>0.01")).map((h) => h.itemId), ["run-slow"]);
+  assert.deepEqual(evaluateFailIf(c, parseFailIf("error_rate>+5%")), [], "no relative change against zero");
   const c2 = compare(db, ["run-slow", "run-a"], { metrics: ["error_rate", "duration_s"] });
   assert.deepEqual(c2.metrics.map((m) => m.metric), ["duration_s", "error_rate"]);
   assert.equal(metric(c2, "error_rate", "run-slow").value, 0.1);
