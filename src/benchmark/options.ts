@@ -14,7 +14,10 @@ export interface BenchmarkOptions {
   /** Extra request headers; values are never stored or printed. */
   headers?: Record<string, string>;
   workload?: WorkloadSpec;
-  /** Path of a Hugging Face tokenizer.json; default: the bundled Llama 3 tokenizer. */
+  /**
+   * Path of a Hugging Face tokenizer.json, or "bytes" (one token per UTF-8 byte: the generated
+   * models' vocabulary). Default: the bundled Llama 3 tokenizer; "bytes" for the embedded engine.
+   */
   tokenizer?: string;
   seed?: number;
   /** One run per load, in order. */

@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import { redactArgv } from "../store/redact.js";
 import { getAdapter } from "../protocols/index.js";
 import { buildWorkload } from "../workload/index.js";
-import { byteTokenizer, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
+import { BYTE_TOKENIZER, byteTokenizer, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
 import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
 import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
 import { fetchServerInfo, hostInfo } from "./environment.js";
@@ -39,9 +39,9 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       targets = [server.url];
       log(`no --target given: started the embedded llama.cpp server (${preset ?? options.embedded?.model}) at ${server.url}; it stops after the run`);
       // The generated models' vocabulary is byte-level: one token per UTF-8 byte.
-      tokenizer = o.tokenizer ? await asUsage(loadTokenizer(o.tokenizer)) : byteTokenizer;
+      tokenizer = await resolveTokenizer(o.tokenizer ?? BYTE_TOKENIZER);
     } else {
-      tokenizer = await asUsage(loadTokenizer(o.tokenizer));
+      tokenizer = await resolveTokenizer(o.tokenizer);
     }
     const adapter = getAdapter(o.api);
     if (o.exactOutput && adapter.exactOutput === "unsupported") {
@@ -78,6 +78,10 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     await embedded?.close();
     db?.close();
   }
+}
+
+function resolveTokenizer(spec: string | undefined): Promise<Tokenizer> {
+  return spec === BYTE_TOKENIZER ? Promise.resolve(byteTokenizer) : asUsage(loadTokenizer(spec));
 }
 
 /** Tokenizer and dataset files are user input: their errors are usage errors (exit 2). */

@@ -153,3 +153,6 @@ export const byteTokenizer: Tokenizer = {
   count: (text) => Buffer.byteLength(text, "utf8"),
   vocabSize: 256,
 };
+
+/** The tokenizer spec naming `byteTokenizer` (`--tokenizer bytes`): the generated models' vocabulary. */
+export const BYTE_TOKENIZER = "bytes";

@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
 import { runBenchmark } from "../../benchmark/run.js";
 import type { BenchmarkOptions } from "../../benchmark/options.js";
-import { API_KINDS, type ApiKind, type LoadSpec, type WorkloadSpec } from "../../types.js";
+import type { ApiKind, LoadSpec, WorkloadSpec } from "../../types.js";
+import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
 import { renderRunTable } from "../../output/consoleTable.js";
@@ -52,45 +53,30 @@ interface RunFlags {
 }
 
 export function register(program: Command): void {
-  program
-    .command("run")
-    .description("benchmark a server (or, with no --target, the embedded llama.cpp engine)")
-    .option("-t, --target <url>", "server base URL; repeat to spread requests over several servers", p.collect)
-    .addOption(new Option("--api <kind>", "wire protocol").choices([...API_KINDS]).default("openai-completions"))
-    .option("-m, --model <name>", "model name to send (default: what the server lists)")
-    .option("--api-key <key>", "bearer token (or TOKENBENCH_API_KEY / OPENAI_API_KEY); never stored")
-    .option("-H, --header <header>", "extra request header 'Name: value' (repeatable); values never stored", p.header)
-    .option("--input-tokens <spec>", "prompt length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
-    .option("--output-tokens <spec>", "output length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
+  const cmd = program.command("run").description("benchmark a server (or, with no --target, the embedded llama.cpp engine)");
+  addTargetOptions(cmd);
+  addRequestOptions(cmd);
+  addStoreOptions(cmd);
+  addEmbeddedOptions(cmd);
+  cmd
     .option("--shared-prefix <n>", "tokens of common prefix in every synthetic prompt", p.nonNegativeInt)
     .option("--dataset <file>", "prompts from a JSONL or ShareGPT JSON file")
     .addOption(new Option("--dataset-format <fmt>", "dataset format").choices(["jsonl", "sharegpt"]))
-    .option("--tokenizer <tokenizer.json>", "HF tokenizer.json for token counts (default: bundled Llama 3)")
-    .option("--seed <n>", "seed for prompts and arrivals", p.nonNegativeInt)
     .option("-c, --concurrency <list>", "closed loop: concurrent requests, one run per value (e.g. 1,2,4)", p.intList)
     .option("-r, --rate <list>", "open loop: requests/s, one run per value (e.g. 2,8,inf)", p.rateList)
     .option("--arrival <kind>", "open-loop arrivals: constant | poisson | gamma", p.arrival, "poisson")
     .option("--burstiness <shape>", "gamma shape (1 = Poisson, <1 burstier)", p.positiveNumber)
     .option("--max-concurrency <n>", "open loop: cap on requests in flight", p.positiveInt)
-    .option("-n, --requests <n>", "measured requests per run", p.positiveInt)
-    .option("-d, --duration <s>", "stop sending after S seconds per run", p.positiveNumber)
-    .option("--warmup <n>", "requests sent first and excluded from results", p.nonNegativeInt)
     .option("--ramp-up <s>", "seconds to ramp up to the target load", p.nonNegativeNumber)
     .option("--no-exact-output", "do not ask for exact output lengths (ignore_eos/min_tokens)")
     .option("--temperature <t>", "sampling temperature", p.nonNegativeNumber)
-    .option("--timeout <s>", "per-request timeout in seconds", p.positiveNumber)
     .option("--goodput <bounds>", "SLO bounds, e.g. 'ttft:500 tpot:50 e2e:10000' (ms)", p.goodput)
     .addOption(new Option("--balance <strategy>", "spreading over targets").choices(["round-robin", "least-inflight"]).default("round-robin"))
-    .option("--db <path>", "results database (default ~/.tokenbench/results.db or TOKENBENCH_DB)")
-    .option("--no-store", "do not store results")
     .option("--json <file>", "write the summary JSON")
     .option("--records <file>", "write one JSON line per request")
     .option("--csv <file>", "write one CSV row per run")
     .option("--label <text>", "label stored with the runs")
-    .option("--preset <name>", "embedded engine: generated model preset (default small)")
     .option("--model-file <gguf>", "embedded engine: a GGUF file instead of a preset")
-    .option("--parallel <n>", "embedded engine: sequences decoded together", p.positiveInt)
-    .option("--threads <n>", "embedded engine: llama.cpp threads", p.positiveInt)
     .option("--no-progress", "no live progress line")
     .action(async (flags: RunFlags) => {
       const options = toOptions(flags);
@@ -156,7 +142,7 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
     targets: f.target,
     api: f.api,
     model: f.model,
-    apiKey: f.apiKey ?? process.env.TOKENBENCH_API_KEY ?? process.env.OPENAI_API_KEY,
+    apiKey: apiKeyFromEnv(f.apiKey),
     headers: f.header,
     workload,
     tokenizer: f.tokenizer,

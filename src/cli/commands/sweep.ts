@@ -3,37 +3,19 @@ import Table from "cli-table3";
 import { writeFileSync } from "node:fs";
 import { runSweep } from "../../sweep/run.js";
 import type { SweepConfig } from "../../sweep/strategy.js";
-import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec } from "../../types.js";
+import type { ApiKind, GoodputSpec, LengthSpec } from "../../types.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
-import { selfCommand } from "../../experiment/self.js";
-import { launch, logTail, pickFreePort, waitReady } from "../../experiment/serverProcess.js";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-
-async function startEmbeddedProcess(o: { preset: string; parallel?: number; threads?: number }): Promise<{ url: string; logPath: string; close(): Promise<void> }> {
-  const port = await pickFreePort();
-  const self = selfCommand();
-  const args = [...self.args, "serve", "--preset", o.preset, "--port", String(port)];
-  if (o.parallel) args.push("--parallel", String(o.parallel));
-  if (o.threads) args.push("--threads", String(o.threads));
-  const logPath = join(tmpdir(), `tokenbench-sweep-serve-${process.pid}-${port}.log`);
-  const proc = await launch({ name: "embedded", command: self.command, args, env: {}, logPath });
-  const close = async () => void (await proc.stop("SIGTERM", 10));
-  try {
-    await waitReady(proc, `http://127.0.0.1:${port}/health`, 600, 0.25);
-  } catch (e) {
-    await close();
-    throw new UsageError(`embedded engine did not start: ${(e as Error).message}; ${logTail(logPath, 3).replace(/\n/g, " | ")}`);
-  }
-  return { url: `http://127.0.0.1:${port}`, logPath, close };
-}
+import { startEmbeddedTarget, type EmbeddedTarget } from "../../benchmark/embeddedTarget.js";
+import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
 
 interface Flags {
   target?: string[];
   api: ApiKind;
   model?: string;
   apiKey?: string;
+  header?: Record<string, string>;
+  tokenizer?: string;
   mode: "concurrency" | "rate";
   start?: number;
   max?: number;
@@ -60,13 +42,12 @@ interface Flags {
 }
 
 export function register(program: Command): void {
-  program
-    .command("sweep")
-    .description("find the load (concurrency or rate) with the most throughput that still meets an SLO")
-    .option("-t, --target <url>", "server base URL (repeatable); none: the embedded engine", p.collect)
-    .addOption(new Option("--api <kind>", "wire protocol").choices([...API_KINDS]).default("openai-completions"))
-    .option("-m, --model <name>", "model name to send")
-    .option("--api-key <key>", "bearer token (or TOKENBENCH_API_KEY / OPENAI_API_KEY); never stored")
+  const cmd = program.command("sweep").description("find the load (concurrency or rate) with the most throughput that still meets an SLO");
+  addTargetOptions(cmd);
+  addRequestOptions(cmd);
+  addStoreOptions(cmd);
+  addEmbeddedOptions(cmd);
+  cmd
     .addOption(new Option("--mode <mode>", "what to vary").choices(["concurrency", "rate"]).default("concurrency"))
     .option("--start <n>", "first load (default 1)", p.positiveNumber)
     .option("--max <n>", "largest load to try (default 512 concurrency / 1000 req/s)", p.positiveNumber)
@@ -77,19 +58,7 @@ export function register(program: Command): void {
     .option("--slo-fraction <f>", "fraction of requests that must meet the bounds", p.positiveNumber, 0.95)
     .option("--max-error-rate <f>", "largest tolerated fraction of failed requests", p.nonNegativeNumber, 0.01)
     .option("--arrival <kind>", "rate mode arrivals: constant | poisson | gamma", p.arrival, "poisson")
-    .option("--input-tokens <spec>", "prompt length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
-    .option("--output-tokens <spec>", "output length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
-    .option("-n, --requests <n>", "measured requests per point", p.positiveInt)
-    .option("-d, --duration <s>", "seconds per point", p.positiveNumber)
-    .option("--warmup <n>", "warm-up requests per point", p.nonNegativeInt)
-    .option("--timeout <s>", "per-request timeout in seconds", p.positiveNumber)
-    .option("--seed <n>", "seed for prompts and arrivals", p.nonNegativeInt)
-    .option("--db <path>", "results database (default ~/.tokenbench/results.db or TOKENBENCH_DB)")
-    .option("--no-store", "do not store the runs")
     .option("--json <file>", "write the curve and the chosen point as JSON")
-    .option("--preset <name>", "embedded engine preset (default small)")
-    .option("--parallel <n>", "embedded engine: sequences decoded together", p.positiveInt)
-    .option("--threads <n>", "embedded engine: llama.cpp threads", p.positiveInt)
     .action(async (f: Flags) => {
       if (f.factor <= 1) throw new UsageError(`--factor must be greater than 1, got ${f.factor}`);
       if (f.sloFraction > 1) throw new UsageError(`--slo-fraction must be at most 1, got ${f.sloFraction}`);
@@ -100,14 +69,13 @@ export function register(program: Command): void {
       const ac = new AbortController();
       const onSigint = () => ac.abort();
       process.on("SIGINT", onSigint);
-      let embedded: { url: string; logPath: string; close(): Promise<void> } | undefined;
+      let embedded: EmbeddedTarget | undefined;
       try {
         let targets = f.target;
         if (!targets?.length) {
-          // A separate process, so llama.cpp's work does not show up as client (event-loop) saturation.
-          embedded = await startEmbeddedProcess({ preset: f.preset ?? "small", parallel: f.parallel, threads: f.threads });
+          embedded = await startEmbeddedTarget({ preset: f.preset ?? "small", parallel: f.parallel, threads: f.threads, log: (l) => process.stderr.write(`${l}\n`) });
           targets = [embedded.url];
-          process.stderr.write(`no --target: sweeping the embedded engine (tokenbench serve, log ${embedded.logPath}) at ${embedded.url}\n`);
+          process.stderr.write(`no --target: sweeping the embedded engine at ${embedded.url}\n`);
         } else if (f.preset || f.parallel || f.threads) throw new UsageError("--preset, --parallel and --threads apply to the embedded engine (no --target)");
         const workload = { kind: "synthetic" as const, input: f.inputTokens ?? { kind: "fixed" as const, value: embedded ? 64 : 256 }, output: f.outputTokens ?? { kind: "fixed" as const, value: embedded ? 32 : 256 } };
         const res = await runSweep({
@@ -115,9 +83,11 @@ export function register(program: Command): void {
             targets,
             api: f.api,
             model: f.model,
-            apiKey: f.apiKey ?? process.env.TOKENBENCH_API_KEY ?? process.env.OPENAI_API_KEY,
+            apiKey: apiKeyFromEnv(f.apiKey),
+            headers: f.header,
             workload,
-            tokenizer: undefined,
+            // generated models have a byte-level vocabulary
+            tokenizer: f.tokenizer ?? (embedded ? "bytes" : undefined),
             requests: f.requests ?? (f.duration ? undefined : embedded ? 16 : 100),
             durationS: f.duration,
             warmup: f.warmup,

@@ -1,0 +1,42 @@
+import { Option, type Command } from "commander";
+import { API_KINDS } from "../types.js";
+import * as p from "./parse.js";
+
+// Flags shared by the commands that run benchmarks (run, sweep), defined once so they read and
+// behave the same everywhere.
+
+export function addTargetOptions(cmd: Command): Command {
+  return cmd
+    .option("-t, --target <url>", "server base URL; repeat to spread requests over several servers (none: the embedded engine)", p.collect)
+    .addOption(new Option("--api <kind>", "wire protocol").choices([...API_KINDS]).default("openai-completions"))
+    .option("-m, --model <name>", "model name to send (default: what the server lists)")
+    .option("--api-key <key>", "bearer token (or TOKENBENCH_API_KEY / OPENAI_API_KEY); never stored")
+    .option("-H, --header <header>", "extra request header 'Name: value' (repeatable); values never stored", p.header);
+}
+
+export function addRequestOptions(cmd: Command): Command {
+  return cmd
+    .option("--input-tokens <spec>", "prompt length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
+    .option("--output-tokens <spec>", "output length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
+    .option("--tokenizer <tokenizer.json>", "HF tokenizer.json, or 'bytes' for tokenbench's generated models (default: bundled Llama 3; bytes for the embedded engine)")
+    .option("--seed <n>", "seed for prompts and arrivals", p.nonNegativeInt)
+    .option("-n, --requests <n>", "measured requests per run", p.positiveInt)
+    .option("-d, --duration <s>", "stop sending after S seconds per run", p.positiveNumber)
+    .option("--warmup <n>", "requests sent first and excluded from results", p.nonNegativeInt)
+    .option("--timeout <s>", "per-request timeout in seconds", p.positiveNumber);
+}
+
+export function addStoreOptions(cmd: Command): Command {
+  return cmd.option("--db <path>", "results database (default ~/.tokenbench/results.db, or TOKENBENCH_HOME / TOKENBENCH_DB)").option("--no-store", "do not store results");
+}
+
+export function addEmbeddedOptions(cmd: Command): Command {
+  return cmd
+    .option("--preset <name>", "embedded engine: generated model preset (default small)")
+    .option("--parallel <n>", "embedded engine: sequences decoded together", p.positiveInt)
+    .option("--threads <n>", "embedded engine: llama.cpp threads", p.positiveInt);
+}
+
+export function apiKeyFromEnv(flag?: string): string | undefined {
+  return flag ?? process.env.TOKENBENCH_API_KEY ?? process.env.OPENAI_API_KEY;
+}
