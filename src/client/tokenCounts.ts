@@ -17,7 +17,10 @@ export interface AttributedChunks {
 
 export function attributeTokens(raw: RawChunk[], serverTotal: number | undefined, count: (text: string) => number): AttributedChunks {
   const exact = raw.length > 0 && raw.every((c) => c.tokens !== undefined);
-  const estimates = raw.map((c) => (c.tokens !== undefined ? c.tokens : count(c.text)));
+  // The common stream shape: one token per chunk, total from the server's usage. Tokenizing every
+  // chunk costs the client more than everything else it does per chunk, so skip it then.
+  const onePerChunk = !exact && serverTotal === raw.length && raw.every((c) => c.tokens === undefined || c.tokens === 1);
+  const estimates = raw.map((c) => (c.tokens !== undefined ? c.tokens : onePerChunk ? 1 : count(c.text)));
   const estimatedTotal = estimates.reduce((a, b) => a + b, 0);
   let total: number;
   let source: "server" | "tokenizer";
