@@ -28,7 +28,15 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
   const label = new Map(cmp.items.map((i) => [i.id, i.label]));
   const others = cmp.items.filter((i) => i.id !== cmp.baseline);
   const single = others.length === 1;
-  const categories = [...cmp.metrics].reverse().map((m) => {
+  // A ratio needs a non-zero baseline (an error rate of 0 has none): such metrics stay in the
+  // table but have no place on a ratio axis. ECharts cannot draw a missing boxplot item either.
+  const drawable = (m: Comparison["metrics"][number]) =>
+    others.every((item) => {
+      const v = m.values.find((x) => x.id === item.id);
+      return v !== undefined && Number.isFinite(v.ratio) && v.ratio > 0;
+    });
+  const metrics = cmp.metrics.filter(drawable);
+  const categories = [...metrics].reverse().map((m) => {
     if (!single) return m.metric;
     const v = m.values.find((x) => x.id === others[0].id);
     if (!v) return m.metric;
@@ -41,9 +49,8 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
     type: "boxplot",
     layout: "horizontal",
     boxWidth: single ? [6, 14] : [4, 10],
-    data: [...cmp.metrics].reverse().map((m) => {
-      const v = m.values.find((x) => x.id === item.id);
-      if (!v || !Number.isFinite(v.ratio) || v.ratio <= 0) return null;
+    data: [...metrics].reverse().map((m) => {
+      const v = m.values.find((x) => x.id === item.id)!;
       const ci = hasCi(v);
       // Without an interval only the estimate is drawn (whiskers collapse onto it).
       const [a, b] = ci ? [Math.max(v.ci95[0], 1e-6), Math.max(v.ci95[1], 1e-6)] : [v.ratio, v.ratio];
@@ -91,6 +98,6 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
       ? "Tick: ratio; whiskers: 95% CI. Green: significantly better, red: significantly worse, grey dashed and (n.s.): not significant (CI contains 1); (no CI): no interval could be computed."
       : "Tick: ratio; whiskers: 95% CI; dashed and faded: not significant (CI contains 1); dotted tick alone: no interval could be computed.",
     option,
-    Math.max(260, 60 + cmp.metrics.length * (single ? 34 : 18 * others.length + 12)),
+    Math.max(260, 60 + metrics.length * (single ? 34 : 18 * others.length + 12)),
   );
 }
