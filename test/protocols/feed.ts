@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ProtocolAdapter, StreamEvent } from "../../src/types.js";
+import { createRng } from "../../src/workload/rng.js";
 
 export function fixture(name: string): string {
   return readFileSync(fileURLToPath(new URL(`../fixtures/protocols/${name}`, import.meta.url)), "utf8");
@@ -31,16 +32,10 @@ export function feedText(adapter: ProtocolAdapter, text: string): StreamEvent[] 
   return feedBytes(adapter, new TextEncoder().encode(text));
 }
 
-/** Deterministic PRNG (mulberry32) so random splits are reproducible. */
+/** Reproducible uniform [0, 1) draws: the project's seeded RNG. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed);
+  return () => rng.uniform();
 }
 
 /**

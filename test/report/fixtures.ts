@@ -7,16 +7,12 @@ import { openDb, type Db } from "../../src/store/db.js";
 import { appendRequests, appendTimeseries, createRun, finishRun, type TimeseriesPoint } from "../../src/store/runs.js";
 import { inFlight } from "../../src/report/series.js";
 import type { LatencyStats, RequestRecord, RunSummary } from "../../src/types.js";
+import { createRng } from "../../src/workload/rng.js";
 
+/** Reproducible uniform [0, 1) draws: the project's seeded RNG. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed);
+  return () => rng.uniform();
 }
 
 export function stats(xs: number[]): LatencyStats {
