@@ -3,8 +3,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 // Load drivers: decide *when* each request is sent. They know nothing of HTTP or metrics.
 
 export interface Dispatcher {
-  /** Send request `seq`, meant to go out at `scheduledAt`; resolves when it has finished. */
-  send(seq: number, scheduledAt: number): Promise<void>;
+  /**
+   * Send request `seq`, meant to go out at `scheduledAt`; resolves when it has finished.
+   * `readyAt` is when the driver allowed it out (after any concurrency-cap wait): sending later
+   * than that is the client's own lag.
+   */
+  send(seq: number, scheduledAt: number, readyAt: number): Promise<void>;
   /** Monotonic ms since the run's start. */
   now(): number;
   signal?: AbortSignal;
@@ -31,7 +35,7 @@ export async function driveClosedLoop(
       const mine = seq++;
       const at = d.now();
       lastSendAt = Math.max(lastSendAt, at);
-      await d.send(mine, at);
+      await d.send(mine, at, at);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency }, (_, w) => worker(w)));
@@ -55,8 +59,12 @@ export async function driveOpenLoop(
     if (d.signal?.aborted || (o.durationMs !== undefined && due > o.durationMs)) break;
     await sleepUntil(d, due);
     if (d.signal?.aborted) break;
-    while (o.maxConcurrency !== undefined && inFlight.size >= o.maxConcurrency) await Promise.race(inFlight);
-    const p = d.send(i, due).finally(() => inFlight.delete(p));
+    let readyAt = due;
+    if (o.maxConcurrency !== undefined && inFlight.size >= o.maxConcurrency) {
+      while (inFlight.size >= o.maxConcurrency) await Promise.race(inFlight);
+      readyAt = Math.max(due, d.now());
+    }
+    const p = d.send(i, due, readyAt).finally(() => inFlight.delete(p));
     inFlight.add(p);
     lastSendAt = d.now();
     sent++;

@@ -110,7 +110,6 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     collectGarbage();
     clock0 = performance.now();
     const monitor = startClientMonitor({ originMs: clock0 });
-    const progress = setInterval(() => emitProgress(), 250);
     const emitProgress = () =>
       ctx.onProgress?.({
         runIndex: ctx.runIndex,
@@ -123,11 +122,12 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
         outputTokensPerS: recorder.outputTokens / Math.max(now() / 1000, 1e-3),
         elapsedS: now() / 1000,
       });
+    const progress = setInterval(emitProgress, 250);
     const dispatcher: Dispatcher = {
       now,
       signal: ctx.signal,
-      send: async (seq, scheduledAt) => {
-        if (load.mode === "rate") monitor.recordSendLag(Math.max(0, now() - scheduledAt));
+      send: async (seq, scheduledAt, readyAt) => {
+        if (load.mode === "rate") monitor.recordSendLag(Math.max(0, now() - readyAt));
         await sendOne(seq, scheduledAt, false, o.warmup + seq);
       },
     };
