@@ -56,7 +56,6 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   const { o, adapter, tokenizer, items } = ctx;
   const id = newRunId();
   const target = ctx.targets.join(",");
-  const startedAt = new Date().toISOString();
   ctx.db && createRun(ctx.db, {
     id,
     api: o.api,
@@ -109,6 +108,9 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     }
     collectGarbage();
     clock0 = performance.now();
+    // Wall-clock time of the measured phase's start: the origin of every record's times, so
+    // telemetry sampled by wall clock (GPU, server metrics) lines up with the requests.
+    const startedAt = new Date(performance.timeOrigin + clock0).toISOString();
     const monitor = startClientMonitor({ originMs: clock0 });
     const emitProgress = () =>
       ctx.onProgress?.({
