@@ -65,6 +65,7 @@ async function handleGeneration(kind: "completion" | "chat", req: IncomingMessag
   }
   let firstTokenAt: number | undefined;
   let lastTokenAt = 0;
+  let counted = 0;
   let text = "";
   try {
     m.promptTokens.inc(promptTokens.length);
@@ -79,8 +80,12 @@ async function handleGeneration(kind: "completion" | "chat", req: IncomingMessag
           firstTokenAt = now;
           m.ttft.observe((now - arrival) / 1000);
         }
-        lastTokenAt = now;
-        m.generationTokens.inc(1);
+        // A flush of held-back text at end-of-generation carries no new token.
+        if (produced > counted) {
+          m.generationTokens.inc(produced - counted);
+          counted = produced;
+          lastTokenAt = now;
+        }
         if (!delta) return;
         if (sse) sse.send(chunks.content(delta, perChunkUsage(produced)));
         else text += delta;
