@@ -24,7 +24,8 @@ export function register(program: Command): void {
           process.stdout.write(JSON.stringify(runs.map(({ summary, ...r }) => ({ ...r, summary })), null, 2) + "\n");
           return;
         }
-        const t = new Table({ head: ["id", "created", "status", "api", "model", "load", "done/failed", "out tok/s", "ttft p50 ms", "label"] });
+        // No colour codes: the table is often piped or pasted.
+        const t = new Table({ head: ["id", "created", "status", "api", "model", "load", "done/failed", "out tok/s", "ttft p50 ms", "label"], style: { head: [], border: [] } });
         for (const r of runs) {
           // command cells store their own metrics, not a benchmark summary
           const s = r.kind === "bench" ? r.summary : null;
@@ -37,7 +38,7 @@ export function register(program: Command): void {
             loadLabel(r.load),
             s ? `${s.requests.completed}/${s.requests.failed}` : "",
             s ? s.throughput.output_tokens_per_s.toFixed(1) : "",
-            s ? s.latency_ms.ttft.p50.toFixed(1) : "",
+            s && s.latency_ms.ttft.count > 0 ? s.latency_ms.ttft.p50.toFixed(1) : "",
             r.label ?? r.cell_key ?? "",
           ]);
         }
