@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDb } from "../../src/store/db.js";
@@ -11,7 +11,8 @@ import { getCells } from "../../src/experiment/cellStore.js";
 // Recipe 5 end to end: three real embedded llama.cpp servers (tiny preset) launched by the real CLI,
 // then `tokenbench compare` on the experiment. About 40-90 s on 2 busy cores.
 
-const CLI = existsSync("dist/cli/main.js") ? ["dist/cli/main.js"] : ["--import", "tsx", "src/cli/main.ts"];
+// Always the source under test: a dist/ left from an earlier build could be stale.
+const CLI = ["--import", "tsx", "src/cli/main.ts"];
 const RECIPE = "examples/embedded-parallel/experiment.yaml";
 
 interface Value {

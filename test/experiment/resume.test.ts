@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openDb } from "../../src/store/db.js";
@@ -10,7 +10,8 @@ import { getCells } from "../../src/experiment/cellStore.js";
 // The real CLI in a child process, killed for real (SIGKILL and SIGINT) in the middle of an experiment.
 
 const FIX = resolve("test/fixtures/experiment");
-const CLI = existsSync("dist/cli/main.js") ? ["dist/cli/main.js"] : ["--import", "tsx", "src/cli/main.ts"];
+// Always the source under test: a dist/ left from an earlier build could be stale.
+const CLI = ["--import", "tsx", "src/cli/main.ts"];
 
 function writeExperiment(dir: string, name: string): string {
   const file = join(dir, `${name}.yaml`);
