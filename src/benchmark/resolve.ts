@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { UsageError } from "../errors.js";
-import { API_KINDS, type ApiKind, type GoodputSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
+import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
 import type { BalanceStrategy, BenchmarkOptions } from "./options.js";
 
 /** Defaults against a user's server: the studies' 256 in / 256 out shape. */
@@ -29,6 +29,17 @@ export const EMBEDDED_DEFAULTS = {
   outputTokens: 32,
   concurrencies: [1, 4],
 };
+
+/** A synthetic workload, lengths not given taken from the defaults for the kind of target. */
+export function syntheticWorkload(embedded: boolean, input?: LengthSpec, output?: LengthSpec, sharedPrefixTokens?: number): WorkloadSpec {
+  const d = embedded ? EMBEDDED_DEFAULTS : DEFAULTS;
+  return {
+    kind: "synthetic",
+    input: input ?? { kind: "fixed", value: d.inputTokens },
+    output: output ?? { kind: "fixed", value: d.outputTokens },
+    sharedPrefixTokens,
+  };
+}
 
 export interface ResolvedOptions {
   targets: string[] | null;
@@ -103,11 +114,7 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     api: embedded ? "openai-completions" : opts.api ?? DEFAULTS.api,
     model: opts.model,
     headers,
-    workload: opts.workload ?? {
-      kind: "synthetic",
-      input: { kind: "fixed", value: embedded ? EMBEDDED_DEFAULTS.inputTokens : DEFAULTS.inputTokens },
-      output: { kind: "fixed", value: embedded ? EMBEDDED_DEFAULTS.outputTokens : DEFAULTS.outputTokens },
-    },
+    workload: opts.workload ?? syntheticWorkload(embedded),
     tokenizer: opts.tokenizer,
     seed: opts.seed ?? DEFAULTS.seed,
     loads,

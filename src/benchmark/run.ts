@@ -39,6 +39,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       targets = [server.url];
       log(`no --target given: started the embedded llama.cpp server (${preset ?? options.embedded?.model}) at ${server.url}; it stops after the run`);
       // The generated models' vocabulary is byte-level: one token per UTF-8 byte.
+      if (options.embedded?.model && !o.tokenizer) log("warning: prompt lengths are counted in bytes; pass --tokenizer with this model's tokenizer.json for exact token lengths");
       tokenizer = await resolveTokenizer(o.tokenizer ?? BYTE_TOKENIZER);
     } else {
       tokenizer = await resolveTokenizer(o.tokenizer);

@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { runBenchmark } from "../../benchmark/run.js";
+import { syntheticWorkload } from "../../benchmark/resolve.js";
 import type { BenchmarkOptions } from "../../benchmark/options.js";
 import type { ApiKind, LoadSpec, WorkloadSpec } from "../../types.js";
 import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
@@ -130,13 +131,7 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
   if (f.dataset) {
     workload = { kind: "dataset", path: f.dataset, format: f.datasetFormat ?? (f.dataset.endsWith(".jsonl") ? "jsonl" : "sharegpt"), defaultOutputTokens: f.outputTokens?.kind === "fixed" ? f.outputTokens.value : undefined };
   } else if (f.inputTokens || f.outputTokens || f.sharedPrefix) {
-    const def = embedded ? { i: 64, o: 32 } : { i: 256, o: 256 };
-    workload = {
-      kind: "synthetic",
-      input: f.inputTokens ?? { kind: "fixed", value: def.i },
-      output: f.outputTokens ?? { kind: "fixed", value: def.o },
-      sharedPrefixTokens: f.sharedPrefix,
-    };
+    workload = syntheticWorkload(embedded, f.inputTokens, f.outputTokens, f.sharedPrefix);
   }
   return {
     targets: f.target,

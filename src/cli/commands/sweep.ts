@@ -7,6 +7,7 @@ import type { ApiKind, GoodputSpec, LengthSpec } from "../../types.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
 import { startEmbeddedTarget, type EmbeddedTarget } from "../../benchmark/embeddedTarget.js";
+import { syntheticWorkload } from "../../benchmark/resolve.js";
 import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
 
 interface Flags {
@@ -77,7 +78,7 @@ export function register(program: Command): void {
           targets = [embedded.url];
           process.stderr.write(`no --target: sweeping the embedded engine at ${embedded.url}\n`);
         } else if (f.preset || f.parallel || f.threads) throw new UsageError("--preset, --parallel and --threads apply to the embedded engine (no --target)");
-        const workload = { kind: "synthetic" as const, input: f.inputTokens ?? { kind: "fixed" as const, value: embedded ? 64 : 256 }, output: f.outputTokens ?? { kind: "fixed" as const, value: embedded ? 32 : 256 } };
+        const workload = syntheticWorkload(Boolean(embedded), f.inputTokens, f.outputTokens);
         const res = await runSweep({
           bench: {
             targets,
