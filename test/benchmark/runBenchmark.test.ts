@@ -35,9 +35,11 @@ test("closed loop: reported TTFT, ITL, TPOT and E2E match the server's schedule"
     // faithful to what the server did
     near(s.latency_ms.itl.mean, mean(srv.writtenGapsMs.slice(4 * 19)), 1, "itl mean vs written gaps");
     near(s.latency_ms.itl.p50, median(srv.writtenGapsMs.slice(4 * 19)), 1.5, "itl p50 vs written gaps");
-    // the server runs in this process: its timestamps miss the request's trip through both
-    // event loops, a few ms on a loaded machine
-    near(s.latency_ms.ttft.p50, median(srv.writtenTtftMs.slice(4)), 5, "ttft p50 vs written first token");
+    // Never earlier than the server wrote it. Later by the request's trip to the server, which
+    // runs in this process: when 4 requests finish and restart together, the server's handler
+    // waits behind the client's own bookkeeping for them (measured 1-6 ms here).
+    const ttftLag = s.latency_ms.ttft.p50 - median(srv.writtenTtftMs.slice(4));
+    assert.ok(ttftLag > -1 && ttftLag < 8, `ttft p50 ${ttftLag.toFixed(2)} ms after the server's own first-token time`);
     near(s.latency_ms.tpot.mean, s.latency_ms.itl.mean, 0.5, "tpot mean vs itl mean");
     // and consistent with the schedule
     atLeast(s.latency_ms.ttft.min, 59, "ttft min");
