@@ -151,7 +151,7 @@ test("open loop: requests leave on schedule; a concurrency cap shows as client w
     assert.ok(c.latency_ms.client_wait.max > 200, `client wait max ${c.latency_ms.client_wait.max}`);
     assert.ok(c.latency_ms.e2e.max > c.latency_ms.client_wait.max, "latency counts from the scheduled arrival");
     // waiting for the cap is the load's doing, not the client's lag
-    assert.ok(c.client.send_lag_ms.p99 < 20, `send lag p99 ${c.client.send_lag_ms.p99}`);
+    assert.ok(c.client.send_lag_ms.p99 < 50, `send lag p99 ${c.client.send_lag_ms.p99}`);
   } finally {
     await srv.close();
   }
