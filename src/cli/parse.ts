@@ -3,29 +3,19 @@ import type { ArrivalKind, GoodputSpec, LengthSpec } from "../types.js";
 
 // Option parsers: each turns one CLI string into a typed value or a one-line error.
 
-export function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
-  return n;
+/** A parser for one kind of number; `what` completes "expected ..." in its error. */
+function numberParser(ok: (n: number) => boolean, what: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!ok(n)) throw new InvalidArgumentError(`expected ${what}, got "${v}"`);
+    return n;
+  };
 }
 
-export function nonNegativeInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer >= 0, got "${v}"`);
-  return n;
-}
-
-export function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${v}"`);
-  return n;
-}
-
-export function nonNegativeNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number >= 0, got "${v}"`);
-  return n;
-}
+export const positiveInt = numberParser((n) => Number.isInteger(n) && n > 0, "a positive integer");
+export const nonNegativeInt = numberParser((n) => Number.isInteger(n) && n >= 0, "an integer >= 0");
+export const positiveNumber = numberParser((n) => Number.isFinite(n) && n > 0, "a positive number");
+export const nonNegativeNumber = numberParser((n) => Number.isFinite(n) && n >= 0, "a number >= 0");
 
 /** "1,2,4" -> [1,2,4] */
 export function intList(v: string): number[] {

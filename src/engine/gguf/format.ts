@@ -145,24 +145,24 @@ function writeValue(sink: ByteSink, v: GgufValue): void {
       sink.str(v.value);
       return;
     case "string[]":
-      sink.u32(GgufValueType.ARRAY);
-      sink.u32(GgufValueType.STRING);
-      sink.u64(v.value.length);
+      arrayHeader(sink, GgufValueType.STRING, v.value.length);
       for (const s of v.value) sink.str(s);
       return;
     case "f32[]":
-      sink.u32(GgufValueType.ARRAY);
-      sink.u32(GgufValueType.FLOAT32);
-      sink.u64(v.value.length);
+      arrayHeader(sink, GgufValueType.FLOAT32, v.value.length);
       for (const x of v.value) sink.f32(x);
       return;
     case "i32[]":
-      sink.u32(GgufValueType.ARRAY);
-      sink.u32(GgufValueType.INT32);
-      sink.u64(v.value.length);
+      arrayHeader(sink, GgufValueType.INT32, v.value.length);
       for (const x of v.value) sink.i32(x);
       return;
   }
+}
+
+function arrayHeader(sink: ByteSink, elementType: GgufValueType, length: number): void {
+  sink.u32(GgufValueType.ARRAY);
+  sink.u32(elementType);
+  sink.u64(length);
 }
 
 /**
