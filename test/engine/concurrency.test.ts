@@ -39,18 +39,25 @@ describe("continuous batching (tiny preset, parallel 2)", () => {
       return { first: first!, last: performance.now(), chunks: text.split('"text":"').length - 1 - 1 /* finish chunk */ };
     };
     await timed(-1); // warm-up
-    let t = performance.now();
-    for (let i = 0; i < PARALLEL; i++) await timed(i);
-    const serial = performance.now() - t;
-    t = performance.now();
-    const runs = await Promise.all(Array.from({ length: PARALLEL }, (_, i) => timed(i)));
-    const together = performance.now() - t;
-    for (const r of runs) assert.equal(r.chunks, N);
-    // Every stream was producing tokens while every other one was: none waited for another to finish.
-    const latestFirst = Math.max(...runs.map((r) => r.first));
-    const earliestLast = Math.min(...runs.map((r) => r.last));
-    assert.ok(latestFirst < earliestLast, "streams did not overlap");
-    assert.ok(latestFirst - t < 0.25 * together, `a stream started late: ${(latestFirst - t).toFixed(0)} of ${together.toFixed(0)} ms`);
+    // Serial and parallel alternate three times and the fastest of each is compared: a busy
+    // machine only ever adds time, so minima compare the work itself (~0.6 s runs are noisy).
+    let serial = Infinity;
+    let together = Infinity;
+    for (let rep = 0; rep < 3; rep++) {
+      const s0 = performance.now();
+      for (let i = 0; i < PARALLEL; i++) await timed(i);
+      serial = Math.min(serial, performance.now() - s0);
+      const t = performance.now();
+      const runs = await Promise.all(Array.from({ length: PARALLEL }, (_, i) => timed(i)));
+      together = Math.min(together, performance.now() - t);
+      for (const r of runs) assert.equal(r.chunks, N);
+      // Every stream was producing tokens while every other one was: none waited for another to finish.
+      const latestFirst = Math.max(...runs.map((r) => r.first));
+      const earliestLast = Math.min(...runs.map((r) => r.last));
+      assert.ok(latestFirst < earliestLast, "streams did not overlap");
+      const span = Math.max(...runs.map((r) => r.last)) - t;
+      assert.ok(latestFirst - t < 0.25 * span, `a stream started late: ${(latestFirst - t).toFixed(0)} of ${span.toFixed(0)} ms`);
+    }
     // On this CPU a decode step costs about as much per token batched as alone (compute-bound,
     // docs/engine.md), so the bound is "no slower than one after the other", with 30% slack for
     // CPU contention from other processes; on memory-bound hardware batching makes it far faster.
