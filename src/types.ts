@@ -93,8 +93,13 @@ export interface HttpRequestSpec {
 
 /** What a protocol parser extracts from the byte stream. */
 export type StreamEvent =
-  /** Generated text. `tokens` is how many tokens this chunk carries when the server says so. */
-  | { type: "content"; text: string; tokens?: number }
+  /**
+   * Generated output (text, reasoning or tool-call text; may be empty when the server held a
+   * token's text back). `tokens`: how many tokens this chunk carries, when the server says so
+   * exactly. `cumulative`: the server's running total of generated tokens as of this chunk (usage
+   * on a content chunk), which attribution turns into per-chunk counts or reads as the total.
+   */
+  | { type: "content"; text: string; tokens?: number; cumulative?: number }
   /** Token counts reported by the server (may repeat; the last one wins). */
   | { type: "usage"; promptTokens?: number; completionTokens?: number; source: string }
   /** Server-side timings (ms unless the name says otherwise), kept as reported. */
@@ -150,7 +155,9 @@ export interface RequestRecord {
   sentAt: number;
   /** Arrival of the first chunk with at least one generated token. */
   firstTokenAt?: number;
-  /** Completion or failure time. */
+  /** Arrival of the last chunk with at least one generated token (E2E and TPOT end here). */
+  lastTokenAt?: number;
+  /** End of the stream (after any trailing usage chunk or [DONE]), or the failure time. */
   endAt: number;
   ok: boolean;
   httpStatus?: number;
@@ -174,6 +181,8 @@ export interface RequestRecord {
   /** scheduledAt -> sentAt. */
   clientWaitMs: number;
   serverTimings?: Record<string, number>;
+  /** The server's token counts contradicted themselves; attribution fell back to estimates (why). */
+  tokenCountAnomaly?: string;
 }
 
 // ---------- aggregation ----------
@@ -237,6 +246,8 @@ export interface RunSummary {
     completed: number;
     failed: number;
     length_mismatch: number;
+    /** Requests whose server token counts contradicted themselves (see RequestRecord.tokenCountAnomaly). */
+    token_count_anomalies: number;
     warmup: number;
     errors: Record<string, number>;
     token_count_source: { input: Partial<Record<CountSource, number>>; output: Partial<Record<CountSource, number>> };

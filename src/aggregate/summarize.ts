@@ -117,6 +117,7 @@ export function summarizeRun(input: SummarizeInput): RunSummary {
       completed,
       failed: records.length - completed,
       length_mismatch: records.filter((r) => r.lengthMismatch).length,
+      token_count_anomalies: records.filter((r) => r.tokenCountAnomaly !== undefined).length,
       warmup: input.warmupCount,
       errors: countBy(
         records.filter((r) => !r.ok),

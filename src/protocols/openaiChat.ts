@@ -6,14 +6,22 @@ import { openAiExactFields } from "./openaiCompletions.js";
 import { OPENAI_STREAM_OPTIONS, openAiStreamHandler, parseOpenAiModels } from "./openaiStream.js";
 
 /**
- * Reasoning models stream their thinking in `reasoning_content` (vLLM < 0.10, SGLang, llama.cpp)
- * or `reasoning` (newer vLLM, Ollama /v1); those are generated tokens and count like content.
+ * Generated text of one chat delta. Reasoning models stream their thinking in `reasoning_content`
+ * (vLLM < 0.10, SGLang, llama.cpp) or `reasoning` (newer vLLM, Ollama /v1); tool calls stream the
+ * function name and argument fragments in `tool_calls[].function` (`function_call` in the legacy
+ * API). All of them are generated tokens and count like content.
  */
-function deltaText(choice: JsonObject): string {
+export function deltaText(choice: JsonObject): string {
   const d = choice.delta;
   if (!isObject(d)) return "";
-  // Some servers fill both names with the same text; take one.
-  return (str(d.reasoning_content) || str(d.reasoning) || "") + (str(d.content) ?? "");
+  // Some servers fill both reasoning names with the same text; take one.
+  let text = (str(d.reasoning_content) || str(d.reasoning) || "") + (str(d.content) ?? "");
+  const calls = Array.isArray(d.tool_calls) ? d.tool_calls : isObject(d.function_call) ? [{ function: d.function_call }] : [];
+  for (const call of calls) {
+    const fn = isObject(call) && isObject(call.function) ? call.function : undefined;
+    if (fn) text += (str(fn.name) ?? "") + (str(fn.arguments) ?? "");
+  }
+  return text;
 }
 
 export const openaiChatAdapter: ProtocolAdapter = {
