@@ -19,6 +19,8 @@ function requestsLine(s: RunSummary): string {
   return (
     `${s.requests.completed} completed, ${s.requests.failed} failed${errors ? ` (${errors})` : ""}, ` +
     `${s.requests.length_mismatch} length mismatch` +
+    // Old stored summaries have no anomaly count.
+    (s.requests.token_count_anomalies ? `, ${s.requests.token_count_anomalies} with contradictory token counts` : "") +
     (s.requests.warmup ? `, ${s.requests.warmup} warm-up excluded` : "")
   );
 }
