@@ -92,6 +92,12 @@ export interface HttpRequestSpec {
 }
 
 /** What a protocol parser extracts from the byte stream. */
+/**
+ * What a chunk's generated output is: the answer (default), reasoning (thinking text of reasoning
+ * models) or a tool call (function name and arguments). All are generated tokens.
+ */
+export type OutputKind = "answer" | "reasoning" | "tool_call";
+
 export type StreamEvent =
   /**
    * Generated output (text, reasoning or tool-call text; may be empty when the server held a
@@ -99,7 +105,7 @@ export type StreamEvent =
    * exactly. `cumulative`: the server's running total of generated tokens as of this chunk (usage
    * on a content chunk), which attribution turns into per-chunk counts or reads as the total.
    */
-  | { type: "content"; text: string; tokens?: number; cumulative?: number }
+  | { type: "content"; text: string; tokens?: number; cumulative?: number; kind?: OutputKind }
   /** Token counts reported by the server (may repeat; the last one wins). */
   | { type: "usage"; promptTokens?: number; completionTokens?: number; source: string }
   /** Server-side timings (ms unless the name says otherwise), kept as reported. */
@@ -183,6 +189,14 @@ export interface RequestRecord {
   serverTimings?: Record<string, number>;
   /** The server's token counts contradicted themselves; attribution fell back to estimates (why). */
   tokenCountAnomaly?: string;
+  /** Tokens of reasoning chunks (reasoning models); present when > 0. */
+  reasoningTokens?: number;
+  /** Tokens of tool-call chunks; present when > 0. */
+  toolCallTokens?: number;
+  /** Time to first output token: scheduled send -> first non-reasoning token (AIPerf's TTFO); present with reasoning. */
+  ttfoMs?: number;
+  /** Scheduled send -> first tool-call token, ms; present with tool calls. */
+  toolCallTtftMs?: number;
 }
 
 // ---------- aggregation ----------
@@ -263,6 +277,10 @@ export interface RunSummary {
     client_wait: LatencyStats;
   };
   goodput?: { requests_per_s: number; fraction: number; bounds: GoodputSpec };
+  /** Present when a completed request streamed reasoning: counts and time to first output (answer) token. */
+  reasoning?: { requests: number; reasoning_tokens: number; answer_tokens: number; ttfo_ms: LatencyStats };
+  /** Present when a completed request streamed a tool call: counts and time to the first tool-call token. */
+  tool_calls?: { requests: number; tokens: number; ttft_ms: LatencyStats };
   client: ClientHealth;
   endpoints?: EndpointSummary[];
 }

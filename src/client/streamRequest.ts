@@ -1,4 +1,4 @@
-import type { ErrorKind, HttpRequestSpec, ProtocolAdapter, StreamEvent } from "../types.js";
+import type { ErrorKind, HttpRequestSpec, OutputKind, ProtocolAdapter, StreamEvent } from "../types.js";
 import type { Dispatcher } from "undici";
 import type { Target } from "./targets.js";
 
@@ -12,6 +12,8 @@ export interface RawChunk {
   tokens?: number;
   /** The server's running total of generated tokens as of this chunk (e.g. usage on a content chunk). */
   cumulative?: number;
+  /** Absent: answer text. */
+  kind?: OutputKind;
 }
 
 export interface RawResult {
@@ -62,7 +64,7 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
       for (const ev of events) {
         switch (ev.type) {
           case "content":
-            res.chunks.push({ t, text: ev.text, tokens: ev.tokens, cumulative: ev.cumulative });
+            res.chunks.push(ev.kind && ev.kind !== "answer" ? { t, text: ev.text, tokens: ev.tokens, cumulative: ev.cumulative, kind: ev.kind } : { t, text: ev.text, tokens: ev.tokens, cumulative: ev.cumulative });
             break;
           case "usage":
             res.usage = { ...res.usage, ...definedOnly(ev), source: ev.source };

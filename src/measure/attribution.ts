@@ -12,6 +12,8 @@ import type { RawChunk } from "../client/streamRequest.js";
 export interface AttributedChunks {
   /** Chunks that carried tokens: [arrival ms, tokens], in arrival order; counts sum to `total`. */
   chunks: Array<[number, number]>;
+  /** For each entry of `chunks`, the index of the raw chunk it came from. */
+  from: number[];
   total: number;
   source: "server" | "tokenizer";
   /** Why the server's counts were not used as given (contradictory counts); undefined when they were. */
@@ -103,14 +105,16 @@ function serverCounts(raw: readonly RawChunk[], serverTotal: number | undefined,
 
 function finish(raw: readonly RawChunk[], counts: number[], source: AttributedChunks["source"], anomalies: string[]): AttributedChunks {
   const chunks: Array<[number, number]> = [];
+  const from: number[] = [];
   let total = 0;
   raw.forEach((c, i) => {
     if (counts[i] > 0) {
       chunks.push([c.t, counts[i]]);
+      from.push(i);
       total += counts[i];
     }
   });
-  return { chunks, total, source, ...(anomalies.length ? { anomaly: anomalies.join("; ") } : {}) };
+  return { chunks, from, total, source, ...(anomalies.length ? { anomaly: anomalies.join("; ") } : {}) };
 }
 
 /**

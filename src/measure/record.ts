@@ -54,5 +54,36 @@ export function buildRecord(raw: RawResult, c: RecordContext): RequestRecord {
     serverTimings: raw.timings,
   };
   if (attributed.anomaly) record.tokenCountAnomaly = attributed.anomaly;
+  Object.assign(record, outputKinds(raw, attributed, c.scheduledAt));
   return record;
+}
+
+/**
+ * Reasoning and tool-call figures of one request, from the kind of each chunk that carried tokens.
+ * Empty for plain answers, so ordinary records stay small.
+ */
+function outputKinds(raw: RawResult, a: ReturnType<typeof attributeTokens>, scheduledAt: number): Partial<RequestRecord> {
+  let reasoning = 0;
+  let toolCall = 0;
+  let firstOutputAt: number | undefined;
+  let firstToolCallAt: number | undefined;
+  a.chunks.forEach(([t, k], i) => {
+    const kind = raw.chunks[a.from[i]].kind ?? "answer";
+    if (kind === "reasoning") reasoning += k;
+    else firstOutputAt ??= t;
+    if (kind === "tool_call") {
+      toolCall += k;
+      firstToolCallAt ??= t;
+    }
+  });
+  const out: Partial<RequestRecord> = {};
+  if (reasoning > 0) {
+    out.reasoningTokens = reasoning;
+    if (firstOutputAt !== undefined) out.ttfoMs = firstOutputAt - scheduledAt;
+  }
+  if (toolCall > 0) {
+    out.toolCallTokens = toolCall;
+    out.toolCallTtftMs = firstToolCallAt! - scheduledAt;
+  }
+  return out;
 }

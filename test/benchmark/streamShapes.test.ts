@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { runBenchmark } from "../../src/benchmark/run.js";
 import type { ApiKind, RequestRecord } from "../../src/types.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
-import { contradictoryTotals, llamaCppOpenAiCompletions, noCounts, toolCallChat, trailingUsage, type TimedFrame } from "../support/streamShapes.js";
+import { contradictoryTotals, llamaCppOpenAiCompletions, noCounts, reasoningChat, toolCallChat, trailingUsage, type TimedFrame } from "../support/streamShapes.js";
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -58,9 +58,14 @@ test("llama.cpp /v1/completions over HTTP: 12 tokens, each at its own time, the 
 });
 
 test("tool calls over HTTP: completed, 10 tokens, TTFT at the first tool-call chunk (was: every request failed)", async () => {
-  const { runs } = await replay("openai-chat", toolCallChat(), 10);
+  const { runs, summary } = await replay("openai-chat", toolCallChat(), 10);
+  assert.equal(summary.tool_calls?.requests, 3);
+  assert.equal(summary.tool_calls?.tokens, 30);
+  assert.equal(summary.reasoning, undefined);
   for (const { rec, writes } of runs) {
     assert.equal(rec.outputTokens, 10);
+    assert.equal(rec.toolCallTokens, 10);
+    assert.equal(rec.toolCallTtftMs, rec.ttftMs, "the first token is the first tool-call token");
     // Frame 0 is the role chunk, frames 1..10 the tool call: TTFT is at frame 1.
     assert.ok(rec.ttftMs! >= writes[1] - 1, `TTFT ${rec.ttftMs} before the first tool-call frame (${writes[1]})`);
     near(rec.lastTokenAt! - rec.firstTokenAt!, writes[10] - writes[1], 10, "first to last tool-call token");
@@ -72,6 +77,8 @@ test("tool calls after text over HTTP: every ITL is a written gap (was p50 5.5 m
   const { runs } = await replay("openai-chat", toolCallChat(4), 14);
   for (const { rec, writes } of runs) {
     assert.equal(rec.outputTokens, 14);
+    assert.equal(rec.toolCallTokens, 10);
+    near(rec.toolCallTtftMs! - rec.ttftMs!, writes[5] - writes[1], 10, "first tool-call token after the 4 text chunks");
     assert.equal(rec.chunks.length, 14);
     near(median(rec.itlMs), median(gaps(writes, range(1, 15))), 2, "ITL p50 vs written gaps");
     near(rec.lastTokenAt! - rec.firstTokenAt!, writes[14] - writes[1], 10, "first to last token");
@@ -94,6 +101,19 @@ test("trailing usage chunk over HTTP: E2E and TPOT end at the last token (was E2
     near(rec.tpotMs, (writes[14] - writes[0]) / 14, 0.7, "TPOT");
     near(rec.e2eMs! - rec.ttftMs!, writes[14] - writes[0], 10, "E2E - TTFT");
     near(rec.endAt - rec.lastTokenAt!, writes[16] - writes[14], 10, "stream end kept apart from the last token");
+  }
+});
+
+test("reasoning model over HTTP: reasoning and answer tokens apart, time to first answer token at the first content chunk", async () => {
+  const { runs, summary } = await replay("openai-chat", reasoningChat(), 10);
+  assert.deepEqual({ ...summary.reasoning, ttfo_ms: undefined }, { requests: 3, reasoning_tokens: 18, answer_tokens: 12, ttfo_ms: undefined });
+  assert.equal(summary.reasoning?.ttfo_ms.count, 3);
+  for (const { rec, writes } of runs) {
+    assert.equal(rec.outputTokens, 10);
+    assert.equal(rec.reasoningTokens, 6);
+    // Frames: 0 role, 1..6 reasoning, 7..10 answer.
+    assert.ok(rec.ttftMs! >= writes[1] - 1, "TTFT at the first reasoning token, not the role chunk");
+    near(rec.ttfoMs! - rec.ttftMs!, writes[7] - writes[1], 10, "first answer token after the first reasoning token");
   }
 });
 

@@ -110,7 +110,7 @@ test("exact per-chunk counts that disagree with the total are flagged and reconc
     { t: 2, text: "", tokens: 1 },
     { t: 3, text: "b", tokens: 2 },
   ];
-  assert.deepEqual(attributeTokens(raw, 4, count), { chunks: [[1, 1], [2, 1], [3, 2]], total: 4, source: "server" });
+  assert.deepEqual(attributeTokens(raw, 4, count), { chunks: [[1, 1], [2, 1], [3, 2]], from: [0, 1, 2], total: 4, source: "server" });
   const off = attributeTokens(raw, 6, count);
   assert.match(off.anomaly ?? "", /per-chunk counts sum to 4/);
   assert.equal(off.total, 6);

@@ -28,6 +28,10 @@ test("vLLM chat: role-only first chunk is not a token, reasoning counts, usage a
     { text: "!", tokens: 1 },
   ]);
   assert.deepEqual(ofType(events, "usage").at(-1), { type: "usage", promptTokens: 9, completionTokens: 7, source: "openai.usage" });
+  assert.deepEqual(
+    ofType(events, "content").filter((c) => c.text).map((c) => c.kind ?? "answer"),
+    ["reasoning", "reasoning", "answer", "answer", "answer"],
+  );
   assert.deepEqual(events.at(-1), { type: "done", finishReason: "stop" });
 });
 

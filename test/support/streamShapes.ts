@@ -98,3 +98,18 @@ export function contradictoryTotals(kind: "down" | "flat" | "short"): TimedFrame
 export function toSse(frames: readonly TimedFrame[]): string {
   return frames.map((f) => `data: ${f.data}\n\n`).join("");
 }
+
+/**
+ * A reasoning model on openai-chat (vLLM's reasoning parser): a role chunk, 6 `reasoning_content`
+ * chunks then 4 `content` chunks, 20 ms apart from 40 ms, continuous usage on every chunk.
+ * Right: 10 tokens, 6 reasoning + 4 answer, time to first answer token at the 7th chunk (160 ms).
+ */
+export function reasoningChat(): TimedFrame[] {
+  const chunk = (delta: Record<string, unknown>, n: number) =>
+    JSON.stringify({ id: "chatcmpl-2", object: "chat.completion.chunk", model: "m", choices: [{ index: 0, delta, finish_reason: null }], usage: { prompt_tokens: 8, completion_tokens: n, total_tokens: 8 + n } });
+  const frames: TimedFrame[] = [{ atMs: 20, data: chunk({ role: "assistant", content: "" }, 0) }];
+  for (let i = 0; i < 10; i++) frames.push({ atMs: 40 + 20 * i, data: chunk(i < 6 ? { reasoning_content: ` think${i}` } : { content: ` say${i}` }, i + 1) });
+  frames.push({ atMs: 221, data: JSON.stringify({ id: "chatcmpl-2", object: "chat.completion.chunk", model: "m", choices: [], usage: { prompt_tokens: 8, completion_tokens: 10, total_tokens: 18 } }) });
+  frames.push({ atMs: 221, data: "[DONE]" });
+  return frames;
+}
