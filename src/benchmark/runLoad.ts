@@ -234,5 +234,8 @@ export function toRecord(
     itlMs: lat.itlMs,
     clientWaitMs: lat.clientWaitMs,
     serverTimings: raw.timings,
+    requestedInputTokens: item.inputTokens,
+    ...(raw.finishReason !== undefined ? { finishReason: raw.finishReason } : {}),
+    ...(raw.retriedAfter !== undefined ? { retriedAfter: raw.retriedAfter } : {}),
   };
 }
