@@ -21,7 +21,9 @@ const median = (xs: number[]) => {
 };
 const atLeast = (actual: number, min: number, what: string) => assert.ok(actual >= min, `${what}: ${actual.toFixed(2)} < ${min}`);
 
-const base = { requests: 12, warmup: 0, db: null, seed: 1, workload: { kind: "synthetic" as const, input: { kind: "fixed" as const, value: 32 }, output: { kind: "fixed" as const, value: 20 } } };
+// The test request before each run has tests of its own below; here it would shift the
+// scripted servers' per-request schedules by one.
+const base = { requests: 12, warmup: 0, db: null, seed: 1, preflight: false, workload: { kind: "synthetic" as const, input: { kind: "fixed" as const, value: 32 }, output: { kind: "fixed" as const, value: 20 } } };
 
 test("closed loop: reported TTFT, ITL, TPOT and E2E match the server's schedule", async () => {
   const srv = await startScriptedServer({ script: { ttftMs: 60, itlMs: 10 } });
@@ -132,6 +134,41 @@ test("an unreachable server fails every request as a connect error", async () =>
   const r = await runBenchmark({ ...base, requests: 3, targets: [url], loads: [{ mode: "concurrency", concurrency: 1 }] });
   assert.equal(r.summaries[0].requests.failed, 3);
   assert.deepEqual(r.summaries[0].requests.errors, { connect: 3 });
+  assert.equal(r.summaries[0].requests.commonest_error!.kind, "connect");
+  assert.equal(r.summaries[0].requests.commonest_error!.count, 3);
+  assert.match(r.summaries[0].requests.commonest_error!.message, /ECONNREFUSED/);
+  // With the test request on (the default), the run stops before measuring, with the cause.
+  const db = join(mkdtempSync(join(tmpdir(), "tb-pre-")), "r.db");
+  await assert.rejects(runBenchmark({ ...base, db, preflight: true, requests: 3, targets: [url] }), (e: Error) => {
+    assert.equal(e.name, "Error");
+    assert.match(e.message, new RegExp(`^test request to ${url} failed \\(connect\\): ECONNREFUSED.*is the server running there\\?`));
+    assert.doesNotMatch(e.message, /\n/);
+    return true;
+  });
+  const store = openDb(db);
+  try {
+    assert.equal((store.prepare("SELECT count(*) AS n FROM runs").get() as { n: number }).n, 0, "nothing stored for a run that never started");
+  } finally {
+    store.close();
+  }
+});
+
+test("test request: a wrong model or API stops the run with the server's own message; a right one is not measured", async () => {
+  const notFound = { kind: "status" as const, status: 404, body: JSON.stringify({ error: { message: "The model `gpt-x` does not exist.", type: "NotFoundError" } }) };
+  const srv = await startScriptedServer({ script: (_n, body) => ({ ttftMs: 2, itlMs: 1, fault: typeof body.model === "string" && body.model !== "scripted-model" ? notFound : undefined }) });
+  try {
+    await assert.rejects(runBenchmark({ ...base, preflight: true, targets: [srv.url], model: "gpt-x" }), /failed \(http\): HTTP 404: .*The model `gpt-x` does not exist.*check --api \(openai-completions posts to \/v1\/completions\) and --model \(gpt-x\)/);
+    // The scripted server answers every POST with a completions stream: TGI's parser finds no token in it.
+    await assert.rejects(runBenchmark({ ...base, preflight: true, targets: [srv.url], api: "tgi" }), /failed \(protocol\): stream ended without any generated token; check --api \(tgi\)/);
+    const before = srv.received;
+    const r = await runBenchmark({ ...base, preflight: true, requests: 4, targets: [srv.url + "/v1/"] });
+    assert.equal(srv.received - before, 5, "one test request, then the 4 measured");
+    assert.equal(r.summaries[0].requests.sent, 4);
+    assert.equal(r.summaries[0].requests.completed, 4);
+    assert.equal(r.summaries[0].target, srv.url, "a trailing /v1 (the OpenAI SDK's base_url) is dropped");
+  } finally {
+    await srv.close();
+  }
 });
 
 test("open loop: requests leave on schedule; a concurrency cap shows as client wait", async () => {
