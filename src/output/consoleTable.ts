@@ -19,6 +19,7 @@ function requestsLine(s: RunSummary): string {
   return (
     `${s.requests.completed} completed, ${s.requests.failed} failed${errors ? ` (${errors})` : ""}, ` +
     `${s.requests.length_mismatch} length mismatch` +
+    (s.requests.retried ? `, ${s.requests.retried} retried on a fresh connection` : "") +
     (s.requests.warmup ? `, ${s.requests.warmup} warm-up excluded` : "")
   );
 }
@@ -62,6 +63,8 @@ export function renderRunTable(s: RunSummary): string {
       `${n2(t.steady_output_tokens_per_s)} output tok/s, ${n2(t.steady_requests_per_s)} req/s` +
       (t.steady_window_fallback ? ` (= whole window: ${t.steady_window_fallback})` : ""),
   });
+  const reasons = Object.entries(s.requests.finish_reasons ?? {});
+  if (reasons.length) overview.push({ "Stop reasons": reasons.map(([k, v]) => `${k} ${v}`).join(", ") });
   if (s.goodput) overview.push({ Goodput: goodputLine(s.goodput) });
   overview.push({ Client: `event-loop lag p99 ${n2(s.client.event_loop_lag_ms.p99)} ms, send lag p99 ${n2(s.client.send_lag_ms.p99)} ms, CPU ${s.client.cpu_percent.toFixed(0)}%` });
 
