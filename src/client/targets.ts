@@ -32,7 +32,8 @@ export function normalizeBaseUrl(raw: string): string {
     throw new Error(`invalid target URL: ${raw}`);
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`target must be http(s): ${raw}`);
-  if (u.search || u.hash) throw new Error(`target must be a base URL without ?query or #fragment: ${raw}`);
+  // The query is left out of the message: it may hold a key.
+  if (u.search || u.hash) throw new Error(`target must be a base URL without ?query or #fragment: ${u.origin}${u.pathname}`);
   const path = u.pathname.replace(/\/+$/, "").replace(/\/v1$/, "");
   return u.origin + path;
 }
