@@ -197,6 +197,15 @@ export interface RequestRecord {
   ttfoMs?: number;
   /** Scheduled send -> first tool-call token, ms; present with tool calls. */
   toolCallTtftMs?: number;
+  /** Input length the workload asked for (its tokenizer's count), whatever the server counted. */
+  requestedInputTokens?: number;
+  /** Why generation stopped, as the server named it (finish_reason, stop_type, done_reason); absent when it said nothing. */
+  finishReason?: string;
+  /**
+   * Sent a second time on a fresh connection because the first attempt died on a reused
+   * keep-alive connection before any response byte; the first attempt's error.
+   */
+  retriedAfter?: string;
 }
 
 // ---------- aggregation ----------
@@ -260,10 +269,24 @@ export interface RunSummary {
     completed: number;
     failed: number;
     length_mismatch: number;
-    /** Requests whose server token counts contradicted themselves (see RequestRecord.tokenCountAnomaly). */
-    token_count_anomalies: number;
+    /** Requests whose server token counts contradicted themselves (see RequestRecord.tokenCountAnomaly); absent in older stored summaries. */
+    token_count_anomalies?: number;
     warmup: number;
     errors: Record<string, number>;
+    /** The most frequent failure (kind and message), when any request failed. */
+    commonest_error?: { kind: string; message: string; count: number };
+    // The next three are always written; optional because summaries stored by older versions lack them.
+    /** Requests sent again on a fresh connection after their reused connection was found closed. */
+    retried?: number;
+    /** Requests per stop reason the server gave (e.g. length, stop, eos, limit); requests without one are not counted. */
+    finish_reasons?: Record<string, number>;
+    /**
+     * Server-counted prompt tokens / requested input tokens, summed over requests whose server
+     * reported a prompt count; absent when none did.
+     */
+    input_tokens_ratio?: number;
+    /** Requests whose server prompt count is off the requested input length by more than 2 tokens and 5%. */
+    input_length_mismatch?: number;
     token_count_source: { input: Partial<Record<CountSource, number>>; output: Partial<Record<CountSource, number>> };
   };
   /** First send -> last completion of measured requests, seconds. */

@@ -124,11 +124,57 @@ function endpointSummaries(records: readonly RequestRecord[], whole: Window | nu
   });
 }
 
+/**
+ * Whether a server's prompt count is really off the requested input length: by more than
+ * 2 tokens (a BOS token, a chat template's few) and by more than 5% (relative slack for
+ * long prompts). Both must hold, so neither a BOS on a 10-token prompt nor a template's
+ * tokens on a 2,000-token prompt count as a mismatch.
+ */
+export function inputLengthMismatch(serverTokens: number, requestedTokens: number): boolean {
+  const diff = Math.abs(serverTokens - requestedTokens);
+  return diff > 2 && diff > 0.05 * requestedTokens;
+}
+
+/** Server prompt counts against requested input lengths, over requests that have both. */
+export function inputLengthCheck(records: readonly RequestRecord[]): { ratio?: number; mismatched: number; compared: number } {
+  let server = 0;
+  let requested = 0;
+  let mismatched = 0;
+  let compared = 0;
+  for (const r of records) {
+    if (r.inputTokensSource !== "server" || r.requestedInputTokens === undefined) continue;
+    compared++;
+    server += r.inputTokens;
+    requested += r.requestedInputTokens;
+    if (inputLengthMismatch(r.inputTokens, r.requestedInputTokens)) mismatched++;
+  }
+  return { ratio: compared > 0 && requested > 0 ? server / requested : undefined, mismatched, compared };
+}
+
+/** The most frequent (kind, message) among failed requests; ties go to the first seen. */
+export function commonestError(records: readonly RequestRecord[]): { kind: string; message: string; count: number } | undefined {
+  const counts = new Map<string, { kind: string; message: string; count: number }>();
+  let best: { kind: string; message: string; count: number } | undefined;
+  for (const r of records) {
+    if (r.ok) continue;
+    const kind = r.errorKind ?? "unknown";
+    const message = r.error ?? "";
+    const key = `${kind}\u0000${message}`;
+    const e = counts.get(key) ?? { kind, message, count: 0 };
+    e.count++;
+    counts.set(key, e);
+    if (!best || e.count > best.count) best = e;
+  }
+  return best && { ...best };
+}
+
 export function summarizeRun(input: SummarizeInput): RunSummary {
   const { records } = input;
   const completed = records.filter((r) => r.ok).length;
   const { throughput, whole } = computeThroughput(records, { rampUpS: input.rampUpS, lastSendAt: input.lastSendAt });
   const durationS = whole ? (whole.end - whole.start) / 1000 : 0;
+  const inputCheck = inputLengthCheck(records);
+  const topError = commonestError(records);
   const summary: RunSummary = {
     id: input.id,
     api: input.api,
@@ -148,6 +194,11 @@ export function summarizeRun(input: SummarizeInput): RunSummary {
         records.filter((r) => !r.ok),
         (r) => r.errorKind ?? "unknown",
       ) as Record<string, number>,
+      ...(topError ? { commonest_error: topError } : {}),
+      retried: records.filter((r) => r.retriedAfter !== undefined).length,
+      finish_reasons: countBy(records, (r) => r.finishReason) as Record<string, number>,
+      ...(inputCheck.ratio !== undefined ? { input_tokens_ratio: inputCheck.ratio } : {}),
+      input_length_mismatch: inputCheck.mismatched,
       token_count_source: {
         input: countBy<CountSource>(records, (r) => r.inputTokensSource),
         output: countBy<CountSource>(records, (r) => r.outputTokensSource),

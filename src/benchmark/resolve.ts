@@ -2,6 +2,7 @@ import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
 import type { BalanceStrategy, BenchmarkOptions } from "./options.js";
+import { normalizeBaseUrl } from "../client/targets.js";
 
 /** Defaults against a user's server: the studies' 256 in / 256 out shape. */
 export const DEFAULTS = {
@@ -60,6 +61,7 @@ export interface ResolvedOptions {
   goodput?: GoodputSpec;
   balance: BalanceStrategy;
   extraBody?: Record<string, unknown>;
+  preflight: boolean;
   db: string | null | undefined;
 }
 
@@ -78,15 +80,13 @@ const loadSchema = z.union([
 
 export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   const embedded = !opts.targets || opts.targets.length === 0;
-  for (const t of opts.targets ?? []) {
-    let u: URL;
+  const targets = (opts.targets ?? []).map((t) => {
     try {
-      u = new URL(t);
-    } catch {
-      throw new UsageError(`invalid target URL: ${t}`);
+      return normalizeBaseUrl(t);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
     }
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`target must be http(s): ${t}`);
-  }
+  });
   if (opts.api && !API_KINDS.includes(opts.api)) throw new UsageError(`unknown api "${opts.api}" (one of ${API_KINDS.join(", ")})`);
   const loads = opts.loads ?? (embedded ? EMBEDDED_DEFAULTS.concurrencies : [DEFAULTS.concurrency]).map((c) => ({ mode: "concurrency" as const, concurrency: c }));
   loads.forEach((l, i) => {
@@ -110,7 +110,7 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
   const requests = opts.requests ?? (opts.durationS !== undefined ? undefined : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests);
   return {
-    targets: embedded ? null : opts.targets!,
+    targets: embedded ? null : targets,
     api: embedded ? "openai-completions" : opts.api ?? DEFAULTS.api,
     model: opts.model,
     headers,
@@ -128,6 +128,7 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     goodput: opts.goodput,
     balance: opts.balance ?? DEFAULTS.balance,
     extraBody: opts.extraBody,
+    preflight: opts.preflight ?? true,
     db: opts.db,
   };
 }

@@ -9,6 +9,8 @@ import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resol
 import { fetchServerInfo, hostInfo } from "./environment.js";
 import { runLoad } from "./runLoad.js";
 import { startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
+import { preflight } from "./preflight.js";
+import type { RunSummary } from "../types.js";
 
 /** Closed-loop runs bounded by duration cycle through this many distinct prompts. */
 const DURATION_PROMPT_POOL = 1024;
@@ -59,6 +61,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       cellKey: options.cellKey,
       label: options.label,
     };
+    if (o.preflight && !embedded && items.length > 0 && !options.signal?.aborted) await preflight(targets, adapter, items[0], model, o);
     const result: BenchmarkResult = { summaries: [], records: [], interrupted: false };
     for (let i = 0; i < o.loads.length; i++) {
       if (options.signal?.aborted) break;
@@ -67,6 +70,8 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
         o.loads[i],
       );
       result.summaries.push(out.summary);
+      const warning = inputLengthWarning(out.summary, tokenizer.name, o.api);
+      if (warning) log(warning);
       result.records.push(out.records);
       if (out.interrupted) {
         result.interrupted = true;
@@ -79,6 +84,22 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     await embedded?.close();
     db?.close();
   }
+}
+
+/**
+ * One line when the server counted prompts off the requested input length (see
+ * inputLengthMismatch): input throughput and prefill figures then describe other prompts than
+ * the ones asked for, usually because the workload's tokenizer is not the model's.
+ */
+export function inputLengthWarning(s: RunSummary, tokenizerName: string, api: string): string | undefined {
+  const n = s.requests.input_length_mismatch ?? 0;
+  if (n === 0 || s.requests.input_tokens_ratio === undefined) return undefined;
+  const why = api === "openai-chat" ? "the chat template's tokens, or a tokenizer that is not the model's" : "a tokenizer that is not the model's";
+  return (
+    `warning: run ${s.id}: the server counted ${s.requests.input_tokens_ratio.toFixed(2)}x the requested prompt tokens ` +
+    `(${n} of ${s.requests.sent} requests off by more than 2 tokens and 5%; prompts were measured with ${tokenizerName}): ` +
+    `likely ${why}; pass --tokenizer with the model's tokenizer.json`
+  );
 }
 
 function resolveTokenizer(spec: string | undefined): Promise<Tokenizer> {
@@ -122,6 +143,7 @@ function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName:
     goodput: o.goodput,
     balance: o.balance,
     extra_body: o.extraBody,
+    preflight: o.preflight,
     embedded: o.targets ? undefined : raw.embedded ?? { preset: EMBEDDED_DEFAULTS.preset },
     command: raw.command ? redactArgv(raw.command).join(" ") : undefined,
   };

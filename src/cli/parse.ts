@@ -68,6 +68,21 @@ export function header(v: string, prev: Record<string, string> = {}): Record<str
   return { ...prev, [v.slice(0, i).trim().toLowerCase()]: v.slice(i + 1).trim() };
 }
 
+/** A JSON object (what --extra-body merges into request bodies). */
+export function jsonObject(v: string): Record<string, unknown> {
+  let o: unknown;
+  try {
+    o = JSON.parse(v);
+  } catch (e) {
+    throw new InvalidArgumentError(`expected a JSON object, got invalid JSON (${(e as Error).message})`);
+  }
+  if (o === null || typeof o !== "object" || Array.isArray(o)) throw new InvalidArgumentError(`expected a JSON object like '{"top_k": 1}', got ${v.length > 40 ? v.slice(0, 40) + "…" : v}`);
+  return o as Record<string, unknown>;
+}
+
+/** A fraction in [0, 1]. */
+export const fraction = numberParser((n) => Number.isFinite(n) && n >= 0 && n <= 1, "a fraction between 0 and 1");
+
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }

@@ -23,7 +23,9 @@ export function addRequestOptions(cmd: Command): Command {
     .option("-n, --requests <n>", "measured requests per run", p.positiveInt)
     .option("-d, --duration <s>", "stop sending after S seconds per run", p.positiveNumber)
     .option("--warmup <n>", "requests sent first and excluded from results", p.nonNegativeInt)
-    .option("--timeout <s>", "per-request timeout in seconds", p.positiveNumber);
+    .option("--timeout <s>", "per-request timeout in seconds", p.positiveNumber)
+    .option("--extra-body <json>", "JSON object merged into every request body (null removes a field), e.g. '{\"top_k\": 1}'", p.jsonObject)
+    .option("--no-preflight", "skip the test request sent to each target before measuring");
 }
 
 export function addStoreOptions(cmd: Command): Command {

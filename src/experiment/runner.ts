@@ -306,7 +306,8 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, targets: string[], metric
   if (error || !summary) return record(ctx, cell, { key: cell.key, status: "failed", error: error ?? "no result" }, logPath);
   if (summary.requests.completed === 0) {
     const errs = Object.entries(summary.requests.errors).map(([k, n]) => `${k}: ${n}`).join(", ");
-    const msg = `no request succeeded (${errs || "no requests"})`;
+    const top = summary.requests.commonest_error;
+    const msg = `no request succeeded (${errs || "no requests"})${top ? `; commonest: ${top.message}` : ""}`;
     return record(ctx, cell, { key: cell.key, status: "failed", runId: summary.id, error: logPath ? withTail(msg, logPath) : msg }, logPath);
   }
   const failedNote = summary.requests.failed > 0 ? `, ${summary.requests.failed} failed requests` : "";

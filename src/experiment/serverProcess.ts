@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -47,11 +47,33 @@ export async function pickFreePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
+/**
+ * Whether a server could listen on `port`: binding it ourselves is the test, as a server would.
+ * Node binds with SO_REUSEADDR only, so connections in TIME-WAIT left by a server that set
+ * SO_REUSEPORT (llama.cpp's httplib) or neither make our bind fail although nothing listens and
+ * the next such server binds fine. A failed bind is therefore confirmed with a connection:
+ * refused means nobody listens, and the port counts as free (the server's own bind decides).
+ */
 export async function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolve) => {
+  const bound = await new Promise<boolean>((resolve) => {
     const srv = createServer();
     srv.once("error", () => resolve(false));
     srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+  return bound || !(await isListening(port, host));
+}
+
+/** Whether something accepts TCP connections on host:port (2 s bound). */
+export function isListening(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host });
+    const done = (v: boolean) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.setTimeout(2000, () => done(true)); // no answer either way: assume someone holds it
+    s.once("connect", () => done(true));
+    s.once("error", (e: NodeJS.ErrnoException) => done(e.code !== "ECONNREFUSED"));
   });
 }
 

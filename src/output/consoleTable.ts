@@ -21,6 +21,7 @@ function requestsLine(s: RunSummary): string {
     `${s.requests.length_mismatch} length mismatch` +
     // Old stored summaries have no anomaly count.
     (s.requests.token_count_anomalies ? `, ${s.requests.token_count_anomalies} with contradictory token counts` : "") +
+    (s.requests.retried ? `, ${s.requests.retried} retried on a fresh connection` : "") +
     (s.requests.warmup ? `, ${s.requests.warmup} warm-up excluded` : "")
   );
 }
@@ -64,6 +65,8 @@ export function renderRunTable(s: RunSummary): string {
       `${n2(t.steady_output_tokens_per_s)} output tok/s, ${n2(t.steady_requests_per_s)} req/s` +
       (t.steady_window_fallback ? ` (= whole window: ${t.steady_window_fallback})` : ""),
   });
+  const reasons = Object.entries(s.requests.finish_reasons ?? {});
+  if (reasons.length) overview.push({ "Stop reasons": reasons.map(([k, v]) => `${k} ${v}`).join(", ") });
   if (s.goodput) overview.push({ Goodput: goodputLine(s.goodput) });
   if (s.reasoning) {
     const r = s.reasoning;

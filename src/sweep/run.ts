@@ -35,6 +35,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     const res = await runBenchmark({
       ...o.bench,
       loads: [load],
+      // One test request per sweep, not per point: the target does not change between points.
+      preflight: runs === 0 ? o.bench.preflight : false,
       label: o.bench.label ?? `sweep ${o.config.mode === "concurrency" ? "c" : "r"}=${state.next}`,
       signal: o.signal,
     });

@@ -12,6 +12,7 @@ import { writeJsonSummary } from "../../output/jsonSummary.js";
 import { withRunIds, writeRecordsJsonl } from "../../output/jsonl.js";
 import { writeCsv } from "../../output/csv.js";
 import { TOOL_VERSION } from "../../version.js";
+import { runFailure } from "../../benchmark/verdict.js";
 
 interface RunFlags {
   target?: string[];
@@ -38,6 +39,9 @@ interface RunFlags {
   exactOutput: boolean;
   temperature?: number;
   timeout?: number;
+  extraBody?: Record<string, unknown>;
+  preflight: boolean;
+  maxErrorRate?: number;
   goodput?: ReturnType<typeof p.goodput>;
   balance: "round-robin" | "least-inflight";
   db?: string;
@@ -72,6 +76,7 @@ export function register(program: Command): void {
     .option("--no-exact-output", "do not ask for exact output lengths (ignore_eos/min_tokens)")
     .option("--temperature <t>", "sampling temperature", p.nonNegativeNumber)
     .option("--goodput <bounds>", "SLO bounds, e.g. 'ttft:500 tpot:50 e2e:10000' (ms)", p.goodput)
+    .option("--max-error-rate <f>", "exit 1 when a run's failed fraction is above this (0-1; CI use); a run where every request failed always exits 1", p.fraction)
     .addOption(new Option("--balance <strategy>", "spreading over targets").choices(["round-robin", "least-inflight"]).default("round-robin"))
     .option("--json <file>", "write the summary JSON")
     .option("--records <file>", "write one JSON line per request")
@@ -108,6 +113,12 @@ export function register(program: Command): void {
         if (flags.records) writeRecordsJsonl(flags.records, withRunIds(result.summaries, result.records));
         if (flags.csv) writeCsv(flags.csv, result.summaries);
         if (options.db !== null) process.stderr.write(`stored ${result.summaries.length} run(s): ${result.summaries.map((s) => s.id).join(", ")}\n`);
+        for (const s of result.summaries) {
+          const failure = runFailure(s, flags.maxErrorRate);
+          if (!failure) continue;
+          process.stderr.write(`tokenbench: error: ${failure}\n`);
+          process.exitCode = 1;
+        }
         if (result.interrupted) process.exitCode = 130;
       } finally {
         progress?.stop();
@@ -150,6 +161,8 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
     exactOutput: f.exactOutput,
     temperature: f.temperature,
     timeoutS: f.timeout,
+    extraBody: f.extraBody,
+    preflight: f.preflight,
     goodput: f.goodput,
     balance: f.balance,
     db: f.store ? f.db : null,

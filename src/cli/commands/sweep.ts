@@ -33,6 +33,8 @@ interface Flags {
   duration?: number;
   warmup?: number;
   timeout?: number;
+  extraBody?: Record<string, unknown>;
+  preflight: boolean;
   seed?: number;
   db?: string;
   store: boolean;
@@ -93,6 +95,8 @@ export function register(program: Command): void {
             durationS: f.duration,
             warmup: f.warmup,
             timeoutS: f.timeout,
+            extraBody: f.extraBody,
+            preflight: f.preflight,
             seed: f.seed,
             goodput: f.goodput,
             db: f.store ? f.db : null,
