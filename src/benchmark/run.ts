@@ -34,7 +34,12 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
         threads: options.embedded?.threads,
         context: options.embedded?.context,
         log,
+        signal: options.signal,
+      }).catch((e) => {
+        if (options.signal?.aborted) return undefined;
+        throw e;
       });
+      if (!server) return { summaries: [], records: [], interrupted: true };
       embedded = server;
       targets = [server.url];
       log(`no --target given: started the embedded llama.cpp server (${preset ?? options.embedded?.model}) at ${server.url}; it stops after the run`);

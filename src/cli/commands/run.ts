@@ -83,12 +83,15 @@ export function register(program: Command): void {
       const options = toOptions(flags);
       const controller = new AbortController();
       let interrupts = 0;
-      const onSigint = () => {
-        if (++interrupts > 1) process.exit(130);
-        process.stderr.write("\ninterrupted: finishing in-flight requests' bookkeeping and storing partial results (Ctrl-C again to quit at once)\n");
+      // SIGTERM (timeout(1), CI cancellation, container stop) is handled like Ctrl-C: partial
+      // results are stored and the embedded engine is stopped.
+      const onSigint = (signal: NodeJS.Signals) => {
+        if (++interrupts > 1) process.exit(signal === "SIGTERM" ? 143 : 130);
+        process.stderr.write(`\ninterrupted${signal === "SIGTERM" ? " (SIGTERM)" : ""}: finishing in-flight requests' bookkeeping and storing partial results (Ctrl-C again to quit at once)\n`);
         controller.abort();
       };
       process.on("SIGINT", onSigint);
+      process.on("SIGTERM", onSigint);
       const progress = flags.progress ? createProgress() : undefined;
       try {
         const result = await runBenchmark({
@@ -112,6 +115,7 @@ export function register(program: Command): void {
       } finally {
         progress?.stop();
         process.off("SIGINT", onSigint);
+        process.off("SIGTERM", onSigint);
       }
     });
 }
