@@ -1,6 +1,6 @@
 import { defaultDbPath, openDb, type Db } from "../store/db.js";
 import { UsageError } from "../errors.js";
-import { redactArgv } from "../store/redact.js";
+import { redactArgv, redactValues, secretValues } from "../store/redact.js";
 import { getAdapter } from "../protocols/index.js";
 import { buildWorkload } from "../workload/index.js";
 import { BYTE_TOKENIZER, byteTokenizer, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
@@ -128,6 +128,6 @@ function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName:
     balance: o.balance,
     extra_body: o.extraBody,
     embedded: o.targets ? undefined : raw.embedded ?? { preset: EMBEDDED_DEFAULTS.preset },
-    command: raw.command ? redactArgv(raw.command).join(" ") : undefined,
+    command: raw.command ? redactValues(redactArgv(raw.command).join(" "), secretValues(o.headers)) : undefined,
   };
 }

@@ -19,7 +19,7 @@ import { setMaxListeners } from "node:events";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { redact } from "../store/redact.js";
+import { redact, redactValues, secretValues } from "../store/redact.js";
 import { collectGarbage } from "./gc.js";
 import type { ResolvedOptions } from "./resolve.js";
 import type { ProgressUpdate } from "./options.js";
@@ -88,6 +88,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   const openLoopCount = measuredCount ?? Math.ceil((rate ?? 1) * (o.durationS ?? 0));
   const pools = openTargets(ctx.targets, maxInFlight(load, Math.max(openLoopCount, o.warmup)), o.timeoutMs);
   const select = createSelector(pools, o.balance);
+  const secrets = secretValues(o.headers);
   let clock0 = performance.now();
   const now = () => performance.now() - clock0;
 
@@ -105,6 +106,8 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     spec.headers = { ...spec.headers, ...o.headers };
     const t = select();
     const raw = await streamRequest(t, adapter, spec, { timeoutMs: o.timeoutMs, signal: stop.signal, now });
+    // A server may echo the credentials it was sent in an error body: mask them before the record exists.
+    if (raw.error !== undefined) raw.error = redactValues(raw.error, secrets);
     recorder.add(toRecord(raw, item, t.url, scheduledAt, warmup, o.exactOutput, tokenizer));
   };
 
