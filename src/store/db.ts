@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { hostname } from "node:os";
 import { tokenbenchHome } from "../home.js";
@@ -84,6 +84,7 @@ export function openDb(path: string = defaultDbPath(), opts: { readonly?: boolea
   } catch (e) {
     throw new Error(`cannot open results database ${path}: ${(e as Error).message}`);
   }
+  if (opts.readonly) db = readableSnapshotIfNeeded(db, path);
   // WAL lets `tokenbench ui` read while a benchmark writes.
   if (!opts.readonly) db.pragma("journal_mode = WAL");
   db.pragma("busy_timeout = 5000");
@@ -123,6 +124,30 @@ function markStaleRuns(db: Db): void {
     } catch {
       // Busy or read-only: readers still show them as interrupted (see ownerGone in runs.ts).
     }
+  }
+}
+
+/**
+ * A reader of a WAL database needs its -shm index file, which SQLite creates in the database's
+ * directory: where the user cannot write (a shared results directory, a read-only mount) even a
+ * read fails ("attempt to write a readonly database"). Then, when there is no -wal file (so the
+ * main file holds every committed write), the file is read into memory as a snapshot.
+ */
+function readableSnapshotIfNeeded(db: Db, path: string): Db {
+  try {
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+    return db;
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? "";
+    if (!/^SQLITE_(READONLY|CANTOPEN|IOERR)/.test(code) || path === ":memory:") throw e;
+    db.close();
+    if (existsSync(`${path}-wal`)) {
+      throw new Error(`cannot read results database ${path}: its directory is not writable and its write-ahead log (${path}-wal) needs an index file there; copy the database somewhere writable`);
+    }
+    const bytes = readFileSync(path);
+    // Header bytes 18-19 = 2 mark WAL mode, which an in-memory database cannot use; 1 = rollback journal.
+    if (bytes.length >= 20) bytes[18] = bytes[19] = 1;
+    return new Database(bytes, { readonly: true });
   }
 }
 

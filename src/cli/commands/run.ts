@@ -11,6 +11,7 @@ import { createProgress } from "../../output/progress.js";
 import { writeJsonSummary } from "../../output/jsonSummary.js";
 import { withRunIds, writeRecordsJsonl } from "../../output/jsonl.js";
 import { writeCsv } from "../../output/csv.js";
+import { checkOutputFile } from "../../output/paths.js";
 import { TOOL_VERSION } from "../../version.js";
 
 interface RunFlags {
@@ -81,6 +82,9 @@ export function register(program: Command): void {
     .option("--no-progress", "no live progress line")
     .action(async (flags: RunFlags) => {
       const options = toOptions(flags);
+      if (flags.json) checkOutputFile(flags.json, "--json");
+      if (flags.records) checkOutputFile(flags.records, "--records");
+      if (flags.csv) checkOutputFile(flags.csv, "--csv");
       const controller = new AbortController();
       let interrupts = 0;
       // SIGTERM (timeout(1), CI cancellation, container stop) is handled like Ctrl-C: partial
