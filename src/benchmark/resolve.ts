@@ -3,6 +3,7 @@ import { UsageError } from "../errors.js";
 import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
 import type { BalanceStrategy, BenchmarkOptions } from "./options.js";
 import { normalizeBaseUrl } from "../client/targets.js";
+import { beyond, MAX_CONCURRENCY, MAX_REQUESTS, MAX_TIMER_S, TIMER_WHY } from "../limits.js";
 
 /** Defaults against a user's server: the studies' 256 in / 256 out shape. */
 export const DEFAULTS = {
@@ -101,6 +102,20 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   check("warmup", opts.warmup, count);
   check("ramp-up", opts.rampUpS, z.number().nonnegative());
   check("timeout", opts.timeoutS, positive);
+  const tooBig =
+    beyond("timeout", opts.timeoutS ?? 0, MAX_TIMER_S, "s", TIMER_WHY) ??
+    beyond("ramp-up", opts.rampUpS ?? 0, MAX_TIMER_S, "s", TIMER_WHY) ??
+    beyond("duration", opts.durationS ?? 0, MAX_TIMER_S, "s", TIMER_WHY) ??
+    beyond("requests + warmup", (opts.requests ?? (opts.durationS !== undefined ? 0 : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests)) + (opts.warmup ?? (embedded ? EMBEDDED_DEFAULTS.warmup : DEFAULTS.warmup)), MAX_REQUESTS, "", "each gets a prompt and a record in memory") ??
+    loads.map((l) => beyond("concurrency", l.mode === "concurrency" ? l.concurrency : l.maxConcurrency ?? 0, MAX_CONCURRENCY)).find(Boolean) ??
+    loads
+      .map((l) =>
+        l.mode === "rate" && Number.isFinite(l.rate) && opts.requests === undefined && opts.durationS !== undefined
+          ? beyond(`rate ${l.rate}/s x duration ${opts.durationS} s: arrivals`, Math.ceil(l.rate * opts.durationS), MAX_REQUESTS, "", "each gets a prompt and a record in memory")
+          : undefined,
+      )
+      .find(Boolean);
+  if (tooBig) throw new UsageError(tooBig);
   for (const l of loads) {
     if (l.mode === "rate" && !Number.isFinite(l.rate) && opts.requests === undefined && opts.durationS !== undefined) {
       throw new UsageError("rate inf needs --requests (an infinite rate for a duration has no end)");

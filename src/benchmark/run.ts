@@ -1,6 +1,6 @@
 import { defaultDbPath, openDb, type Db } from "../store/db.js";
 import { UsageError } from "../errors.js";
-import { redactArgv } from "../store/redact.js";
+import { redactArgv, redactValues, secretValues } from "../store/redact.js";
 import { getAdapter } from "../protocols/index.js";
 import { buildWorkload } from "../workload/index.js";
 import { BYTE_TOKENIZER, byteTokenizer, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
@@ -36,7 +36,12 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
         threads: options.embedded?.threads,
         context: options.embedded?.context,
         log,
+        signal: options.signal,
+      }).catch((e) => {
+        if (options.signal?.aborted) return undefined;
+        throw e;
       });
+      if (!server) return { summaries: [], records: [], interrupted: true };
       embedded = server;
       targets = [server.url];
       log(`no --target given: started the embedded llama.cpp server (${preset ?? options.embedded?.model}) at ${server.url}; it stops after the run`);
@@ -145,6 +150,6 @@ function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName:
     extra_body: o.extraBody,
     preflight: o.preflight,
     embedded: o.targets ? undefined : raw.embedded ?? { preset: EMBEDDED_DEFAULTS.preset },
-    command: raw.command ? redactArgv(raw.command).join(" ") : undefined,
+    command: raw.command ? redactValues(redactArgv(raw.command).join(" "), secretValues(o.headers)) : undefined,
   };
 }

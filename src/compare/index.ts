@@ -3,6 +3,7 @@ import { getRequests, type StoredRun } from "../store/runs.js";
 import type { CommandRunSummary } from "../experiment/commandMetrics.js";
 import type { RequestRecord, RunSummary } from "../types.js";
 import { UsageError } from "../errors.js";
+import { beyond, MAX_RESAMPLES } from "../limits.js";
 import { bootstrapRatio, meanOf, percentileOf, ratioOfSums, type Statistic } from "./bootstrap.js";
 import { BENCH_METRICS, type MetricDef, type PerRequest } from "./metrics.js";
 import { resolveGroups, type Group } from "./resolve.js";
@@ -36,6 +37,8 @@ interface Sample {
 const isCommand = (r: StoredRun) => r.kind === "command";
 
 export function compare(db: Db, ids: string[], opts: CompareOptions = {}): Comparison {
+  const tooMany = beyond("resamples", opts.resamples ?? 0, MAX_RESAMPLES);
+  if (tooMany) throw new UsageError(tooMany);
   const groups = resolveGroups(db, ids);
   const base = pickBaseline(groups, opts.baseline);
   const ordered = [base, ...groups.filter((g) => g !== base)];

@@ -1,6 +1,8 @@
 import type { Db } from "./db.js";
 import type { RequestRecord, RunSummary } from "../types.js";
 import { redact } from "./redact.js";
+import { hostname } from "node:os";
+import { ownerGone } from "./db.js";
 
 export type RunStatus = "running" | "completed" | "interrupted" | "failed";
 
@@ -53,8 +55,8 @@ const parse = (s: string | null) => (s == null ? null : JSON.parse(s));
 export function createRun(db: Db, meta: RunMeta): void {
   db.prepare(
     `INSERT INTO runs (id, created_at, status, kind, api, model, target, load_json, options_json,
-       tool_version, host_json, server_info_json, experiment_id, cell_key, label)
-     VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       tool_version, host_json, server_info_json, experiment_id, cell_key, label, owner_pid, owner_host)
+     VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     meta.id,
     new Date().toISOString(),
@@ -70,6 +72,8 @@ export function createRun(db: Db, meta: RunMeta): void {
     meta.experimentId ?? null,
     meta.cellKey ?? null,
     meta.label ?? null,
+    process.pid,
+    hostname(),
   );
 }
 
@@ -98,10 +102,12 @@ export function finishRun(db: Db, runId: string, status: RunStatus, summary?: Ru
 }
 
 function rowToRun(r: Record<string, string | null>): StoredRun {
+  // A read-only open cannot rewrite a stale row: it is shown as what it is.
+  const stale = r.status === "running" && ownerGone(r.owner_pid as unknown as number | null, r.owner_host);
   return {
     id: r.id!,
     created_at: r.created_at!,
-    status: r.status as RunStatus,
+    status: stale ? "interrupted" : (r.status as RunStatus),
     kind: r.kind!,
     api: r.api,
     model: r.model,

@@ -4,6 +4,7 @@ import { evaluateFailIf, parseFailIf } from "../../compare/failIf.js";
 import { renderComparison } from "../../compare/format.js";
 import { defaultDbPath, openDb } from "../../store/db.js";
 import { existsSync } from "node:fs";
+import { beyond, MAX_RESAMPLES } from "../../limits.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
 
@@ -33,9 +34,12 @@ export function register(program: Command): void {
     .option("--json", "print the comparison as JSON")
     .action((ids: string[], f: Flags) => {
       const conditions = (f.failIf ?? []).flatMap(parseFailIf);
+      const tooMany = beyond("resamples", f.resamples, MAX_RESAMPLES);
+      if (tooMany) throw new UsageError(tooMany);
       const path = f.db ?? defaultDbPath();
       if (!existsSync(path)) throw new UsageError(`results database ${path} does not exist`);
-      const db = openDb(path);
+      // Comparing writes nothing: read-only, so a database in a directory the user cannot write works.
+      const db = openDb(path, { readonly: true });
       try {
         const cmp = compare(db, ids, {
           baseline: f.baseline,

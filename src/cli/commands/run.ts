@@ -11,6 +11,7 @@ import { createProgress } from "../../output/progress.js";
 import { writeJsonSummary } from "../../output/jsonSummary.js";
 import { withRunIds, writeRecordsJsonl } from "../../output/jsonl.js";
 import { writeCsv } from "../../output/csv.js";
+import { checkOutputFile } from "../../output/paths.js";
 import { TOOL_VERSION } from "../../version.js";
 import { runFailure } from "../../benchmark/verdict.js";
 
@@ -86,14 +87,20 @@ export function register(program: Command): void {
     .option("--no-progress", "no live progress line")
     .action(async (flags: RunFlags) => {
       const options = toOptions(flags);
+      if (flags.json) checkOutputFile(flags.json, "--json");
+      if (flags.records) checkOutputFile(flags.records, "--records");
+      if (flags.csv) checkOutputFile(flags.csv, "--csv");
       const controller = new AbortController();
       let interrupts = 0;
-      const onSigint = () => {
-        if (++interrupts > 1) process.exit(130);
-        process.stderr.write("\ninterrupted: finishing in-flight requests' bookkeeping and storing partial results (Ctrl-C again to quit at once)\n");
+      // SIGTERM (timeout(1), CI cancellation, container stop) is handled like Ctrl-C: partial
+      // results are stored and the embedded engine is stopped.
+      const onSigint = (signal: NodeJS.Signals) => {
+        if (++interrupts > 1) process.exit(signal === "SIGTERM" ? 143 : 130);
+        process.stderr.write(`\ninterrupted${signal === "SIGTERM" ? " (SIGTERM)" : ""}: finishing in-flight requests' bookkeeping and storing partial results (Ctrl-C again to quit at once)\n`);
         controller.abort();
       };
       process.on("SIGINT", onSigint);
+      process.on("SIGTERM", onSigint);
       const progress = flags.progress ? createProgress() : undefined;
       try {
         const result = await runBenchmark({
@@ -123,6 +130,7 @@ export function register(program: Command): void {
       } finally {
         progress?.stop();
         process.off("SIGINT", onSigint);
+        process.off("SIGTERM", onSigint);
       }
     });
 }

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { runSweep } from "../../sweep/run.js";
 import type { SweepConfig } from "../../sweep/strategy.js";
 import type { ApiKind, GoodputSpec, LengthSpec } from "../../types.js";
+import { checkOutputFile } from "../../output/paths.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
 import { startEmbeddedTarget, type EmbeddedTarget } from "../../benchmark/embeddedTarget.js";
@@ -69,14 +70,17 @@ export function register(program: Command): void {
       if (f.mode === "concurrency" && !Number.isInteger(start)) throw new UsageError(`--start must be an integer in concurrency mode, got ${start}`);
       const config: SweepConfig = { mode: f.mode, start, max: f.max ?? (f.mode === "concurrency" ? 512 : 1000), factor: f.factor, minGain: f.minGain / 100, refineSteps: f.refine };
       if (config.max < start) throw new UsageError(`--max (${config.max}) is below --start (${start})`);
+      if (f.json) checkOutputFile(f.json, "--json");
       const ac = new AbortController();
+      // SIGTERM (timeout(1), CI cancellation) is handled like Ctrl-C.
       const onSigint = () => ac.abort();
       process.on("SIGINT", onSigint);
+      process.on("SIGTERM", onSigint);
       let embedded: EmbeddedTarget | undefined;
       try {
         let targets = f.target;
         if (!targets?.length) {
-          embedded = await startEmbeddedTarget({ preset: f.preset ?? "small", parallel: f.parallel, threads: f.threads, log: (l) => process.stderr.write(`${l}\n`) });
+          embedded = await startEmbeddedTarget({ preset: f.preset ?? "small", parallel: f.parallel, threads: f.threads, signal: ac.signal, log: (l) => process.stderr.write(`${l}\n`) });
           targets = [embedded.url];
           process.stderr.write(`no --target: sweeping the embedded engine at ${embedded.url}\n`);
         } else if (f.preset || f.parallel || f.threads) throw new UsageError("--preset, --parallel and --threads apply to the embedded engine (no --target)");
@@ -121,6 +125,7 @@ export function register(program: Command): void {
         if (!st.chosen && !res.interrupted) process.exitCode = 1;
       } finally {
         process.off("SIGINT", onSigint);
+        process.off("SIGTERM", onSigint);
         await embedded?.close();
       }
     });
