@@ -57,17 +57,9 @@ export type ArrivalKind = "constant" | "poisson" | "gamma";
 /** How requests are spread over several targets. */
 export type BalanceStrategy = "round-robin" | "least-inflight";
 
-export type LoadSpec =
-  | { mode: "concurrency"; concurrency: number }
-  | {
-      mode: "rate";
-      /** Requests per second; Infinity sends everything at once. */
-      rate: number;
-      arrival: ArrivalKind;
-      /** Gamma shape; 1 = Poisson, <1 burstier, >1 smoother (vLLM's --burstiness). */
-      burstiness?: number;
-      maxConcurrency?: number;
-    };
+/** A load (closed loop, open loop, ...): defined by the shape registry in src/schedule/shapes/. */
+import type { LoadJson } from "./schedule/shapes/index.js";
+export type { LoadSpec, LoadJson } from "./schedule/shapes/index.js";
 
 // ---------- protocol ----------
 
@@ -229,7 +221,8 @@ export interface RunSummary {
   api: ApiKind;
   model: string;
   target: string;
-  load: { mode: "concurrency" | "rate"; concurrency?: number; rate?: number | "inf"; arrival?: ArrivalKind; burstiness?: number; max_concurrency?: number };
+  /** The load in its JSON form (src/schedule/shapes): {mode:"concurrency",concurrency} or {mode:"rate",rate,arrival,burstiness?,max_concurrency?}. */
+  load: LoadJson;
   status: "completed" | "interrupted";
   started_at: string;
   requests: {

@@ -9,6 +9,7 @@ import type {
   RunSummary,
 } from "../types.js";
 import { latencyStats } from "./stats.js";
+import { loadToJson } from "../schedule/shapes/index.js";
 import { computeThroughput, type Window } from "./throughput.js";
 import { computeGoodput, hasBounds } from "./goodput.js";
 
@@ -31,14 +32,8 @@ export interface SummarizeInput {
   lastSendAt?: number;
 }
 
-/** RunSummary.load: JSON has no Infinity, so an unbounded rate is written "inf". */
-export function summarizeLoad(load: LoadSpec): RunSummary["load"] {
-  if (load.mode === "concurrency") return { mode: "concurrency", concurrency: load.concurrency };
-  const out: RunSummary["load"] = { mode: "rate", rate: Number.isFinite(load.rate) ? load.rate : "inf", arrival: load.arrival };
-  if (load.burstiness !== undefined) out.burstiness = load.burstiness;
-  if (load.maxConcurrency !== undefined) out.max_concurrency = load.maxConcurrency;
-  return out;
-}
+/** RunSummary.load: the load's JSON form (JSON has no Infinity, so an unbounded rate is written "inf"). */
+export const summarizeLoad = (load: LoadSpec): RunSummary["load"] => loadToJson(load);
 
 function countBy<T extends string>(records: readonly RequestRecord[], key: (r: RequestRecord) => T | undefined): Partial<Record<T, number>> {
   const out: Partial<Record<T, number>> = {};

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
+import { describeLoad, loadProblem, loadSchema } from "../schedule/shapes/index.js";
+
+/** A load's description for an error message, even when it does not validate. */
+function describeLoadLoose(l: unknown): string {
+  const r = loadSchema.safeParse(l);
+  return r.success ? describeLoad(r.data) : JSON.stringify(l, (_k, v) => (v === Infinity ? "inf" : v));
+}
 import type { BalanceStrategy, BenchmarkOptions } from "./options.js";
 
 /** Defaults against a user's server: the studies' 256 in / 256 out shape. */
@@ -65,16 +72,6 @@ export interface ResolvedOptions {
 
 const positive = z.number().positive();
 const count = z.number().int().nonnegative();
-const loadSchema = z.union([
-  z.object({ mode: z.literal("concurrency"), concurrency: z.number().int().positive() }),
-  z.object({
-    mode: z.literal("rate"),
-    rate: positive,
-    arrival: z.enum(["constant", "poisson", "gamma"]),
-    burstiness: positive.optional(),
-    maxConcurrency: z.number().int().positive().optional(),
-  }),
-]);
 
 export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   const embedded = !opts.targets || opts.targets.length === 0;
@@ -90,8 +87,8 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   if (opts.api && !API_KINDS.includes(opts.api)) throw new UsageError(`unknown api "${opts.api}" (one of ${API_KINDS.join(", ")})`);
   const loads = opts.loads ?? (embedded ? EMBEDDED_DEFAULTS.concurrencies : [DEFAULTS.concurrency]).map((c) => ({ mode: "concurrency" as const, concurrency: c }));
   loads.forEach((l, i) => {
-    const r = loadSchema.safeParse(l);
-    if (!r.success) throw new UsageError(`invalid load #${i + 1}: ${r.error.issues.map((x) => `${x.path.join(".") || "load"}: ${x.message}`).join("; ")}`);
+    const problem = loadProblem(l, { requests: opts.requests, durationS: opts.durationS });
+    if (problem) throw new UsageError(`invalid load #${i + 1} (${describeLoadLoose(l)}): ${problem}`);
   });
   const check = (name: string, v: number | undefined, schema: z.ZodNumber) => {
     if (v !== undefined && !schema.safeParse(v).success) throw new UsageError(`invalid ${name}: ${v}`);
@@ -101,11 +98,6 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   check("warmup", opts.warmup, count);
   check("ramp-up", opts.rampUpS, z.number().nonnegative());
   check("timeout", opts.timeoutS, positive);
-  for (const l of loads) {
-    if (l.mode === "rate" && !Number.isFinite(l.rate) && opts.requests === undefined && opts.durationS !== undefined) {
-      throw new UsageError("rate inf needs --requests (an infinite rate for a duration has no end)");
-    }
-  }
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
   const requests = opts.requests ?? (opts.durationS !== undefined ? undefined : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests);

@@ -8,6 +8,7 @@ import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
 import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
 import { fetchServerInfo, hostInfo } from "./environment.js";
 import { runLoad } from "./runLoad.js";
+import { countForDuration, loadToJson } from "../schedule/shapes/index.js";
 import { startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
 
 /** Closed-loop runs bounded by duration cycle through this many distinct prompts. */
@@ -96,9 +97,8 @@ async function asUsage<T>(p: Promise<T>): Promise<T> {
 
 function promptCount(o: ResolvedOptions): number {
   if (o.requests !== undefined) return o.warmup + o.requests;
-  const maxRate = Math.max(0, ...o.loads.map((l) => (l.mode === "rate" && Number.isFinite(l.rate) ? l.rate : 0)));
-  const openLoop = Math.ceil(maxRate * (o.durationS ?? 0));
-  return o.warmup + Math.max(openLoop, DURATION_PROMPT_POOL);
+  const bounded = o.loads.map((l) => countForDuration(l, o.durationS ?? 0) ?? 0);
+  return o.warmup + Math.max(...bounded, DURATION_PROMPT_POOL);
 }
 
 /** What is stored about the run's options: everything but secrets (header values are dropped). */
@@ -111,7 +111,7 @@ function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName:
     workload: o.workload,
     tokenizer: tokenizerName,
     seed: o.seed,
-    loads: o.loads.map((l) => (l.mode === "rate" && !Number.isFinite(l.rate) ? { ...l, rate: "inf" } : l)),
+    loads: o.loads.map(loadToJson),
     requests: o.requests,
     duration_s: o.durationS,
     warmup: o.warmup,

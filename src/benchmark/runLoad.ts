@@ -9,11 +9,9 @@ import { attributeTokens } from "../client/tokenCounts.js";
 import { deriveLatencies } from "../measure/requestMetrics.js";
 import { startClientMonitor } from "../measure/clientMonitor.js";
 import { summarizeRun } from "../aggregate/summarize.js";
-import { arrivalOffsetsMs } from "../schedule/arrivals.js";
-import { rampStartOffsetsMs } from "../schedule/closedLoop.js";
-import { createRng, deriveSeed } from "../workload/rng.js";
+import { loadToJson, shapeOf } from "../schedule/shapes/index.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
-import { driveClosedLoop, driveOpenLoop, type Dispatcher } from "./drivers.js";
+import { driveClosedLoop, type Dispatcher } from "../schedule/drivers.js";
 import { Recorder } from "./recorder.js";
 import { collectGarbage } from "./gc.js";
 import type { ResolvedOptions } from "./resolve.js";
@@ -46,14 +44,9 @@ export function newRunId(): string {
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
-/** Maximum requests that can be in flight at once under a load: sizes the connection pools. */
-function maxInFlight(load: LoadSpec, total: number): number {
-  if (load.mode === "concurrency") return load.concurrency;
-  return load.maxConcurrency ?? Math.max(1, total);
-}
-
 export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOutcome> {
   const { o, adapter, tokenizer, items } = ctx;
+  const shape = shapeOf(load);
   const id = newRunId();
   const target = ctx.targets.join(",");
   ctx.db && createRun(ctx.db, {
@@ -61,7 +54,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     api: o.api,
     model: ctx.model,
     target,
-    load,
+    load: loadToJson(load),
     options: ctx.meta.options,
     toolVersion: TOOL_VERSION,
     host: ctx.meta.host,
@@ -72,9 +65,8 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   });
   const recorder = new Recorder(ctx.db, id);
   const measuredCount = o.requests;
-  const rate = load.mode === "rate" ? load.rate : undefined;
-  const openLoopCount = measuredCount ?? Math.ceil((rate ?? 1) * (o.durationS ?? 0));
-  const pools = openTargets(ctx.targets, maxInFlight(load, Math.max(openLoopCount, o.warmup)), o.timeoutMs);
+  const plannedCount = measuredCount ?? (o.durationS !== undefined ? shape.countForDuration(load, o.durationS) : undefined) ?? 0;
+  const pools = openTargets(ctx.targets, shape.maxInFlight(load, Math.max(plannedCount, o.warmup)), o.timeoutMs);
   const select = createSelector(pools, o.balance);
   let clock0 = performance.now();
   const now = () => performance.now() - clock0;
@@ -100,10 +92,9 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   try {
     // Warm-up at the same load shape, before the measured clock starts.
     if (o.warmup > 0 && !ctx.signal?.aborted) {
-      const c = load.mode === "concurrency" ? load.concurrency : load.maxConcurrency ?? o.warmup;
       await driveClosedLoop(
         { now, signal: ctx.signal, send: (seq, at) => sendOne(seq, at, true, seq) },
-        { concurrency: Math.min(c, o.warmup), count: o.warmup },
+        { concurrency: shape.warmupConcurrency(load, o.warmup), count: o.warmup },
       );
     }
     collectGarbage();
@@ -129,30 +120,12 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       now,
       signal: ctx.signal,
       send: async (seq, scheduledAt, readyAt) => {
-        if (load.mode === "rate") monitor.recordSendLag(Math.max(0, now() - readyAt));
+        if (shape.openLoop) monitor.recordSendLag(Math.max(0, now() - readyAt));
         await sendOne(seq, scheduledAt, false, o.warmup + seq);
       },
     };
     const durationMs = o.durationS !== undefined ? o.durationS * 1000 : undefined;
-    let drive;
-    if (load.mode === "concurrency") {
-      drive = await driveClosedLoop(dispatcher, {
-        concurrency: load.concurrency,
-        count: measuredCount,
-        durationMs,
-        startOffsetsMs: o.rampUpS > 0 ? rampStartOffsetsMs(load.concurrency, o.rampUpS) : undefined,
-      });
-    } else {
-      const offsetsMs = arrivalOffsetsMs({
-        rate: load.rate,
-        arrival: load.arrival,
-        burstiness: load.burstiness,
-        count: openLoopCount,
-        rng: createRng(deriveSeed(o.seed, "arrivals")),
-        rampUpS: o.rampUpS,
-      });
-      drive = await driveOpenLoop(dispatcher, { offsetsMs, maxConcurrency: load.maxConcurrency, durationMs });
-    }
+    const drive = await shape.drive(dispatcher, load, { count: measuredCount, durationMs, rampUpS: o.rampUpS, seed: o.seed });
     clearInterval(progress);
     emitProgress();
     interrupted = Boolean(ctx.signal?.aborted);

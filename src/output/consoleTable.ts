@@ -1,15 +1,13 @@
 import Table from "cli-table3";
 import type { LatencyStats, RunSummary } from "../types.js";
 import { saturationWarning } from "../measure/clientHealth.js";
+import { describeLoad, loadFromJson } from "../schedule/shapes/index.js";
 
 const n2 = (v: number) => v.toFixed(2);
 
 function loadLabel(l: RunSummary["load"]): string {
-  if (l.mode === "concurrency") return `concurrency ${l.concurrency}`;
-  const parts = [`rate ${l.rate === "inf" ? "inf" : l.rate} req/s`, l.arrival ?? ""];
-  if (l.burstiness !== undefined) parts.push(`burstiness ${l.burstiness}`);
-  if (l.max_concurrency !== undefined) parts.push(`max concurrency ${l.max_concurrency}`);
-  return parts.filter(Boolean).join(", ");
+  const spec = loadFromJson(l);
+  return spec ? describeLoad(spec) : l.mode;
 }
 
 function requestsLine(s: RunSummary): string {

@@ -8,6 +8,8 @@ const STATS: Array<keyof LatencyStats> = ["mean", "stddev", "min", "p50", "p90",
 
 /** One flat row per run; column names follow the JSON paths (latency_ms.ttft.p99 -> ttft_ms_p99). */
 export function flattenSummary(s: RunSummary): Record<string, Cell> {
+  // The load's JSON fields become columns (concurrency, rate, arrival, ...), the legacy ones always present.
+  const load = s.load as unknown as Record<string, Cell>;
   const row: Record<string, Cell> = {
     run_id: s.id,
     status: s.status,
@@ -16,11 +18,12 @@ export function flattenSummary(s: RunSummary): Record<string, Cell> {
     model: s.model,
     target: s.target,
     load_mode: s.load.mode,
-    concurrency: s.load.concurrency,
-    rate: s.load.rate,
-    arrival: s.load.arrival,
-    burstiness: s.load.burstiness,
-    max_concurrency: s.load.max_concurrency,
+    concurrency: load.concurrency,
+    rate: load.rate,
+    arrival: load.arrival,
+    burstiness: load.burstiness,
+    max_concurrency: load.max_concurrency,
+    ...Object.fromEntries(Object.entries(load).filter(([k]) => k !== "mode")),
     requests_sent: s.requests.sent,
     requests_completed: s.requests.completed,
     requests_failed: s.requests.failed,

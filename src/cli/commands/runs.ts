@@ -5,6 +5,7 @@ import { listRuns } from "../../store/runs.js";
 import { existsSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { positiveInt } from "../parse.js";
+import { storedLoadLabel } from "../../schedule/shapes/index.js";
 
 export function register(program: Command): void {
   program
@@ -35,7 +36,7 @@ export function register(program: Command): void {
             r.status,
             r.api ?? "",
             r.model ?? "",
-            loadLabel(r.load),
+            storedLoadLabel(r.load),
             s ? `${s.requests.completed}/${s.requests.failed}` : "",
             s ? s.throughput.output_tokens_per_s.toFixed(1) : "",
             s && s.latency_ms.ttft.count > 0 ? s.latency_ms.ttft.p50.toFixed(1) : "",
@@ -47,11 +48,4 @@ export function register(program: Command): void {
         db.close();
       }
     });
-}
-
-function loadLabel(load: unknown): string {
-  const l = load as { mode?: string; concurrency?: number; rate?: number | string | null; arrival?: string } | null;
-  if (!l) return "";
-  if (l.mode === "concurrency") return `c=${l.concurrency}`;
-  return `rate=${l.rate === null ? "inf" : l.rate}/s ${l.arrival ?? ""}`.trim();
 }
