@@ -35,6 +35,13 @@ interface Sample {
 
 const isCommand = (r: StoredRun) => r.kind === "command";
 
+/**
+ * Compares stored runs, experiment cells (repeats grouped by cell key) or whole experiments:
+ * for each metric of BENCH_METRICS that applies (output_tokens_per_s, ttft_p99_ms, ...), each
+ * item's value, its ratio to the baseline's (default the first item) and the 95% bootstrap
+ * confidence interval of that ratio, over repeats when there are >= 3, else over requests.
+ * Unknown ids throw UsageError.
+ */
 export function compare(db: Db, ids: string[], opts: CompareOptions = {}): Comparison {
   const groups = resolveGroups(db, ids);
   const base = pickBaseline(groups, opts.baseline);
