@@ -180,6 +180,8 @@ export interface LatencyStats {
   p99: number;
   max: number;
   count: number;
+  /** Percentiles asked for beyond the fixed ones (--percentiles), keyed "p99.9", "p25", ... */
+  extra?: Record<string, number>;
 }
 
 export interface GoodputSpec {
@@ -216,11 +218,34 @@ export interface EndpointSummary {
   latency_ms: { ttft: LatencyStats; e2e: LatencyStats };
 }
 
+/** What a run asked for: its workload and request counts, so a summary says what it measured. */
+export interface WorkloadSummary {
+  kind: "synthetic" | "dataset";
+  /** Prompt length asked for, in tokens of `tokenizer` (synthetic workloads). */
+  input_tokens?: LengthSpec;
+  /** Output length asked for (max_tokens; exact when `exact_output`), synthetic workloads. */
+  output_tokens?: LengthSpec;
+  shared_prefix_tokens?: number;
+  dataset?: { path: string; format: "jsonl" | "sharegpt"; default_output_tokens?: number };
+  /** Measured requests per run asked for; null when the run is bounded by `duration_s` alone. */
+  requests: number | null;
+  duration_s?: number;
+  /** Requests sent before the measured phase and excluded from every figure. */
+  warmup: number;
+  /** Tokenizer that built the prompts and counts tokens the server does not report. */
+  tokenizer: string;
+  seed: number;
+  /** Whether the server was asked for exactly the output length (ignore_eos / min_tokens). */
+  exact_output: boolean;
+}
+
 export interface RunSummary {
   id: string;
   api: ApiKind;
   model: string;
   target: string;
+  /** Absent in runs stored before tokenbench 0.1.1. */
+  workload?: WorkloadSummary;
   /** The load in its JSON form (src/schedule/shapes): {mode:"concurrency",concurrency} or {mode:"rate",rate,arrival,burstiness?,max_concurrency?}. */
   load: LoadJson;
   status: "completed" | "interrupted";

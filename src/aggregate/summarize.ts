@@ -7,6 +7,7 @@ import type {
   LoadSpec,
   RequestRecord,
   RunSummary,
+  WorkloadSummary,
 } from "../types.js";
 import { latencyStats } from "./stats.js";
 import { loadToJson } from "../schedule/shapes/index.js";
@@ -19,6 +20,9 @@ export interface SummarizeInput {
   model: string;
   target: string;
   load: LoadSpec;
+  workload?: WorkloadSummary;
+  /** Percentiles (0..100) to compute beyond p50/p90/p95/p99, stored in each LatencyStats' `extra`. */
+  percentiles?: readonly number[];
   status: "completed" | "interrupted";
   startedAt: string;
   /** Measured requests only (warm-up excluded), with latencies already derived (deriveLatencies). */
@@ -53,7 +57,7 @@ function collect(records: readonly RequestRecord[], pick: (r: RequestRecord) => 
   return out;
 }
 
-function latencyBlock(records: readonly RequestRecord[]): RunSummary["latency_ms"] {
+function latencyBlock(records: readonly RequestRecord[], ps: readonly number[]): RunSummary["latency_ms"] {
   const ok = records.filter((r) => r.ok);
   let itlCount = 0;
   for (const r of ok) itlCount += r.itlMs.length;
@@ -61,12 +65,12 @@ function latencyBlock(records: readonly RequestRecord[]): RunSummary["latency_ms
   let i = 0;
   for (const r of ok) for (const v of r.itlMs) itl[i++] = v;
   return {
-    ttft: latencyStats(collect(ok, (r) => r.ttftMs)),
-    tpot: latencyStats(collect(ok, (r) => r.tpotMs)),
-    itl: latencyStats(itl),
-    e2e: latencyStats(collect(ok, (r) => r.e2eMs)),
+    ttft: latencyStats(collect(ok, (r) => r.ttftMs), ps),
+    tpot: latencyStats(collect(ok, (r) => r.tpotMs), ps),
+    itl: latencyStats(itl, ps),
+    e2e: latencyStats(collect(ok, (r) => r.e2eMs), ps),
     // Every measured request waited in the client, whatever its fate.
-    client_wait: latencyStats(collect(records, (r) => r.clientWaitMs)),
+    client_wait: latencyStats(collect(records, (r) => r.clientWaitMs), ps),
   };
 }
 
@@ -104,6 +108,7 @@ export function summarizeRun(input: SummarizeInput): RunSummary {
     api: input.api,
     model: input.model,
     target: input.target,
+    ...(input.workload ? { workload: input.workload } : {}),
     load: summarizeLoad(input.load),
     status: input.status,
     started_at: input.startedAt,
@@ -124,7 +129,7 @@ export function summarizeRun(input: SummarizeInput): RunSummary {
     },
     duration_s: durationS,
     throughput,
-    latency_ms: latencyBlock(records),
+    latency_ms: latencyBlock(records, input.percentiles ?? []),
     client: input.client,
   };
   if (hasBounds(input.goodput)) summary.goodput = computeGoodput(records, input.goodput, durationS);

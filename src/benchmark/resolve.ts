@@ -48,6 +48,15 @@ export function syntheticWorkload(embedded: boolean, input?: LengthSpec, output?
   };
 }
 
+/** APIs the embedded engine (`tokenbench serve`) answers. */
+export const EMBEDDED_APIS: readonly ApiKind[] = ["openai-completions", "openai-chat"];
+
+/** JSONL lines without an output length take the default output length of the kind of target. */
+function withDefaultOutput(w: WorkloadSpec, embedded: boolean): WorkloadSpec {
+  if (w.kind !== "dataset" || w.format !== "jsonl" || w.defaultOutputTokens !== undefined) return w;
+  return { ...w, defaultOutputTokens: (embedded ? EMBEDDED_DEFAULTS : DEFAULTS).outputTokens };
+}
+
 export interface ResolvedOptions {
   targets: string[] | null;
   api: ApiKind;
@@ -67,6 +76,8 @@ export interface ResolvedOptions {
   goodput?: GoodputSpec;
   balance: BalanceStrategy;
   extraBody?: Record<string, unknown>;
+  /** Percentiles computed beyond p50/p90/p95/p99 (ascending, deduplicated). */
+  percentiles: number[];
   db: string | null | undefined;
 }
 
@@ -85,6 +96,9 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`target must be http(s): ${t}`);
   }
   if (opts.api && !API_KINDS.includes(opts.api)) throw new UsageError(`unknown api "${opts.api}" (one of ${API_KINDS.join(", ")})`);
+  if (embedded && opts.api && !EMBEDDED_APIS.includes(opts.api)) {
+    throw new UsageError(`the embedded engine speaks ${EMBEDDED_APIS.join(" and ")}; give a target to use the ${opts.api} API`);
+  }
   const loads = opts.loads ?? (embedded ? EMBEDDED_DEFAULTS.concurrencies : [DEFAULTS.concurrency]).map((c) => ({ mode: "concurrency" as const, concurrency: c }));
   loads.forEach((l, i) => {
     const problem = loadProblem(l, { requests: opts.requests, durationS: opts.durationS });
@@ -98,15 +112,16 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   check("warmup", opts.warmup, count);
   check("ramp-up", opts.rampUpS, z.number().nonnegative());
   check("timeout", opts.timeoutS, positive);
+  for (const p of opts.percentiles ?? []) check("percentile", p, z.number().min(0).max(100));
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
   const requests = opts.requests ?? (opts.durationS !== undefined ? undefined : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests);
   return {
     targets: embedded ? null : opts.targets!,
-    api: embedded ? "openai-completions" : opts.api ?? DEFAULTS.api,
+    api: opts.api ?? DEFAULTS.api,
     model: opts.model,
     headers,
-    workload: opts.workload ?? syntheticWorkload(embedded),
+    workload: withDefaultOutput(opts.workload ?? syntheticWorkload(embedded), embedded),
     tokenizer: opts.tokenizer,
     seed: opts.seed ?? DEFAULTS.seed,
     loads,
@@ -120,6 +135,7 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     goodput: opts.goodput,
     balance: opts.balance ?? DEFAULTS.balance,
     extraBody: opts.extraBody,
+    percentiles: [...new Set(opts.percentiles ?? [])].sort((a, b) => a - b),
     db: opts.db,
   };
 }

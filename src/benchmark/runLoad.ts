@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../store/db.js";
 import { appendTimeseries, createRun, finishRun } from "../store/runs.js";
-import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem } from "../types.js";
+import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem, WorkloadSummary } from "../types.js";
 import { closeTargets, createSelector, openTargets } from "../client/targets.js";
 import { streamRequest, type RawResult } from "../client/streamRequest.js";
 import { attributeTokens } from "../client/tokenCounts.js";
@@ -26,7 +26,7 @@ export interface LoadContext {
   model: string;
   items: WorkItem[];
   db: Db | null;
-  meta: { options: unknown; host: unknown; serverInfo: unknown; experimentId?: string; cellKey?: string; label?: string };
+  meta: { options: unknown; host: unknown; serverInfo: unknown; workload?: WorkloadSummary; experimentId?: string; cellKey?: string; label?: string };
   signal?: AbortSignal;
   onProgress?: (p: ProgressUpdate) => void;
   runIndex: number;
@@ -137,6 +137,8 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       model: ctx.model,
       target,
       load,
+      workload: ctx.meta.workload,
+      percentiles: o.percentiles,
       status: interrupted ? "interrupted" : "completed",
       startedAt,
       records: recorder.measured,

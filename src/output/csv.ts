@@ -4,7 +4,7 @@ import { writeFileAtomic } from "./atomicWrite.js";
 export type Cell = string | number | boolean | undefined;
 
 const LATENCIES = ["ttft", "tpot", "itl", "e2e", "client_wait"] as const;
-const STATS: Array<keyof LatencyStats> = ["mean", "stddev", "min", "p50", "p90", "p95", "p99", "max", "count"];
+const STATS: Array<Exclude<keyof LatencyStats, "extra">> = ["mean", "stddev", "min", "p50", "p90", "p95", "p99", "max", "count"];
 
 /** One flat row per run; column names follow the JSON paths (latency_ms.ttft.p99 -> ttft_ms_p99). */
 export function flattenSummary(s: RunSummary): Record<string, Cell> {
@@ -40,7 +40,11 @@ export function flattenSummary(s: RunSummary): Record<string, Cell> {
     steady_window_end_s: s.throughput.steady_window_s[1],
     steady_window_fallback: s.throughput.steady_window_fallback,
   };
-  for (const name of LATENCIES) for (const stat of STATS) row[`${name}_ms_${stat}`] = s.latency_ms[name][stat];
+  for (const name of LATENCIES) {
+    const st = s.latency_ms[name];
+    for (const stat of STATS) row[`${name}_ms_${stat}`] = st[stat];
+    for (const [k, v] of Object.entries(st.extra ?? {})) row[`${name}_ms_${k}`] = v;
+  }
   row.goodput_requests_per_s = s.goodput?.requests_per_s;
   row.goodput_fraction = s.goodput?.fraction;
   row.client_saturated = s.client.saturated;
