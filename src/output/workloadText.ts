@@ -9,7 +9,8 @@ export function lengthText(l: LengthSpec): string {
   return `normal(${l.mean}, sd ${l.stddev})`;
 }
 
-function lengths(w: WorkloadSummary): string {
+/** "256 in / 256 out tokens", "dataset x.jsonl (jsonl)": what the requests asked for. */
+export function lengths(w: WorkloadSummary): string {
   if (w.kind === "dataset" && w.dataset) {
     const out = w.dataset.default_output_tokens !== undefined ? `, ${w.dataset.default_output_tokens} out where the dataset has none` : "";
     return `dataset ${w.dataset.path} (${w.dataset.format}${out})`;
