@@ -6,6 +6,7 @@ import { defaultDbPath, openDb } from "../../store/db.js";
 import { existsSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
+import { snakeKeys } from "../../output/snakeCase.js";
 
 interface Flags {
   db?: string;
@@ -51,7 +52,7 @@ export function register(program: Command): void {
           for (const w of cmp.warnings) process.stderr.write(`warning: ${w}\n`);
         }
         const hits = evaluateFailIf(cmp, conditions, { significantOnly: f.significantOnly });
-        process.stdout.write(f.json ? JSON.stringify(cmp, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n" : renderComparison(cmp));
+        process.stdout.write(f.json ? JSON.stringify(snakeKeys(cmp, true), (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2) + "\n" : renderComparison(cmp));
         for (const h of hits) process.stderr.write(`FAIL: ${h.message}\n`);
         if (hits.length > 0) process.exitCode = 1;
       } finally {
