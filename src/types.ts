@@ -57,17 +57,9 @@ export type ArrivalKind = "constant" | "poisson" | "gamma";
 /** How requests are spread over several targets. */
 export type BalanceStrategy = "round-robin" | "least-inflight";
 
-export type LoadSpec =
-  | { mode: "concurrency"; concurrency: number }
-  | {
-      mode: "rate";
-      /** Requests per second; Infinity sends everything at once. */
-      rate: number;
-      arrival: ArrivalKind;
-      /** Gamma shape; 1 = Poisson, <1 burstier, >1 smoother (vLLM's --burstiness). */
-      burstiness?: number;
-      maxConcurrency?: number;
-    };
+/** A load (closed loop, open loop, ...): defined by the shape registry in src/schedule/shapes/. */
+import type { LoadJson } from "./schedule/shapes/index.js";
+export type { LoadSpec, LoadJson } from "./schedule/shapes/index.js";
 
 // ---------- protocol ----------
 
@@ -220,6 +212,8 @@ export interface LatencyStats {
   p99: number;
   max: number;
   count: number;
+  /** Percentiles asked for beyond the fixed ones (--percentiles), keyed "p99.9", "p25", ... */
+  extra?: Record<string, number>;
 }
 
 export interface GoodputSpec {
@@ -256,12 +250,36 @@ export interface EndpointSummary {
   latency_ms: { ttft: LatencyStats; e2e: LatencyStats };
 }
 
+/** What a run asked for: its workload and request counts, so a summary says what it measured. */
+export interface WorkloadSummary {
+  kind: "synthetic" | "dataset";
+  /** Prompt length asked for, in tokens of `tokenizer` (synthetic workloads). */
+  input_tokens?: LengthSpec;
+  /** Output length asked for (max_tokens; exact when `exact_output`), synthetic workloads. */
+  output_tokens?: LengthSpec;
+  shared_prefix_tokens?: number;
+  dataset?: { path: string; format: "jsonl" | "sharegpt"; default_output_tokens?: number };
+  /** Measured requests per run asked for; null when the run is bounded by `duration_s` alone. */
+  requests: number | null;
+  duration_s?: number;
+  /** Requests sent before the measured phase and excluded from every figure. */
+  warmup: number;
+  /** Tokenizer that built the prompts and counts tokens the server does not report. */
+  tokenizer: string;
+  seed: number;
+  /** Whether the server was asked for exactly the output length (ignore_eos / min_tokens). */
+  exact_output: boolean;
+}
+
 export interface RunSummary {
   id: string;
   api: ApiKind;
   model: string;
   target: string;
-  load: { mode: "concurrency" | "rate"; concurrency?: number; rate?: number | "inf"; arrival?: ArrivalKind; burstiness?: number; max_concurrency?: number };
+  /** Absent in runs stored before tokenbench 0.1.1. */
+  workload?: WorkloadSummary;
+  /** The load in its JSON form (src/schedule/shapes): {mode:"concurrency",concurrency} or {mode:"rate",rate,arrival,burstiness?,max_concurrency?}. */
+  load: LoadJson;
   status: "completed" | "interrupted";
   started_at: string;
   requests: {

@@ -7,8 +7,10 @@ import type {
   LoadSpec,
   RequestRecord,
   RunSummary,
+  WorkloadSummary,
 } from "../types.js";
 import { latencyStats } from "./stats.js";
+import { loadToJson } from "../schedule/shapes/index.js";
 import { computeThroughput, type Window } from "./throughput.js";
 import { computeGoodput, hasBounds } from "./goodput.js";
 
@@ -18,6 +20,9 @@ export interface SummarizeInput {
   model: string;
   target: string;
   load: LoadSpec;
+  workload?: WorkloadSummary;
+  /** Percentiles (0..100) to compute beyond p50/p90/p95/p99, stored in each LatencyStats' `extra`. */
+  percentiles?: readonly number[];
   status: "completed" | "interrupted";
   startedAt: string;
   /** Measured requests only (warm-up excluded), with latencies already derived (deriveLatencies). */
@@ -31,14 +36,8 @@ export interface SummarizeInput {
   lastSendAt?: number;
 }
 
-/** RunSummary.load: JSON has no Infinity, so an unbounded rate is written "inf". */
-export function summarizeLoad(load: LoadSpec): RunSummary["load"] {
-  if (load.mode === "concurrency") return { mode: "concurrency", concurrency: load.concurrency };
-  const out: RunSummary["load"] = { mode: "rate", rate: Number.isFinite(load.rate) ? load.rate : "inf", arrival: load.arrival };
-  if (load.burstiness !== undefined) out.burstiness = load.burstiness;
-  if (load.maxConcurrency !== undefined) out.max_concurrency = load.maxConcurrency;
-  return out;
-}
+/** RunSummary.load: the load's JSON form (JSON has no Infinity, so an unbounded rate is written "inf"). */
+export const summarizeLoad = (load: LoadSpec): RunSummary["load"] => loadToJson(load);
 
 function countBy<T extends string>(records: readonly RequestRecord[], key: (r: RequestRecord) => T | undefined): Partial<Record<T, number>> {
   const out: Partial<Record<T, number>> = {};
@@ -83,7 +82,7 @@ function outputKindBlocks(records: readonly RequestRecord[]): Pick<RunSummary, "
   return out;
 }
 
-function latencyBlock(records: readonly RequestRecord[]): RunSummary["latency_ms"] {
+function latencyBlock(records: readonly RequestRecord[], ps: readonly number[]): RunSummary["latency_ms"] {
   const ok = records.filter((r) => r.ok);
   let itlCount = 0;
   for (const r of ok) itlCount += r.itlMs.length;
@@ -91,12 +90,12 @@ function latencyBlock(records: readonly RequestRecord[]): RunSummary["latency_ms
   let i = 0;
   for (const r of ok) for (const v of r.itlMs) itl[i++] = v;
   return {
-    ttft: latencyStats(collect(ok, (r) => r.ttftMs)),
-    tpot: latencyStats(collect(ok, (r) => r.tpotMs)),
-    itl: latencyStats(itl),
-    e2e: latencyStats(collect(ok, (r) => r.e2eMs)),
+    ttft: latencyStats(collect(ok, (r) => r.ttftMs), ps),
+    tpot: latencyStats(collect(ok, (r) => r.tpotMs), ps),
+    itl: latencyStats(itl, ps),
+    e2e: latencyStats(collect(ok, (r) => r.e2eMs), ps),
     // Every measured request waited in the client, whatever its fate.
-    client_wait: latencyStats(collect(records, (r) => r.clientWaitMs)),
+    client_wait: latencyStats(collect(records, (r) => r.clientWaitMs), ps),
   };
 }
 
@@ -180,6 +179,7 @@ export function summarizeRun(input: SummarizeInput): RunSummary {
     api: input.api,
     model: input.model,
     target: input.target,
+    ...(input.workload ? { workload: input.workload } : {}),
     load: summarizeLoad(input.load),
     status: input.status,
     started_at: input.startedAt,
@@ -206,7 +206,7 @@ export function summarizeRun(input: SummarizeInput): RunSummary {
     },
     duration_s: durationS,
     throughput,
-    latency_ms: latencyBlock(records),
+    latency_ms: latencyBlock(records, input.percentiles ?? []),
     client: input.client,
   };
   if (hasBounds(input.goodput)) summary.goodput = computeGoodput(records, input.goodput, durationS);

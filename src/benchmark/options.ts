@@ -41,6 +41,11 @@ export interface BenchmarkOptions {
   timeoutS?: number;
   goodput?: GoodputSpec;
   balance?: BalanceStrategy;
+  /**
+   * Latency percentiles (0..100) to compute beyond the fixed p50/p90/p95/p99, e.g. [99.9]:
+   * stored under each LatencyStats' `extra` ("p99.9") and shown by the console table.
+   */
+  percentiles?: number[];
   /** Extra JSON merged into every request body. */
   extraBody?: Record<string, unknown>;
   /**

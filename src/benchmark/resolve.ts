@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
+import { describeLoad, loadProblem, loadSchema } from "../schedule/shapes/index.js";
+
+/** A load's description for an error message, even when it does not validate. */
+function describeLoadLoose(l: unknown): string {
+  const r = loadSchema.safeParse(l);
+  return r.success ? describeLoad(r.data) : JSON.stringify(l, (_k, v) => (v === Infinity ? "inf" : v));
+}
 import type { BalanceStrategy, BenchmarkOptions } from "./options.js";
 import { normalizeBaseUrl } from "../client/targets.js";
 import { beyond, MAX_CONCURRENCY, MAX_REQUESTS, MAX_TIMER_S, TIMER_WHY } from "../limits.js";
@@ -43,6 +50,15 @@ export function syntheticWorkload(embedded: boolean, input?: LengthSpec, output?
   };
 }
 
+/** APIs the embedded engine (`tokenbench serve`) answers. */
+export const EMBEDDED_APIS: readonly ApiKind[] = ["openai-completions", "openai-chat"];
+
+/** JSONL lines without an output length take the default output length of the kind of target. */
+function withDefaultOutput(w: WorkloadSpec, embedded: boolean): WorkloadSpec {
+  if (w.kind !== "dataset" || w.format !== "jsonl" || w.defaultOutputTokens !== undefined) return w;
+  return { ...w, defaultOutputTokens: (embedded ? EMBEDDED_DEFAULTS : DEFAULTS).outputTokens };
+}
+
 export interface ResolvedOptions {
   targets: string[] | null;
   api: ApiKind;
@@ -63,21 +79,13 @@ export interface ResolvedOptions {
   balance: BalanceStrategy;
   extraBody?: Record<string, unknown>;
   preflight: boolean;
+  /** Percentiles computed beyond p50/p90/p95/p99 (ascending, deduplicated). */
+  percentiles: number[];
   db: string | null | undefined;
 }
 
 const positive = z.number().positive();
 const count = z.number().int().nonnegative();
-const loadSchema = z.union([
-  z.object({ mode: z.literal("concurrency"), concurrency: z.number().int().positive() }),
-  z.object({
-    mode: z.literal("rate"),
-    rate: positive,
-    arrival: z.enum(["constant", "poisson", "gamma"]),
-    burstiness: positive.optional(),
-    maxConcurrency: z.number().int().positive().optional(),
-  }),
-]);
 
 export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   const embedded = !opts.targets || opts.targets.length === 0;
@@ -89,10 +97,13 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     }
   });
   if (opts.api && !API_KINDS.includes(opts.api)) throw new UsageError(`unknown api "${opts.api}" (one of ${API_KINDS.join(", ")})`);
+  if (embedded && opts.api && !EMBEDDED_APIS.includes(opts.api)) {
+    throw new UsageError(`the embedded engine speaks ${EMBEDDED_APIS.join(" and ")}; give a target to use the ${opts.api} API`);
+  }
   const loads = opts.loads ?? (embedded ? EMBEDDED_DEFAULTS.concurrencies : [DEFAULTS.concurrency]).map((c) => ({ mode: "concurrency" as const, concurrency: c }));
   loads.forEach((l, i) => {
-    const r = loadSchema.safeParse(l);
-    if (!r.success) throw new UsageError(`invalid load #${i + 1}: ${r.error.issues.map((x) => `${x.path.join(".") || "load"}: ${x.message}`).join("; ")}`);
+    const problem = loadProblem(l, { requests: opts.requests, durationS: opts.durationS });
+    if (problem) throw new UsageError(`invalid load #${i + 1} (${describeLoadLoose(l)}): ${problem}`);
   });
   const check = (name: string, v: number | undefined, schema: z.ZodNumber) => {
     if (v !== undefined && !schema.safeParse(v).success) throw new UsageError(`invalid ${name}: ${v}`);
@@ -121,15 +132,16 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
       throw new UsageError("rate inf needs --requests (an infinite rate for a duration has no end)");
     }
   }
+  for (const p of opts.percentiles ?? []) check("percentile", p, z.number().min(0).max(100));
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
   const requests = opts.requests ?? (opts.durationS !== undefined ? undefined : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests);
   return {
     targets: embedded ? null : targets,
-    api: embedded ? "openai-completions" : opts.api ?? DEFAULTS.api,
+    api: opts.api ?? DEFAULTS.api,
     model: opts.model,
     headers,
-    workload: opts.workload ?? syntheticWorkload(embedded),
+    workload: withDefaultOutput(opts.workload ?? syntheticWorkload(embedded), embedded),
     tokenizer: opts.tokenizer,
     seed: opts.seed ?? DEFAULTS.seed,
     loads,
@@ -144,6 +156,7 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     balance: opts.balance ?? DEFAULTS.balance,
     extraBody: opts.extraBody,
     preflight: opts.preflight ?? true,
+    percentiles: [...new Set(opts.percentiles ?? [])].sort((a, b) => a - b),
     db: opts.db,
   };
 }

@@ -5,9 +5,12 @@ import { getAdapter } from "../protocols/index.js";
 import { buildWorkload } from "../workload/index.js";
 import { BYTE_TOKENIZER, byteTokenizer, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
 import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
+import type { WorkloadSummary } from "../types.js";
 import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
 import { fetchServerInfo, hostInfo } from "./environment.js";
 import { runLoad } from "./runLoad.js";
+import { countForDuration, loadLabel, loadToJson } from "../schedule/shapes/index.js";
+import { describeWorkload } from "../output/workloadText.js";
 import { startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
 import { preflight } from "./preflight.js";
 import type { RunSummary } from "../types.js";
@@ -26,7 +29,13 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   let embedded: EmbeddedTarget | undefined;
   try {
     let targets = o.targets;
-    let tokenizer: Tokenizer;
+    // User files first (tokenizer, dataset): a typo fails at once, not after the engine started.
+    if (!targets && options.embedded?.model && !o.tokenizer) {
+      // The generated models' vocabulary is byte-level: one token per UTF-8 byte.
+      log("warning: prompt lengths are counted in bytes; pass --tokenizer with this model's tokenizer.json for exact token lengths");
+    }
+    const tokenizer: Tokenizer = await resolveTokenizer(o.tokenizer ?? (targets ? undefined : BYTE_TOKENIZER));
+    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer, log }));
     if (!targets) {
       const preset = options.embedded?.model ? undefined : options.embedded?.preset ?? EMBEDDED_DEFAULTS.preset;
       const server = await startEmbeddedTarget({
@@ -45,11 +54,6 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       embedded = server;
       targets = [server.url];
       log(`no --target given: started the embedded llama.cpp server (${preset ?? options.embedded?.model}) at ${server.url}; it stops after the run`);
-      // The generated models' vocabulary is byte-level: one token per UTF-8 byte.
-      if (options.embedded?.model && !o.tokenizer) log("warning: prompt lengths are counted in bytes; pass --tokenizer with this model's tokenizer.json for exact token lengths");
-      tokenizer = await resolveTokenizer(o.tokenizer ?? BYTE_TOKENIZER);
-    } else {
-      tokenizer = await resolveTokenizer(o.tokenizer);
     }
     const adapter = getAdapter(o.api);
     if (o.exactOutput && adapter.exactOutput === "unsupported") {
@@ -57,15 +61,16 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     }
     const serverInfo = await fetchServerInfo(targets[0], adapter, o.headers);
     const model = o.model ?? embedded?.modelName ?? serverInfo.firstModel ?? "default";
-    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer, log }));
     const meta = {
       options: storedOptions(o, options, tokenizer.name),
       host: hostInfo(),
       serverInfo: embedded ? { ...serverInfo, embedded: true } : serverInfo,
+      workload: workloadSummary(o, tokenizer.name),
       experimentId: options.experimentId,
       cellKey: options.cellKey,
       label: options.label,
     };
+    log(`${o.loads.length} run(s) (${o.loads.map(loadLabel).join(", ")}), ${o.api} at ${targets.join(", ")}, model ${model}: ${describeWorkload(meta.workload)}`);
     if (o.preflight && !embedded && items.length > 0 && !options.signal?.aborted) await preflight(targets, adapter, items[0], model, o);
     const result: BenchmarkResult = { summaries: [], records: [], interrupted: false };
     for (let i = 0; i < o.loads.length; i++) {
@@ -122,9 +127,25 @@ async function asUsage<T>(p: Promise<T>): Promise<T> {
 
 function promptCount(o: ResolvedOptions): number {
   if (o.requests !== undefined) return o.warmup + o.requests;
-  const maxRate = Math.max(0, ...o.loads.map((l) => (l.mode === "rate" && Number.isFinite(l.rate) ? l.rate : 0)));
-  const openLoop = Math.ceil(maxRate * (o.durationS ?? 0));
-  return o.warmup + Math.max(openLoop, DURATION_PROMPT_POOL);
+  const bounded = o.loads.map((l) => countForDuration(l, o.durationS ?? 0) ?? 0);
+  return o.warmup + Math.max(...bounded, DURATION_PROMPT_POOL);
+}
+
+/** The workload a run asked for, as its summary states it (RunSummary.workload). */
+export function workloadSummary(o: ResolvedOptions, tokenizerName: string): WorkloadSummary {
+  const w = o.workload;
+  return {
+    kind: w.kind,
+    ...(w.kind === "synthetic"
+      ? { input_tokens: w.input, output_tokens: w.output, ...(w.sharedPrefixTokens ? { shared_prefix_tokens: w.sharedPrefixTokens } : {}) }
+      : { dataset: { path: w.path, format: w.format, ...(w.defaultOutputTokens !== undefined ? { default_output_tokens: w.defaultOutputTokens } : {}) } }),
+    requests: o.requests ?? null,
+    ...(o.durationS !== undefined ? { duration_s: o.durationS } : {}),
+    warmup: o.warmup,
+    tokenizer: tokenizerName,
+    seed: o.seed,
+    exact_output: o.exactOutput,
+  };
 }
 
 /** What is stored about the run's options: everything but secrets (header values are dropped). */
@@ -137,7 +158,7 @@ function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName:
     workload: o.workload,
     tokenizer: tokenizerName,
     seed: o.seed,
-    loads: o.loads.map((l) => (l.mode === "rate" && !Number.isFinite(l.rate) ? { ...l, rate: "inf" } : l)),
+    loads: o.loads.map(loadToJson),
     requests: o.requests,
     duration_s: o.durationS,
     warmup: o.warmup,

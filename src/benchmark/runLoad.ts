@@ -2,17 +2,15 @@ import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../store/db.js";
 import { appendTimeseries, createRun, finishRun } from "../store/runs.js";
-import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem } from "../types.js";
+import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem, WorkloadSummary } from "../types.js";
 import { closeTargets, createSelector, openTargets } from "../client/targets.js";
 import { streamRequest } from "../client/streamRequest.js";
 import { buildRecord } from "../measure/record.js";
 import { startClientMonitor } from "../measure/clientMonitor.js";
 import { summarizeRun } from "../aggregate/summarize.js";
-import { arrivalOffsetsMs } from "../schedule/arrivals.js";
-import { rampStartOffsetsMs } from "../schedule/closedLoop.js";
-import { createRng, deriveSeed } from "../workload/rng.js";
+import { loadToJson, shapeOf } from "../schedule/shapes/index.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
-import { driveClosedLoop, driveOpenLoop, type Dispatcher } from "./drivers.js";
+import { driveClosedLoop, type Dispatcher } from "../schedule/drivers.js";
 import { Recorder, StorageError } from "./recorder.js";
 import { setMaxListeners } from "node:events";
 import { writeFileSync } from "node:fs";
@@ -32,7 +30,7 @@ export interface LoadContext {
   model: string;
   items: WorkItem[];
   db: Db | null;
-  meta: { options: unknown; host: unknown; serverInfo: unknown; experimentId?: string; cellKey?: string; label?: string };
+  meta: { options: unknown; host: unknown; serverInfo: unknown; workload?: WorkloadSummary; experimentId?: string; cellKey?: string; label?: string };
   signal?: AbortSignal;
   onProgress?: (p: ProgressUpdate) => void;
   runIndex: number;
@@ -50,14 +48,9 @@ export function newRunId(): string {
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
-/** Maximum requests that can be in flight at once under a load: sizes the connection pools. */
-function maxInFlight(load: LoadSpec, total: number): number {
-  if (load.mode === "concurrency") return load.concurrency;
-  return load.maxConcurrency ?? Math.max(1, total);
-}
-
 export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOutcome> {
   const { o, adapter, tokenizer, items } = ctx;
+  const shape = shapeOf(load);
   const id = newRunId();
   const target = ctx.targets.join(",");
   ctx.db && createRun(ctx.db, {
@@ -65,7 +58,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     api: o.api,
     model: ctx.model,
     target,
-    load,
+    load: loadToJson(load),
     options: ctx.meta.options,
     toolVersion: TOOL_VERSION,
     host: ctx.meta.host,
@@ -83,9 +76,8 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   else ctx.signal?.addEventListener("abort", forward, { once: true });
   const recorder = new Recorder(ctx.db, id, () => stop.abort());
   const measuredCount = o.requests;
-  const rate = load.mode === "rate" ? load.rate : undefined;
-  const openLoopCount = measuredCount ?? Math.ceil((rate ?? 1) * (o.durationS ?? 0));
-  const pools = openTargets(ctx.targets, maxInFlight(load, Math.max(openLoopCount, o.warmup)), o.timeoutMs);
+  const plannedCount = measuredCount ?? (o.durationS !== undefined ? shape.countForDuration(load, o.durationS) : undefined) ?? 0;
+  const pools = openTargets(ctx.targets, shape.maxInFlight(load, Math.max(plannedCount, o.warmup)), o.timeoutMs);
   const select = createSelector(pools, o.balance);
   const secrets = secretValues(o.headers);
   let clock0 = performance.now();
@@ -118,9 +110,11 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   try {
     // Warm-up at the same load shape, before the measured clock starts.
     if (o.warmup > 0 && !stop.signal.aborted) {
-      const c = load.mode === "concurrency" ? load.concurrency : load.maxConcurrency ?? o.warmup;
       await drive(
-        driveClosedLoop({ now, signal: stop.signal, send: (seq, at) => sendOne(seq, at, true, seq) }, { concurrency: Math.min(c, o.warmup), count: o.warmup }),
+        driveClosedLoop(
+          { now, signal: stop.signal, send: (seq, at) => sendOne(seq, at, true, seq) },
+          { concurrency: shape.warmupConcurrency(load, o.warmup), count: o.warmup },
+        ),
       );
     }
     collectGarbage();
@@ -146,30 +140,12 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       now,
       signal: stop.signal,
       send: async (seq, scheduledAt, readyAt) => {
-        if (load.mode === "rate") monitor.recordSendLag(Math.max(0, now() - readyAt));
+        if (shape.openLoop) monitor.recordSendLag(Math.max(0, now() - readyAt));
         await sendOne(seq, scheduledAt, false, o.warmup + seq);
       },
     };
     const durationMs = o.durationS !== undefined ? o.durationS * 1000 : undefined;
-    let driven;
-    if (load.mode === "concurrency") {
-      driven = await drive(driveClosedLoop(dispatcher, {
-        concurrency: load.concurrency,
-        count: measuredCount,
-        durationMs,
-        startOffsetsMs: o.rampUpS > 0 ? rampStartOffsetsMs(load.concurrency, o.rampUpS) : undefined,
-      }));
-    } else {
-      const offsetsMs = arrivalOffsetsMs({
-        rate: load.rate,
-        arrival: load.arrival,
-        burstiness: load.burstiness,
-        count: openLoopCount,
-        rng: createRng(deriveSeed(o.seed, "arrivals")),
-        rampUpS: o.rampUpS,
-      });
-      driven = await drive(driveOpenLoop(dispatcher, { offsetsMs, maxConcurrency: load.maxConcurrency, durationMs }));
-    }
+    const driven = await drive(shape.drive(dispatcher, load, { count: measuredCount, durationMs, rampUpS: o.rampUpS, seed: o.seed }));
     clearInterval(progress);
     emitProgress();
     interrupted = Boolean(ctx.signal?.aborted);
@@ -181,6 +157,8 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       model: ctx.model,
       target,
       load,
+      workload: ctx.meta.workload,
+      percentiles: o.percentiles,
       status: interrupted ? "interrupted" : "completed",
       startedAt,
       records: recorder.measured,

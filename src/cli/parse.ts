@@ -22,6 +22,26 @@ export function intList(v: string): number[] {
   return v.split(",").map((x) => positiveInt(x.trim()));
 }
 
+/** "50,90,99.9" -> [50,90,99.9]: percentiles in 0..100. */
+export function percentileList(v: string): number[] {
+  return v.split(",").map((x) => {
+    const n = Number(x.trim());
+    if (x.trim() === "" || !Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError(`expected percentiles between 0 and 100, got "${x.trim()}"`);
+    return n;
+  });
+}
+
+const LATENCY_NAMES: Record<string, "ttft" | "tpot" | "itl" | "e2e" | "client_wait"> = { ttft: "ttft", tpot: "tpot", itl: "itl", e2e: "e2e", e2el: "e2e", client_wait: "client_wait" };
+
+/** "ttft,tpot,e2el" -> latency rows (vLLM's names: e2el is E2E). */
+export function latencyMetricList(v: string): Array<"ttft" | "tpot" | "itl" | "e2e" | "client_wait"> {
+  return v.split(",").map((x) => {
+    const m = LATENCY_NAMES[x.trim().toLowerCase()];
+    if (!m) throw new InvalidArgumentError(`expected some of ttft, tpot, itl, e2e (or e2el), client_wait, got "${x.trim()}"`);
+    return m;
+  });
+}
+
 /** "2,8,inf" -> [2,8,Infinity] */
 export function rateList(v: string): number[] {
   return v.split(",").map((x) => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { LengthSpec, LoadSpec, WorkloadSpec } from "../types.js";
 import type { CommandSpec, ExperimentSpec, ServerSpec, WorkloadEntry } from "./schema.js";
+import { loadKey } from "../schedule/shapes/index.js";
 
 // Pure: the experiment matrix servers x workloads x loads x repeats (plus commands x repeats)
 // as an ordered list of cells with stable, human-readable keys.
@@ -26,10 +27,8 @@ export interface CommandCell {
 
 export type Cell = BenchCell | CommandCell;
 
-export function loadLabel(load: LoadSpec): string {
-  if (load.mode === "concurrency") return `c${load.concurrency}`;
-  return `r${load.rate === Infinity ? "inf" : load.rate}`;
-}
+/** The load's segment of a cell key ("c8", "r2.5", "rinf"); stable, as stored cells are matched on their keys. */
+export const loadLabel = (load: LoadSpec): string => loadKey(load);
 
 export function loadsOf(spec: ExperimentSpec): LoadSpec[] {
   const l = spec.loads;

@@ -17,8 +17,7 @@ export interface Table {
 }
 
 function loadText(r: ReportRun): string {
-  if (!r.load) return "–";
-  return r.load.mode === "concurrency" ? `c=${r.load.value}` : `${formatLoad(r.load.value)} req/s`;
+  return r.load ? r.load.label : "–";
 }
 
 export function summaryTable(runs: ReportRun[]): Table {

@@ -76,6 +76,11 @@ const MIGRATIONS: string[] = [
    ALTER TABLE experiments ADD COLUMN owner_host TEXT;`,
 ];
 
+/**
+ * Opens the results DB at `path` (default ~/.tokenbench/results.db, or $TOKENBENCH_HOME/results.db),
+ * creating and migrating it unless `readonly`; WAL mode, so a reader (the UI) works while a
+ * benchmark writes. Close it with `db.close()`.
+ */
 export function openDb(path: string = defaultDbPath(), opts: { readonly?: boolean } = {}): Db {
   if (path !== ":memory:" && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
   let db: Db;

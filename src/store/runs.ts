@@ -124,6 +124,7 @@ function rowToRun(r: Record<string, string | null>): StoredRun {
   };
 }
 
+/** One stored run by id or unique id prefix (as with git hashes); undefined when none or ambiguous. */
 export function getRun(db: Db, id: string): StoredRun | undefined {
   const row = db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id) as Record<string, string | null> | undefined;
   if (row) return rowToRun(row);
@@ -132,6 +133,7 @@ export function getRun(db: Db, id: string): StoredRun | undefined {
   return rows.length === 1 ? rowToRun(rows[0]) : undefined;
 }
 
+/** Stored runs, newest first (default at most 1000), optionally of one experiment or status. `summary` is null until a run finishes. */
 export function listRuns(db: Db, filter: { limit?: number; experimentId?: string; status?: RunStatus } = {}): StoredRun[] {
   const where: string[] = [];
   const args: unknown[] = [];
@@ -142,12 +144,14 @@ export function listRuns(db: Db, filter: { limit?: number; experimentId?: string
   return (db.prepare(sql).all(...args) as Record<string, string | null>[]).map(rowToRun);
 }
 
+/** A run's request records (warm-up included, `warmup: true`), in the order they finished; times in ms from the run's measured start. */
 export function getRequests(db: Db, runId: string): RequestRecord[] {
   return (db.prepare(`SELECT record_json FROM requests WHERE run_id = ? ORDER BY seq`).all(runId) as { record_json: string }[]).map(
     (r) => JSON.parse(r.record_json),
   );
 }
 
+/** A run's time series (client event-loop lag, server and GPU telemetry): `tMs` from the run's measured start, ordered by time. */
 export function getTimeseries(db: Db, runId: string): TimeseriesPoint[] {
   return (
     db.prepare(`SELECT source, name, t_ms, value, labels_json FROM timeseries WHERE run_id = ? ORDER BY t_ms`).all(runId) as {

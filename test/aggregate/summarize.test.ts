@@ -48,7 +48,7 @@ test("counts, errors, token sources and latency populations", () => {
   assert.equal(s.goodput?.requests_per_s, 1 / 1.105);
   assert.equal(s.goodput?.fraction, 1 / 5);
   assert.equal(s.endpoints, undefined);
-  assert.equal(s.load.concurrency, 2);
+  assert.deepEqual(s.load, { mode: "concurrency", concurrency: 2 });
 });
 
 test("infinite rate survives JSON as \"inf\" and no field becomes null", () => {

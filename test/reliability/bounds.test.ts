@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { driveOpenLoop } from "../../src/benchmark/drivers.js";
+import { driveOpenLoop } from "../../src/schedule/drivers.js";
 import { CLI } from "./harness.js";
 
 // Sizes and durations beyond what tokenbench can honour are refused up front, with one line
