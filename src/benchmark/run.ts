@@ -11,7 +11,7 @@ import { fetchServerInfo, hostInfo } from "./environment.js";
 import { runLoad } from "./runLoad.js";
 import { countForDuration, loadLabel, loadToJson } from "../schedule/shapes/index.js";
 import { describeWorkload } from "../output/workloadText.js";
-import { startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
+import { presetTokenizer, startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
 import { preflight } from "./preflight.js";
 import type { RunSummary } from "../types.js";
 
@@ -30,14 +30,14 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   try {
     let targets = o.targets;
     // User files first (tokenizer, dataset): a typo fails at once, not after the engine started.
+    const preset = targets || options.embedded?.model ? undefined : options.embedded?.preset ?? EMBEDDED_DEFAULTS.preset;
     if (!targets && options.embedded?.model && !o.tokenizer) {
-      // The generated models' vocabulary is byte-level: one token per UTF-8 byte.
-      log("warning: prompt lengths are counted in bytes; pass --tokenizer with this model's tokenizer.json for exact token lengths");
+      log("warning: prompt lengths are counted with the bundled Llama 3 tokenizer; pass --tokenizer with this model's tokenizer.json for exact token lengths");
     }
-    const tokenizer: Tokenizer = await resolveTokenizer(o.tokenizer ?? (targets ? undefined : BYTE_TOKENIZER));
+    // A generated preset is counted with the bundled tokenizer of its own vocabulary.
+    const tokenizer: Tokenizer = await resolveTokenizer(o.tokenizer ?? (preset ? presetTokenizer(preset) : undefined));
     const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer, log }));
     if (!targets) {
-      const preset = options.embedded?.model ? undefined : options.embedded?.preset ?? EMBEDDED_DEFAULTS.preset;
       const server = await startEmbeddedTarget({
         preset,
         model: options.embedded?.model,

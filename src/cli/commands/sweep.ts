@@ -7,7 +7,7 @@ import type { ApiKind, GoodputSpec, LengthSpec } from "../../types.js";
 import { checkOutputFile } from "../../output/paths.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
-import { startEmbeddedTarget, type EmbeddedTarget } from "../../benchmark/embeddedTarget.js";
+import { presetTokenizer, startEmbeddedTarget, type EmbeddedTarget } from "../../benchmark/embeddedTarget.js";
 import { syntheticWorkload } from "../../benchmark/resolve.js";
 import type { ProgressUpdate } from "../../benchmark/options.js";
 import { createProgress, type Progress } from "../../output/progress.js";
@@ -112,8 +112,8 @@ export function register(program: Command): void {
             apiKey: apiKeyFromEnv(f.apiKey),
             headers: f.header,
             workload,
-            // generated models have a byte-level vocabulary
-            tokenizer: f.tokenizer ?? (embedded ? "bytes" : undefined),
+            // a generated model is counted with the tokenizer of its own vocabulary
+            tokenizer: f.tokenizer ?? (embedded ? presetTokenizer(f.preset ?? "small") : undefined),
             requests: f.requests ?? (f.duration ? undefined : embedded ? 16 : 100),
             durationS: f.duration,
             warmup: f.warmup,
