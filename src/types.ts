@@ -92,9 +92,20 @@ export interface HttpRequestSpec {
 }
 
 /** What a protocol parser extracts from the byte stream. */
+/**
+ * What a chunk's generated output is: the answer (default), reasoning (thinking text of reasoning
+ * models) or a tool call (function name and arguments). All are generated tokens.
+ */
+export type OutputKind = "answer" | "reasoning" | "tool_call";
+
 export type StreamEvent =
-  /** Generated text. `tokens` is how many tokens this chunk carries when the server says so. */
-  | { type: "content"; text: string; tokens?: number }
+  /**
+   * Generated output (text, reasoning or tool-call text; may be empty when the server held a
+   * token's text back). `tokens`: how many tokens this chunk carries, when the server says so
+   * exactly. `cumulative`: the server's running total of generated tokens as of this chunk (usage
+   * on a content chunk), which attribution turns into per-chunk counts or reads as the total.
+   */
+  | { type: "content"; text: string; tokens?: number; cumulative?: number; kind?: OutputKind }
   /** Token counts reported by the server (may repeat; the last one wins). */
   | { type: "usage"; promptTokens?: number; completionTokens?: number; source: string }
   /** Server-side timings (ms unless the name says otherwise), kept as reported. */
@@ -150,7 +161,9 @@ export interface RequestRecord {
   sentAt: number;
   /** Arrival of the first chunk with at least one generated token. */
   firstTokenAt?: number;
-  /** Completion or failure time. */
+  /** Arrival of the last chunk with at least one generated token (E2E and TPOT end here). */
+  lastTokenAt?: number;
+  /** End of the stream (after any trailing usage chunk or [DONE]), or the failure time. */
   endAt: number;
   ok: boolean;
   httpStatus?: number;
@@ -174,6 +187,16 @@ export interface RequestRecord {
   /** scheduledAt -> sentAt. */
   clientWaitMs: number;
   serverTimings?: Record<string, number>;
+  /** The server's token counts contradicted themselves; attribution fell back to estimates (why). */
+  tokenCountAnomaly?: string;
+  /** Tokens of reasoning chunks (reasoning models); present when > 0. */
+  reasoningTokens?: number;
+  /** Tokens of tool-call chunks; present when > 0. */
+  toolCallTokens?: number;
+  /** Time to first output token: scheduled send -> first non-reasoning token (AIPerf's TTFO); present with reasoning. */
+  ttfoMs?: number;
+  /** Scheduled send -> first tool-call token, ms; present with tool calls. */
+  toolCallTtftMs?: number;
 }
 
 // ---------- aggregation ----------
@@ -237,6 +260,8 @@ export interface RunSummary {
     completed: number;
     failed: number;
     length_mismatch: number;
+    /** Requests whose server token counts contradicted themselves (see RequestRecord.tokenCountAnomaly). */
+    token_count_anomalies: number;
     warmup: number;
     errors: Record<string, number>;
     token_count_source: { input: Partial<Record<CountSource, number>>; output: Partial<Record<CountSource, number>> };
@@ -252,6 +277,10 @@ export interface RunSummary {
     client_wait: LatencyStats;
   };
   goodput?: { requests_per_s: number; fraction: number; bounds: GoodputSpec };
+  /** Present when a completed request streamed reasoning: counts and time to first output (answer) token. */
+  reasoning?: { requests: number; reasoning_tokens: number; answer_tokens: number; ttfo_ms: LatencyStats };
+  /** Present when a completed request streamed a tool call: counts and time to the first tool-call token. */
+  tool_calls?: { requests: number; tokens: number; ttft_ms: LatencyStats };
   client: ClientHealth;
   endpoints?: EndpointSummary[];
 }

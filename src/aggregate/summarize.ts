@@ -58,6 +58,31 @@ function collect(records: readonly RequestRecord[], pick: (r: RequestRecord) => 
   return out;
 }
 
+/** The `reasoning` and `tool_calls` blocks, over completed requests that streamed such output. */
+function outputKindBlocks(records: readonly RequestRecord[]): Pick<RunSummary, "reasoning" | "tool_calls"> {
+  const ok = records.filter((r) => r.ok);
+  const thinking = ok.filter((r) => (r.reasoningTokens ?? 0) > 0);
+  const calling = ok.filter((r) => (r.toolCallTokens ?? 0) > 0);
+  const out: Pick<RunSummary, "reasoning" | "tool_calls"> = {};
+  if (thinking.length) {
+    const reasoningTokens = thinking.reduce((a, r) => a + r.reasoningTokens!, 0);
+    out.reasoning = {
+      requests: thinking.length,
+      reasoning_tokens: reasoningTokens,
+      answer_tokens: thinking.reduce((a, r) => a + r.outputTokens, 0) - reasoningTokens,
+      ttfo_ms: latencyStats(collect(thinking, (r) => r.ttfoMs)),
+    };
+  }
+  if (calling.length) {
+    out.tool_calls = {
+      requests: calling.length,
+      tokens: calling.reduce((a, r) => a + r.toolCallTokens!, 0),
+      ttft_ms: latencyStats(collect(calling, (r) => r.toolCallTtftMs)),
+    };
+  }
+  return out;
+}
+
 function latencyBlock(records: readonly RequestRecord[]): RunSummary["latency_ms"] {
   const ok = records.filter((r) => r.ok);
   let itlCount = 0;
@@ -117,6 +142,7 @@ export function summarizeRun(input: SummarizeInput): RunSummary {
       completed,
       failed: records.length - completed,
       length_mismatch: records.filter((r) => r.lengthMismatch).length,
+      token_count_anomalies: records.filter((r) => r.tokenCountAnomaly !== undefined).length,
       warmup: input.warmupCount,
       errors: countBy(
         records.filter((r) => !r.ok),
@@ -133,6 +159,7 @@ export function summarizeRun(input: SummarizeInput): RunSummary {
     client: input.client,
   };
   if (hasBounds(input.goodput)) summary.goodput = computeGoodput(records, input.goodput, durationS);
+  Object.assign(summary, outputKindBlocks(records));
   const endpoints = endpointSummaries(records, whole);
   if (endpoints) summary.endpoints = endpoints;
   return summary;

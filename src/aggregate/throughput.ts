@@ -1,5 +1,4 @@
 import type { RequestRecord, Throughput } from "../types.js";
-import { reconcileChunkTokens } from "../measure/requestMetrics.js";
 
 /** The steady window must cover at least this share of the whole window to be reported. */
 export const MIN_STEADY_FRACTION = 0.1;
@@ -64,10 +63,8 @@ export function steadyWindow(input: SteadyWindowInput): SteadyWindow {
 export function tokensInWindow(records: readonly RequestRecord[], w: Window): number {
   let tokens = 0;
   for (const r of records) {
-    const counts = reconcileChunkTokens(r.chunks, r.outputTokens);
-    for (let i = 0; i < r.chunks.length; i++) {
-      const t = r.chunks[i][0];
-      if (t >= w.start && t <= w.end) tokens += counts[i];
+    for (const [t, k] of r.chunks) {
+      if (t >= w.start && t <= w.end) tokens += k;
     }
   }
   return tokens;

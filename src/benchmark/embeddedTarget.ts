@@ -3,6 +3,15 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { UsageError } from "../errors.js";
+import { isPresetName, PRESETS } from "../engine/gguf/presets.js";
+
+/**
+ * The bundled tokenizer that counts tokens exactly as a generated preset's vocabulary does
+ * ("mistral" or "llama3"); undefined for an unknown preset (the server refuses it anyway).
+ */
+export function presetTokenizer(preset: string): string | undefined {
+  return isPresetName(preset) ? PRESETS[preset].vocab : undefined;
+}
 
 export interface EmbeddedTarget {
   url: string;

@@ -15,8 +15,9 @@ export interface BenchmarkOptions {
   headers?: Record<string, string>;
   workload?: WorkloadSpec;
   /**
-   * Path of a Hugging Face tokenizer.json, or "bytes" (one token per UTF-8 byte: the generated
-   * models' vocabulary). Default: the bundled Llama 3 tokenizer; "bytes" for the embedded engine.
+   * Path of a Hugging Face tokenizer.json, a bundled tokenizer's name ("llama3", "mistral") or
+   * "bytes" (one token per UTF-8 byte). Default: the bundled Llama 3 tokenizer; for a generated
+   * model on the embedded engine, the bundled tokenizer of its vocabulary (PRESETS[p].vocab).
    */
   tokenizer?: string;
   seed?: number;

@@ -8,7 +8,7 @@ import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
 import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
 import { fetchServerInfo, hostInfo } from "./environment.js";
 import { runLoad } from "./runLoad.js";
-import { startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
+import { presetTokenizer, startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
 
 /** Closed-loop runs bounded by duration cycle through this many distinct prompts. */
 const DURATION_PROMPT_POOL = 1024;
@@ -38,9 +38,9 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       embedded = server;
       targets = [server.url];
       log(`no --target given: started the embedded llama.cpp server (${preset ?? options.embedded?.model}) at ${server.url}; it stops after the run`);
-      // The generated models' vocabulary is byte-level: one token per UTF-8 byte.
-      if (options.embedded?.model && !o.tokenizer) log("warning: prompt lengths are counted in bytes; pass --tokenizer with this model's tokenizer.json for exact token lengths");
-      tokenizer = await resolveTokenizer(o.tokenizer ?? BYTE_TOKENIZER);
+      // A generated model is counted with the bundled tokenizer of its own vocabulary.
+      if (options.embedded?.model && !o.tokenizer) log("warning: prompt lengths are counted with the bundled Llama 3 tokenizer; pass --tokenizer with this model's tokenizer.json for exact token lengths");
+      tokenizer = await resolveTokenizer(o.tokenizer ?? (preset ? presetTokenizer(preset) : undefined));
     } else {
       tokenizer = await resolveTokenizer(o.tokenizer);
     }

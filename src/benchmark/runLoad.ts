@@ -4,9 +4,8 @@ import type { Db } from "../store/db.js";
 import { appendTimeseries, createRun, finishRun } from "../store/runs.js";
 import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem } from "../types.js";
 import { closeTargets, createSelector, openTargets } from "../client/targets.js";
-import { streamRequest, type RawResult } from "../client/streamRequest.js";
-import { attributeTokens } from "../client/tokenCounts.js";
-import { deriveLatencies } from "../measure/requestMetrics.js";
+import { streamRequest } from "../client/streamRequest.js";
+import { buildRecord } from "../measure/record.js";
 import { startClientMonitor } from "../measure/clientMonitor.js";
 import { summarizeRun } from "../aggregate/summarize.js";
 import { arrivalOffsetsMs } from "../schedule/arrivals.js";
@@ -93,7 +92,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     spec.headers = { ...spec.headers, ...o.headers };
     const t = select();
     const raw = await streamRequest(t, adapter, spec, { timeoutMs: o.timeoutMs, signal: ctx.signal, now });
-    recorder.add(toRecord(raw, item, t.url, scheduledAt, warmup, o.exactOutput, tokenizer));
+    recorder.add(buildRecord(raw, { item, target: t.url, scheduledAt, warmup, exactOutput: o.exactOutput, tokenizer }));
   };
 
   let interrupted = false;
@@ -185,54 +184,4 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   } finally {
     await closeTargets(pools);
   }
-}
-
-export function toRecord(
-  raw: RawResult,
-  item: WorkItem,
-  target: string,
-  scheduledAt: number,
-  warmup: boolean,
-  exactOutput: boolean,
-  tokenizer: Tokenizer,
-): RequestRecord {
-  const attributed = attributeTokens(raw.chunks, raw.usage?.completionTokens, (s) => tokenizer.count(s));
-  const outputTokens = attributed.total;
-  const firstTokenAt = attributed.chunks[0]?.[0];
-  const lat = deriveLatencies({
-    scheduledAt,
-    sentAt: raw.sentAt,
-    firstTokenAt,
-    endAt: raw.endAt,
-    chunks: attributed.chunks,
-    outputTokens,
-    ok: raw.ok,
-  });
-  const serverPrompt = raw.usage?.promptTokens;
-  return {
-    index: item.index,
-    target,
-    warmup,
-    scheduledAt,
-    sentAt: raw.sentAt,
-    firstTokenAt,
-    endAt: raw.endAt,
-    ok: raw.ok,
-    httpStatus: raw.httpStatus,
-    errorKind: raw.errorKind,
-    error: raw.error,
-    inputTokens: serverPrompt ?? item.inputTokens,
-    inputTokensSource: serverPrompt !== undefined ? "server" : "workload",
-    outputTokens,
-    outputTokensSource: attributed.source,
-    requestedOutputTokens: item.outputTokens,
-    lengthMismatch: raw.ok && exactOutput && outputTokens !== item.outputTokens,
-    chunks: attributed.chunks,
-    ttftMs: lat.ttftMs,
-    tpotMs: lat.tpotMs,
-    e2eMs: lat.e2eMs,
-    itlMs: lat.itlMs,
-    clientWaitMs: lat.clientWaitMs,
-    serverTimings: raw.timings,
-  };
 }

@@ -18,7 +18,7 @@ export function addRequestOptions(cmd: Command): Command {
   return cmd
     .option("--input-tokens <spec>", "prompt length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
     .option("--output-tokens <spec>", "output length: N | MIN:MAX | normal:MEAN:SD", p.lengthSpec)
-    .option("--tokenizer <tokenizer.json>", "HF tokenizer.json, or 'bytes' for tokenbench's generated models (default: bundled Llama 3; bytes for the embedded engine)")
+    .option("--tokenizer <tokenizer.json>", "HF tokenizer.json, or a bundled one: llama3, mistral; or bytes (default: llama3; for a generated model, its own vocabulary's)")
     .option("--seed <n>", "seed for prompts and arrivals", p.nonNegativeInt)
     .option("-n, --requests <n>", "measured requests per run", p.positiveInt)
     .option("-d, --duration <s>", "stop sending after S seconds per run", p.positiveNumber)

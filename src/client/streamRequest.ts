@@ -1,7 +1,20 @@
-import type { ErrorKind, HttpRequestSpec, ProtocolAdapter, StreamEvent } from "../types.js";
+import type { ErrorKind, HttpRequestSpec, OutputKind, ProtocolAdapter, StreamEvent } from "../types.js";
 import type { Dispatcher } from "undici";
 import type { Target } from "./targets.js";
-import type { RawChunk } from "./tokenCounts.js";
+
+/** One content event as the socket delivered it (see StreamEvent "content"). */
+export interface RawChunk {
+  /** Arrival, ms on the run's monotonic clock. */
+  t: number;
+  /** Generated text (content, reasoning or tool-call text) this chunk carried; may be empty. */
+  text: string;
+  /** Exact count of tokens in this chunk, when the server says so (token ids, one per event). */
+  tokens?: number;
+  /** The server's running total of generated tokens as of this chunk (e.g. usage on a content chunk). */
+  cumulative?: number;
+  /** Absent: answer text. */
+  kind?: OutputKind;
+}
 
 export interface RawResult {
   sentAt: number;
@@ -27,6 +40,7 @@ export interface StreamOptions {
 class Timeout extends Error {}
 class Interrupted extends Error {}
 const MAX_ERROR_BODY = 4096;
+export const NO_TOKEN = "stream ended without any generated token";
 
 /**
  * Sends one streaming request and timestamps every body chunk as the socket delivers it. It uses
@@ -50,7 +64,7 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
       for (const ev of events) {
         switch (ev.type) {
           case "content":
-            res.chunks.push({ t, text: ev.text, tokens: ev.tokens });
+            res.chunks.push(ev.kind && ev.kind !== "answer" ? { t, text: ev.text, tokens: ev.tokens, cumulative: ev.cumulative, kind: ev.kind } : { t, text: ev.text, tokens: ev.tokens, cumulative: ev.cumulative });
             break;
           case "usage":
             res.usage = { ...res.usage, ...definedOnly(ev), source: ev.source };
@@ -118,7 +132,8 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
             handle(parser.feed(decoder.decode()), t);
             handle(parser.end(), t);
             if (!res.errorKind) {
-              if (res.chunks.length === 0) fail(res, "protocol", "stream ended without any generated token");
+              // Whether a chunk really carried a token is settled by attribution (src/measure/record.ts).
+              if (res.chunks.length === 0) fail(res, "protocol", NO_TOKEN);
               else res.ok = true;
             }
           }

@@ -86,9 +86,9 @@ export class LlamaEngine {
     this.contextSize = context.contextSize;
     this.sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
     this.pool = new SlotPool(this.sequences);
-    const preset = (model.fileInfo.metadata as Record<string, unknown> & { tokenbench?: { preset?: string } }).tokenbench?.preset;
-    this.generatedPreset = typeof preset === "string" ? preset : undefined;
-    const banned = this.generatedPreset ? bannedTokensForGeneratedModel() : [];
+    const tb = (model.fileInfo.metadata as Record<string, unknown> & { tokenbench?: { preset?: string; vocab?: string } }).tokenbench;
+    this.generatedPreset = typeof tb?.preset === "string" ? tb.preset : undefined;
+    const banned = this.generatedPreset ? bannedTokensForGeneratedModel(tb?.vocab) : [];
     this.baseBias = makeTokenBias(model, banned as Token[], false);
     this.noEndBias = makeTokenBias(model, banned as Token[], true);
   }

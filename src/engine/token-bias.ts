@@ -1,21 +1,16 @@
 // Token biases: which tokens may be sampled, including suppressing end-of-sequence for min_tokens.
 import { TokenBias, type LlamaModel, type Token } from "node-llama-cpp";
-import { BOS_ID, byteOfToken, SPACE_ID, UNK_ID } from "./gguf/vocab.js";
+import { isVocabName, loadVocab } from "./gguf/vocab.js";
 
 /**
- * Tokens a generated (random-weight) model must never sample: the unknown and BOS tokens (no text)
- * and the byte tokens outside printable ASCII, whose lone bytes are not valid UTF-8. That keeps the
- * contract "one streamed chunk of text per generated token" which token-accurate clients rely on.
+ * Tokens a generated (random-weight) model must never sample: its vocabulary's specials,
+ * byte-fallback and incomplete-UTF-8 pieces (Vocab.banned). The weights already rule them out
+ * (generate.ts); the sampler bans them too, so the contract "one streamed chunk of text per
+ * generated token" holds even for a file written by another tokenbench version.
+ * `vocab` is the file's tokenbench.vocab metadata; files without it have no bans here.
  */
-export function bannedTokensForGeneratedModel(): Token[] {
-  const banned: Token[] = [UNK_ID as Token, BOS_ID as Token];
-  for (let id = 0; id < SPACE_ID; id++) {
-    const b = byteOfToken(id);
-    if (b === undefined) continue;
-    const printable = b === 0x0a || (b >= 0x20 && b <= 0x7e);
-    if (!printable) banned.push(id as Token);
-  }
-  return banned;
+export function bannedTokensForGeneratedModel(vocab: unknown): Token[] {
+  return isVocabName(vocab) ? (loadVocab(vocab).banned as Token[]) : [];
 }
 
 /** End-of-generation tokens the model declares (EOS, EOT). */

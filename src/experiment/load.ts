@@ -4,7 +4,7 @@ import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { UsageError } from "../errors.js";
 import { experimentSchema, type ExperimentSpec } from "./schema.js";
-import { BYTE_TOKENIZER } from "../workload/tokenizer.js";
+import { isNamedTokenizer } from "../workload/tokenizer.js";
 
 type Issue = z.core.$ZodIssue;
 
@@ -37,7 +37,7 @@ export function checkPaths(spec: ExperimentSpec, file: string): void {
     if (!ok) throw new UsageError(`${file}: ${key}: ${kind} not found: ${abs}`);
   };
   spec.workloads.forEach((w, i) => "dataset" in w && need(`workloads[${i}].dataset.path`, w.dataset.path, "file"));
-  if (spec.tokenizer && spec.tokenizer !== BYTE_TOKENIZER) need("tokenizer", spec.tokenizer, "file");
+  if (spec.tokenizer && !isNamedTokenizer(spec.tokenizer)) need("tokenizer", spec.tokenizer, "file");
   spec.servers.forEach((s, i) => "command" in s && s.cwd && need(`servers[${i}].cwd`, s.cwd, "directory"));
   spec.commands.forEach((c, i) => c.cwd && need(`commands[${i}].cwd`, c.cwd, "directory"));
 }

@@ -11,7 +11,7 @@ import { expandCells, filterCells, groupKey, toWorkloadSpec, type BenchCell, typ
 import { redactArgs } from "./redactArgs.js";
 import { isLaunched, type ExperimentSpec, type ServerSpec } from "./schema.js";
 import { describeExit, isPortFree, launch, logTail, pickFreePort, substitute, waitPortFree, waitReady, ServerStartError, type ServerProcess } from "./serverProcess.js";
-import { BYTE_TOKENIZER } from "../workload/tokenizer.js";
+import { isNamedTokenizer } from "../workload/tokenizer.js";
 
 export interface RunExperimentOptions {
   spec: ExperimentSpec;
@@ -268,7 +268,7 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, targets: string[], metric
       apiKey: o.apiKey,
       workload: toWorkloadSpec("dataset" in w ? { ...w, dataset: { ...w.dataset, path: resolve(ctx.baseDir, w.dataset.path) } } : w),
       seed: spec.seed,
-      tokenizer: spec.tokenizer && (spec.tokenizer === BYTE_TOKENIZER ? spec.tokenizer : resolve(ctx.baseDir, spec.tokenizer)),
+      tokenizer: spec.tokenizer && (isNamedTokenizer(spec.tokenizer) ? spec.tokenizer : resolve(ctx.baseDir, spec.tokenizer)),
       loads: [cell.load],
       requests: spec.requests,
       durationS: spec.duration_s,

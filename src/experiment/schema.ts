@@ -128,7 +128,7 @@ export const experimentSchema = z
     exact_output: z.boolean().default(true),
     temperature: z.number().nonnegative().optional(),
     seed: z.number().int().optional(),
-    /** HF tokenizer.json for prompt building and token counts, or "bytes" for tokenbench's generated models (default: the bundled Llama 3 tokenizer). */
+    /** HF tokenizer.json for prompt building and token counts, or a bundled name ("llama3", "mistral") or "bytes" (default: the bundled Llama 3 tokenizer). */
     tokenizer: z.string().optional(),
     goodput: z
       .strictObject({ ttft_ms: z.number().positive().optional(), tpot_ms: z.number().positive().optional(), e2e_ms: z.number().positive().optional() })

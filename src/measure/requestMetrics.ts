@@ -1,4 +1,5 @@
-// Per-request latency math. Pure: the protocol client records raw times, this derives metrics.
+// Per-request latency math. Pure: the protocol client records raw times, attribution says how
+// many tokens each chunk carried (src/measure/attribution.ts), this derives the metrics.
 // Every latency is measured from scheduledAt (the intended send time) so an open-loop run
 // cannot hide queueing inside the client (coordinated omission); the client's own delay is
 // reported separately as clientWaitMs.
@@ -6,46 +7,22 @@
 export interface RawTiming {
   scheduledAt: number;
   sentAt: number;
-  firstTokenAt?: number;
+  /** Arrival of the stream's end (after any trailing usage chunk or [DONE]). */
   endAt: number;
-  /** [arrival ms, tokens] per content chunk. */
-  chunks: Array<[number, number]>;
-  /** Final output length (server usage or tokenizer); authoritative over chunk counts. */
-  outputTokens: number;
+  /** [arrival ms, tokens] per chunk that carried tokens, in arrival order; counts sum to the output length. */
+  chunks: ReadonlyArray<readonly [number, number]>;
   ok: boolean;
 }
 
 export interface DerivedLatencies {
+  /** Scheduled send -> first chunk with a token, ms. */
   ttftMs?: number;
+  /** (last token - first token) / (output tokens - 1), ms; needs >= 2 tokens. */
   tpotMs?: number;
+  /** Scheduled send -> last chunk with a token, ms (a trailing usage chunk or [DONE] is not output). */
   e2eMs?: number;
   itlMs: number[];
   clientWaitMs: number;
-}
-
-/**
- * Token count per chunk, reconciled with the final output length. When the stream's own
- * counts do not add up to `outputTokens` (e.g. the server's usage disagrees with per-chunk
- * tokenizer counts), counts are scaled proportionally by rounding the scaled cumulative sum,
- * which keeps them integers that add up exactly to `outputTokens`. With no usable counts
- * (all zero) every chunk weighs the same. `outputTokens` <= 0 keeps the stream's counts.
- */
-export function reconcileChunkTokens(chunks: ReadonlyArray<readonly [number, number]>, outputTokens: number): number[] {
-  const raw = chunks.map(([, k]) => (Number.isFinite(k) && k > 0 ? k : 0));
-  const total = raw.reduce((a, b) => a + b, 0);
-  if (outputTokens <= 0 || total === outputTokens || chunks.length === 0) return raw;
-  const weights = total > 0 ? raw : raw.map(() => 1);
-  const weightSum = total > 0 ? total : weights.length;
-  const out: number[] = [];
-  let cum = 0;
-  let prevRounded = 0;
-  for (const w of weights) {
-    cum += w;
-    const rounded = Math.round((cum * outputTokens) / weightSum);
-    out.push(rounded - prevRounded);
-    prevRounded = rounded;
-  }
-  return out;
 }
 
 /**
@@ -54,14 +31,11 @@ export function reconcileChunkTokens(chunks: ReadonlyArray<readonly [number, num
  * with the first token and contribute zeros. Yields N-1 values whose mean is
  * (last chunk - first chunk) / (N-1).
  */
-export function interTokenLatencies(chunks: ReadonlyArray<readonly [number, number]>, outputTokens: number): number[] {
-  const counts = reconcileChunkTokens(chunks, outputTokens);
+export function interTokenLatencies(chunks: ReadonlyArray<readonly [number, number]>): number[] {
   const itl: number[] = [];
   let prevAt: number | undefined;
-  for (let i = 0; i < chunks.length; i++) {
-    const k = counts[i];
-    if (k <= 0) continue;
-    const at = chunks[i][0];
+  for (const [at, k] of chunks) {
+    if (!(k > 0)) continue;
     if (prevAt === undefined) {
       for (let j = 1; j < k; j++) itl.push(0);
     } else {
@@ -76,14 +50,16 @@ export function interTokenLatencies(chunks: ReadonlyArray<readonly [number, numb
 /**
  * TTFT/E2E/TPOT/ITL of one request. Failed requests keep TTFT when a token arrived (useful
  * for diagnosis) but get no E2E, TPOT or ITL: those describe completed responses only.
- * TPOT is undefined for fewer than two output tokens.
+ * TPOT spans the first to the last token, so a trailing usage chunk does not stretch it.
  */
 export function deriveLatencies(r: RawTiming): DerivedLatencies {
   const clientWaitMs = Math.max(0, r.sentAt - r.scheduledAt);
-  const ttftMs = r.firstTokenAt !== undefined ? r.firstTokenAt - r.scheduledAt : undefined;
-  if (!r.ok) return { ttftMs, itlMs: [], clientWaitMs };
-  const e2eMs = r.endAt - r.scheduledAt;
-  const n = r.outputTokens;
-  const tpotMs = ttftMs !== undefined && n >= 2 ? (e2eMs - ttftMs) / (n - 1) : undefined;
-  return { ttftMs, tpotMs, e2eMs, itlMs: n >= 2 ? interTokenLatencies(r.chunks, n) : [], clientWaitMs };
+  const first = r.chunks[0]?.[0];
+  const last = r.chunks.at(-1)?.[0];
+  const ttftMs = first !== undefined ? first - r.scheduledAt : undefined;
+  if (!r.ok || first === undefined || last === undefined) return { ttftMs, itlMs: [], clientWaitMs };
+  const n = r.chunks.reduce((a, [, k]) => a + k, 0);
+  const e2eMs = last - r.scheduledAt;
+  const tpotMs = n >= 2 ? (last - first) / (n - 1) : undefined;
+  return { ttftMs, tpotMs, e2eMs, itlMs: n >= 2 ? interTokenLatencies(r.chunks) : [], clientWaitMs };
 }

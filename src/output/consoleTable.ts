@@ -19,6 +19,8 @@ function requestsLine(s: RunSummary): string {
   return (
     `${s.requests.completed} completed, ${s.requests.failed} failed${errors ? ` (${errors})` : ""}, ` +
     `${s.requests.length_mismatch} length mismatch` +
+    // Old stored summaries have no anomaly count.
+    (s.requests.token_count_anomalies ? `, ${s.requests.token_count_anomalies} with contradictory token counts` : "") +
     (s.requests.warmup ? `, ${s.requests.warmup} warm-up excluded` : "")
   );
 }
@@ -63,6 +65,14 @@ export function renderRunTable(s: RunSummary): string {
       (t.steady_window_fallback ? ` (= whole window: ${t.steady_window_fallback})` : ""),
   });
   if (s.goodput) overview.push({ Goodput: goodputLine(s.goodput) });
+  if (s.reasoning) {
+    const r = s.reasoning;
+    overview.push({ Reasoning: `${r.requests} requests: ${r.reasoning_tokens} reasoning + ${r.answer_tokens} answer tokens; time to first answer token p50 ${n2(r.ttfo_ms.p50)} ms` });
+  }
+  if (s.tool_calls) {
+    const c = s.tool_calls;
+    overview.push({ "Tool calls": `${c.requests} requests, ${c.tokens} tokens; time to first tool-call token p50 ${n2(c.ttft_ms.p50)} ms` });
+  }
   overview.push({ Client: `event-loop lag p99 ${n2(s.client.event_loop_lag_ms.p99)} ms, send lag p99 ${n2(s.client.send_lag_ms.p99)} ms, CPU ${s.client.cpu_percent.toFixed(0)}%` });
 
   const lat = new Table({

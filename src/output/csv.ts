@@ -25,6 +25,7 @@ export function flattenSummary(s: RunSummary): Record<string, Cell> {
     requests_completed: s.requests.completed,
     requests_failed: s.requests.failed,
     requests_length_mismatch: s.requests.length_mismatch,
+    requests_token_count_anomalies: s.requests.token_count_anomalies ?? 0,
     requests_warmup: s.requests.warmup,
     duration_s: s.duration_s,
     requests_per_s: s.throughput.requests_per_s,

@@ -38,8 +38,10 @@ export const ollamaAdapter: ProtocolAdapter = {
         if (!isObject(v)) return [];
         const out: StreamEvent[] = [];
         // Thinking models stream `thinking` before `response`; both are generated tokens.
-        const text = (str(v.thinking) ?? "") + (str(v.response) ?? "");
-        if (text.length > 0) out.push({ type: "content", text });
+        const thinking = str(v.thinking) ?? "";
+        const response = str(v.response) ?? "";
+        const text = thinking + response;
+        if (text.length > 0) out.push(response ? { type: "content", text } : { type: "content", text, kind: "reasoning" });
         if (v.done === true) {
           const completion = num(v.eval_count);
           const prompt = num(v.prompt_eval_count);

@@ -27,5 +27,5 @@ export const openaiCompletionsAdapter: ProtocolAdapter = {
     });
     return jsonPost("/v1/completions", mergeBody(body, req.extraBody), ACCEPT_SSE);
   },
-  createParser: () => sseJsonParser(openAiStreamHandler((choice) => str(choice.text) ?? "")),
+  createParser: () => sseJsonParser(openAiStreamHandler((choice) => ({ text: str(choice.text) ?? "", kind: "answer" }))),
 };

@@ -1,16 +1,20 @@
 // Stream handling shared by /v1/completions and /v1/chat/completions (vLLM, SGLang,
 // TensorRT-LLM trtllm-serve, Aphrodite, llama.cpp server, Ollama /v1, TGI Messages API).
 
-import type { StreamEvent } from "../types.js";
+import type { OutputKind, StreamEvent } from "../types.js";
 import type { PayloadHandler } from "./jsonStream.js";
 import { isObject, num, numericFields, str, type JsonObject } from "./json.js";
-import { createCumulativeCounter } from "./streamText.js";
 
-/** vLLM's continuous_usage_stats makes every chunk carry cumulative usage, hence exact per-chunk counts. */
+/** vLLM's continuous_usage_stats makes every chunk carry a running total, hence exact per-chunk counts. */
 export const OPENAI_STREAM_OPTIONS = { include_usage: true, continuous_usage_stats: true };
 
-export function openAiStreamHandler(textOf: (choice: JsonObject) => string): PayloadHandler {
-  const completion = createCumulativeCounter();
+/** Generated output of one choice: its text and what kind of output it is. */
+export interface ChoiceOutput {
+  text: string;
+  kind: OutputKind;
+}
+
+export function openAiStreamHandler(outputOf: (choice: JsonObject) => ChoiceOutput): PayloadHandler {
   let finishReason: string | undefined;
   return {
     payload(v) {
@@ -20,11 +24,12 @@ export function openAiStreamHandler(textOf: (choice: JsonObject) => string): Pay
       const choice = choices.find((c) => (num(c.index) ?? 0) === 0);
       const usage = isObject(v.usage) ? v.usage : undefined;
       if (choice) {
-        const text = textOf(choice);
-        const d = completion.delta(num(usage?.completion_tokens));
-        const tokens = d !== undefined && d >= 0 ? d : undefined;
-        // A role-only or empty chunk is not a token, unless the server counts one in it.
-        if (text.length > 0 || (tokens ?? 0) > 0) out.push({ type: "content", text, tokens });
+        const { text, kind } = outputOf(choice);
+        // Usage on a choice chunk is a running total as of this chunk (vLLM continuous usage), or,
+        // on llama.cpp's last chunk, the request's total: attribution (src/measure/attribution.ts)
+        // tells them apart, so pass it on as a total, never as this chunk's count.
+        const cumulative = num(usage?.completion_tokens);
+        if (text.length > 0 || cumulative !== undefined) out.push(kind === "answer" ? { type: "content", text, cumulative } : { type: "content", text, cumulative, kind });
         const fr = str(choice.finish_reason);
         if (fr) finishReason = fr;
       }

@@ -6,7 +6,7 @@ import type { ProtocolAdapter, StreamEvent } from "../types.js";
 import { ACCEPT_SSE, compact, jsonPost, mergeBody } from "./body.js";
 import { sseJsonParser } from "./jsonStream.js";
 import { isObject, num, str } from "./json.js";
-import { createCumulativeCounter, createTextTracker } from "./streamText.js";
+import { createTextTracker } from "./streamText.js";
 
 function finishReasonOf(fr: unknown): string | undefined {
   return isObject(fr) ? str(fr.type) : str(fr);
@@ -33,7 +33,6 @@ export const sglangAdapter: ProtocolAdapter = {
   },
   createParser() {
     const text = createTextTracker();
-    const completion = createCumulativeCounter();
     let usage: StreamEvent | undefined;
     let usageSent = false;
     let finishReason: string | undefined;
@@ -48,10 +47,9 @@ export const sglangAdapter: ProtocolAdapter = {
         const out: StreamEvent[] = [];
         const meta = isObject(v.meta_info) ? v.meta_info : {};
         const delta = text.next(str(v.text) ?? "");
-        const d = completion.delta(num(meta.completion_tokens));
-        const tokens = d !== undefined && d >= 0 ? d : undefined;
-        if (delta.length > 0 || (tokens ?? 0) > 0) out.push({ type: "content", text: delta, tokens });
+        // completion_tokens is a running total; attribution turns it into per-chunk counts.
         const completionTokens = num(meta.completion_tokens);
+        if (delta.length > 0 || completionTokens !== undefined) out.push({ type: "content", text: delta, cumulative: completionTokens });
         const promptTokens = num(meta.prompt_tokens);
         if (completionTokens !== undefined || promptTokens !== undefined) {
           usage = { type: "usage", completionTokens, promptTokens, source: "sglang.meta_info" };

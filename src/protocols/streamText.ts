@@ -32,25 +32,3 @@ export function createTextTracker(): TextTracker {
     },
   };
 }
-
-/** Per-chunk token counts from a server's running total (e.g. usage.completion_tokens). */
-export interface CumulativeCounter {
-  /** Tokens added since the previous total; undefined when this chunk carries no total. */
-  delta(total: number | undefined): number | undefined;
-  readonly last: number;
-}
-
-export function createCumulativeCounter(): CumulativeCounter {
-  let last = 0;
-  return {
-    delta(total) {
-      if (total === undefined) return undefined;
-      const d = total - last;
-      last = total;
-      return d;
-    },
-    get last() {
-      return last;
-    },
-  };
-}

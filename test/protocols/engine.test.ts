@@ -10,7 +10,7 @@ import { request } from "undici";
 import { startEmbeddedServer, type EmbeddedServer } from "../../src/engine/index.js";
 import { getAdapter } from "../../src/protocols/index.js";
 import type { ApiKind, StreamEvent } from "../../src/types.js";
-import { ofType } from "./feed.js";
+import { attributed, ofType } from "./feed.js";
 
 let server: EmbeddedServer;
 // The generated model goes to a private TOKENBENCH_HOME, not the user's cache.
@@ -49,9 +49,11 @@ for (const api of ["openai-completions", "openai-chat"] as const) {
     const usage = ofType(events, "usage").at(-1);
     assert.equal(usage?.completionTokens, 12, "ignore_eos + min_tokens gave exactly max_tokens");
     assert.ok((usage?.promptTokens ?? 0) > 0);
-    const perChunk = ofType(events, "content").map((c) => c.tokens);
-    assert.ok(perChunk.every((t) => t !== undefined), "continuous usage stats give a count on every chunk");
-    assert.equal(perChunk.reduce((a, b) => a! + b!, 0), 12);
+    const withText = ofType(events, "content").filter((c) => c.text.length > 0);
+    assert.ok(withText.every((c) => c.cumulative !== undefined), "continuous usage stats give a running total on every chunk");
+    const a = attributed(events);
+    assert.equal(a.anomaly, undefined);
+    assert.equal(a.chunks.reduce((s, c) => s + c.tokens, 0), 12);
     assert.equal(events.at(-1)?.type, "done");
   });
 }

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ProtocolAdapter, StreamEvent } from "../../src/types.js";
 import { createRng } from "../../src/workload/rng.js";
+import { attributeTokens } from "../../src/measure/attribution.js";
 
 export function fixture(name: string): string {
   return readFileSync(fileURLToPath(new URL(`../fixtures/protocols/${name}`, import.meta.url)), "utf8");
@@ -62,6 +63,19 @@ export function assertSplitInvariant(adapter: ProtocolAdapter, text: string, see
 
 export function contents(events: StreamEvent[]): Array<{ text: string; tokens?: number }> {
   return events.flatMap((e) => (e.type === "content" ? [{ text: e.text, tokens: e.tokens }] : []));
+}
+
+/**
+ * What the client makes of the events: per chunk that carried tokens, its text and token count
+ * after attribution (src/measure/attribution.ts) against the last usage total. The tokenizer
+ * stand-in counts one token per chunk, so server counts show through unchanged.
+ */
+export function attributed(events: StreamEvent[]): { chunks: Array<{ text: string; tokens: number }>; anomaly?: string } {
+  const raw = events.flatMap((e, i) => (e.type === "content" ? [{ t: i, text: e.text, tokens: e.tokens, cumulative: e.cumulative }] : []));
+  const total = ofType(events, "usage").at(-1)?.completionTokens;
+  const a = attributeTokens(raw, total, () => 1);
+  const textAt = new Map(raw.map((c) => [c.t, c.text]));
+  return { chunks: a.chunks.map(([t, k]) => ({ text: textAt.get(t)!, tokens: k })), ...(a.anomaly ? { anomaly: a.anomaly } : {}) };
 }
 
 export function textOf(events: StreamEvent[]): string {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getAdapter } from "../../src/protocols/index.js";
-import { assertSplitInvariant, contents, fixture, ofType, textOf, toCrlf } from "./feed.js";
+import { assertSplitInvariant, attributed, contents, fixture, ofType, textOf, toCrlf } from "./feed.js";
 
 const adapter = getAdapter("openai-chat");
 
@@ -20,7 +20,7 @@ test("request: one user message, max_tokens, stream options, exact output", () =
 
 test("vLLM chat: role-only first chunk is not a token, reasoning counts, usage and done", () => {
   const events = assertSplitInvariant(adapter, fixture("vllm-chat.sse"));
-  assert.deepEqual(contents(events), [
+  assert.deepEqual(attributed(events).chunks, [
     { text: "Hmm,", tokens: 1 },
     { text: " easy.", tokens: 2 },
     { text: "Hello", tokens: 1 },
@@ -28,6 +28,10 @@ test("vLLM chat: role-only first chunk is not a token, reasoning counts, usage a
     { text: "!", tokens: 1 },
   ]);
   assert.deepEqual(ofType(events, "usage").at(-1), { type: "usage", promptTokens: 9, completionTokens: 7, source: "openai.usage" });
+  assert.deepEqual(
+    ofType(events, "content").filter((c) => c.text).map((c) => c.kind ?? "answer"),
+    ["reasoning", "reasoning", "answer", "answer", "answer"],
+  );
   assert.deepEqual(events.at(-1), { type: "done", finishReason: "stop" });
 });
 

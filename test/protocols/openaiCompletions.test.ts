@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getAdapter } from "../../src/protocols/index.js";
-import { assertSplitInvariant, contents, feedText, fixture, ofType, textOf, toCrlf } from "./feed.js";
+import { assertSplitInvariant, attributed, contents, feedText, fixture, ofType, textOf, toCrlf } from "./feed.js";
 
 const adapter = getAdapter("openai-completions");
 
@@ -42,7 +42,7 @@ test("request: streaming body with usage options, exact output fields and extraB
 
 test("vLLM stream with continuous usage: per-chunk token counts from the running total, final usage, done", () => {
   const events = assertSplitInvariant(adapter, fixture("vllm-completions.sse"));
-  assert.deepEqual(contents(events), [
+  assert.deepEqual(attributed(events).chunks, [
     { text: " The", tokens: 1 },
     { text: " café", tokens: 1 },
     { text: " serves 🚀 fast", tokens: 3 },
@@ -53,8 +53,9 @@ test("vLLM stream with continuous usage: per-chunk token counts from the running
   assert.deepEqual(usage.at(-1), { type: "usage", promptTokens: 12, completionTokens: 8, source: "openai.usage" });
   assert.deepEqual(events.at(-1), { type: "done", finishReason: "length" });
   assert.equal(ofType(events, "error").length, 0);
-  // Sum of per-chunk counts equals the server's total.
-  assert.equal(contents(events).reduce((s, c) => s + (c.tokens ?? 0), 0), 8);
+  // Sum of per-chunk counts equals the server's total; the running totals are consistent.
+  assert.equal(attributed(events).chunks.reduce((s, c) => s + c.tokens, 0), 8);
+  assert.equal(attributed(events).anomaly, undefined);
 });
 
 test("same stream with CRLF line endings gives the same events", () => {

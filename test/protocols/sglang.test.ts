@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getAdapter } from "../../src/protocols/index.js";
-import { assertSplitInvariant, contents, fixture, ofType, textOf } from "./feed.js";
+import { assertSplitInvariant, attributed, contents, fixture, ofType, textOf } from "./feed.js";
 
 const adapter = getAdapter("sglang");
 
@@ -29,7 +29,7 @@ const EXPECTED = [
 for (const name of ["sglang-cumulative.sse", "sglang-incremental.sse"]) {
   test(`stream (${name}): deltas recovered, counts from meta_info running total, usage, timings, done`, () => {
     const events = assertSplitInvariant(adapter, fixture(name));
-    assert.deepEqual(contents(events), EXPECTED);
+    assert.deepEqual(attributed(events), { chunks: EXPECTED });
     assert.equal(textOf(events), " The answer is 42 ✓.");
     assert.deepEqual(ofType(events, "usage"), [{ type: "usage", completionTokens: 7, promptTokens: 5, source: "sglang.meta_info" }]);
     assert.deepEqual(ofType(events, "timings"), [{ type: "timings", values: { e2e_latency_ms: 250 } }]);

@@ -85,7 +85,7 @@ export function summarize(id: string, records: RequestRecord[], concurrency: num
   return {
     id, api: "openai-completions", model: "llama-3-8b", target: "http://127.0.0.1:8000",
     load: { mode: "concurrency", concurrency }, status: "completed", started_at: new Date(0).toISOString(),
-    requests: { sent: records.length, completed: ok.length, failed: records.length - ok.length, length_mismatch: 0, warmup: 0, errors: {}, token_count_source: { input: { server: records.length }, output: { server: records.length } } },
+    requests: { sent: records.length, completed: ok.length, failed: records.length - ok.length, length_mismatch: 0, token_count_anomalies: 0, warmup: 0, errors: {}, token_count_source: { input: { server: records.length }, output: { server: records.length } } },
     duration_s: dur, throughput: tp,
     latency_ms: {
       ttft: stats(ok.map((r) => r.ttftMs!)), tpot: stats(ok.map((r) => r.tpotMs!)), itl: stats(ok.flatMap((r) => r.itlMs)),

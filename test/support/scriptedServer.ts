@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { TimedFrame } from "./streamShapes.js";
 
 // A scripted OpenAI-compatible streaming server with an exact timing schedule, for checking
 // that the client reports what the server really did. Real HTTP, real sockets; only the
@@ -24,6 +25,11 @@ export interface Script {
   /** Report per-chunk token counts via continuous usage stats. */
   continuousUsage?: boolean;
   fault?: Fault;
+  /**
+   * A recorded stream shape (test/support/streamShapes.ts) replayed verbatim instead of the
+   * timetable above: each `data:` payload written at its time from the request's start.
+   */
+  frames?: readonly TimedFrame[];
 }
 
 export interface ScriptedServer {
@@ -38,6 +44,8 @@ export interface ScriptedServer {
   writtenTtftMs: number[];
   /** Per request: time spent waiting for a slot in the server's queue, ms. */
   queuedMs: number[];
+  /** Per request replaying `frames`: when each frame was written, ms after the request arrived. */
+  frameWritesMs: number[][];
   close(): Promise<void>;
 }
 
@@ -55,6 +63,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   const writtenGapsMs: number[] = [];
   const writtenTtftMs: number[] = [];
   const queuedMs: number[] = [];
+  const frameWritesMs: number[][] = [];
   const queue: Array<() => void> = [];
   const sockets = new Set<import("node:net").Socket>();
   const acquire = () =>
@@ -103,6 +112,17 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.flushHeaders();
+    if (script.frames) {
+      const writes: number[] = (frameWritesMs[n] = []);
+      for (const f of script.frames) {
+        const wait = start + f.atMs - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (res.destroyed) return;
+        res.write(`data: ${f.data}\n\n`);
+        writes.push(performance.now() - arrived);
+      }
+      return void res.end();
+    }
     const maxTokens = Number(body.max_tokens ?? 16);
     const per = script.tokensPerChunk ?? 1;
     const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
@@ -161,6 +181,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     writtenGapsMs,
     writtenTtftMs,
     queuedMs,
+    frameWritesMs,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

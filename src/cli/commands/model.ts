@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { generatePresetModel, parameterCount, PRESET_NAMES, PRESETS, presetCachePath } from "../../engine/index.js";
-import { VOCAB_SIZE } from "../../engine/gguf/vocab.js";
 import * as p from "../parse.js";
 
 export function register(program: Command): void {
@@ -9,7 +8,7 @@ export function register(program: Command): void {
 
   model
     .command("generate")
-    .description("write a GGUF with random weights in a real architecture and a byte-level tokenizer (cached: made once per preset and seed)")
+    .description("write a GGUF with random weights in a real architecture and a real tokenizer vocabulary (cached: made once per preset and seed)")
     .requiredOption("--preset <name>", PRESET_NAMES.join(", "))
     .option("--seed <n>", "weight seed", p.nonNegativeInt, 0)
     .option("--out <file>", "output path (default: the cache under TOKENBENCH_HOME or ~/.tokenbench/models)")
@@ -34,10 +33,10 @@ export function register(program: Command): void {
     .action(() => {
       for (const name of PRESET_NAMES) {
         const s = PRESETS[name];
-        const params = parameterCount(s, VOCAB_SIZE);
+        const params = parameterCount(s);
         const path = presetCachePath(name);
         process.stdout.write(
-          `${name.padEnd(11)} ${(params / 1e6).toFixed(1).padStart(7)}M params  dim ${s.embedding}, ${s.layers} layers, ${s.heads}/${s.kvHeads} heads, ffn ${s.feedForward}, ctx ${s.contextLength}, ${s.matrixType}  ${existsSync(path) ? path : "(not generated)"}\n`,
+          `${name.padEnd(11)} ${(params / 1e6).toFixed(1).padStart(7)}M params  dim ${s.embedding}, ${s.layers} layers, ${s.heads}/${s.kvHeads} heads, ffn ${s.feedForward}, ctx ${s.contextLength}, ${s.matrixType}, vocab ${s.vocab}  ${existsSync(path) ? path : "(not generated)"}\n`,
         );
       }
     });

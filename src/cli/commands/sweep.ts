@@ -6,7 +6,7 @@ import type { SweepConfig } from "../../sweep/strategy.js";
 import type { ApiKind, GoodputSpec, LengthSpec } from "../../types.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
-import { startEmbeddedTarget, type EmbeddedTarget } from "../../benchmark/embeddedTarget.js";
+import { presetTokenizer, startEmbeddedTarget, type EmbeddedTarget } from "../../benchmark/embeddedTarget.js";
 import { syntheticWorkload } from "../../benchmark/resolve.js";
 import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
 
@@ -87,8 +87,8 @@ export function register(program: Command): void {
             apiKey: apiKeyFromEnv(f.apiKey),
             headers: f.header,
             workload,
-            // generated models have a byte-level vocabulary
-            tokenizer: f.tokenizer ?? (embedded ? "bytes" : undefined),
+            // a generated model is counted with the tokenizer of its own vocabulary
+            tokenizer: f.tokenizer ?? (embedded ? presetTokenizer(f.preset ?? "small") : undefined),
             requests: f.requests ?? (f.duration ? undefined : embedded ? 16 : 100),
             durationS: f.duration,
             warmup: f.warmup,

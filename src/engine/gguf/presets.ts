@@ -1,6 +1,7 @@
-// Model shapes for generated GGUF files. The vocabulary is always the byte-level one (vocab.ts),
-// so embedding and output matrices are far smaller than the real models' (32000/128256 rows).
+// Model shapes for generated GGUF files, each with a real tokenizer vocabulary (vocab.ts) so the
+// embedding and output matrices, and the file size, are the real model's.
 import type { TensorType } from "./format.js";
+import { VOCAB_SIZES, type VocabName } from "./vocab.js";
 
 export interface ModelShape {
   /** Human name written to general.name. */
@@ -15,6 +16,8 @@ export interface ModelShape {
   rmsEpsilon: number;
   /** Storage type of the weight matrices (norms are always F32). */
   matrixType: TensorType;
+  /** Tokenizer vocabulary; also the client tokenizer that counts tokens like the server does. */
+  vocab: VocabName;
 }
 
 export const PRESETS = {
@@ -29,6 +32,7 @@ export const PRESETS = {
     ropeFreqBase: 10000,
     rmsEpsilon: 1e-5,
     matrixType: "f32",
+    vocab: "mistral",
   },
   small: {
     title: "tokenbench small (random weights)",
@@ -41,9 +45,10 @@ export const PRESETS = {
     ropeFreqBase: 10000,
     rmsEpsilon: 1e-5,
     matrixType: "f16",
+    vocab: "mistral",
   },
   "llama-2-7b": {
-    title: "Llama-2-7B shape (random weights, byte vocab)",
+    title: "Llama-2-7B shape (random weights, 32,000-piece SentencePiece vocab)",
     embedding: 4096,
     layers: 32,
     heads: 32,
@@ -53,9 +58,10 @@ export const PRESETS = {
     ropeFreqBase: 10000,
     rmsEpsilon: 1e-5,
     matrixType: "f16",
+    vocab: "mistral",
   },
   "llama-3-8b": {
-    title: "Llama-3-8B shape (random weights, byte vocab)",
+    title: "Llama-3-8B shape (random weights, Llama 3 vocab)",
     embedding: 4096,
     layers: 32,
     heads: 32,
@@ -65,9 +71,10 @@ export const PRESETS = {
     ropeFreqBase: 500000,
     rmsEpsilon: 1e-5,
     matrixType: "f16",
+    vocab: "llama3",
   },
   "mistral-7b": {
-    title: "Mistral-7B (v0.2) shape (random weights, byte vocab)",
+    title: "Mistral-7B (v0.2) shape (random weights, Mistral vocab)",
     embedding: 4096,
     layers: 32,
     heads: 32,
@@ -77,6 +84,7 @@ export const PRESETS = {
     ropeFreqBase: 1000000,
     rmsEpsilon: 1e-5,
     matrixType: "f16",
+    vocab: "mistral",
   },
 } as const satisfies Record<string, ModelShape>;
 
@@ -87,7 +95,8 @@ export function isPresetName(name: string): name is PresetName {
   return Object.prototype.hasOwnProperty.call(PRESETS, name);
 }
 
-export function parameterCount(shape: ModelShape, vocabSize: number): number {
+/** Parameters (embedding and output matrices included) of a shape with its vocabulary. */
+export function parameterCount(shape: ModelShape, vocabSize = VOCAB_SIZES[shape.vocab]): number {
   const headDim = shape.embedding / shape.heads;
   const kv = headDim * shape.kvHeads;
   const perLayer =

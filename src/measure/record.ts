@@ -1,0 +1,89 @@
+// Builds the per-request record, the unit everything downstream (aggregate, store, report)
+// reads: the client's raw result -> token attribution -> latencies.
+
+import type { RawResult } from "../client/streamRequest.js";
+import { NO_TOKEN } from "../client/streamRequest.js";
+import type { RequestRecord, WorkItem } from "../types.js";
+import type { Tokenizer } from "../workload/tokenizer.js";
+import { attributeTokens } from "./attribution.js";
+import { deriveLatencies } from "./requestMetrics.js";
+
+export interface RecordContext {
+  item: WorkItem;
+  target: string;
+  /** Intended send time, ms from the run's start. */
+  scheduledAt: number;
+  warmup: boolean;
+  exactOutput: boolean;
+  tokenizer: Tokenizer;
+}
+
+export function buildRecord(raw: RawResult, c: RecordContext): RequestRecord {
+  const attributed = attributeTokens(raw.chunks, raw.usage?.completionTokens, (s) => c.tokenizer.count(s));
+  let { ok, errorKind, error } = raw;
+  // A stream whose chunks all turned out to carry no token (e.g. only a final usage chunk).
+  if (ok && attributed.chunks.length === 0) (ok = false), (errorKind = "protocol"), (error = NO_TOKEN);
+  const outputTokens = attributed.total;
+  const lat = deriveLatencies({ scheduledAt: c.scheduledAt, sentAt: raw.sentAt, endAt: raw.endAt, chunks: attributed.chunks, ok });
+  const serverPrompt = raw.usage?.promptTokens;
+  const record: RequestRecord = {
+    index: c.item.index,
+    target: c.target,
+    warmup: c.warmup,
+    scheduledAt: c.scheduledAt,
+    sentAt: raw.sentAt,
+    firstTokenAt: attributed.chunks[0]?.[0],
+    lastTokenAt: attributed.chunks.at(-1)?.[0],
+    endAt: raw.endAt,
+    ok,
+    httpStatus: raw.httpStatus,
+    errorKind,
+    error,
+    inputTokens: serverPrompt ?? c.item.inputTokens,
+    inputTokensSource: serverPrompt !== undefined ? "server" : "workload",
+    outputTokens,
+    outputTokensSource: attributed.source,
+    requestedOutputTokens: c.item.outputTokens,
+    lengthMismatch: ok && c.exactOutput && outputTokens !== c.item.outputTokens,
+    chunks: attributed.chunks,
+    ttftMs: lat.ttftMs,
+    tpotMs: lat.tpotMs,
+    e2eMs: lat.e2eMs,
+    itlMs: lat.itlMs,
+    clientWaitMs: lat.clientWaitMs,
+    serverTimings: raw.timings,
+  };
+  if (attributed.anomaly) record.tokenCountAnomaly = attributed.anomaly;
+  Object.assign(record, outputKinds(raw, attributed, c.scheduledAt));
+  return record;
+}
+
+/**
+ * Reasoning and tool-call figures of one request, from the kind of each chunk that carried tokens.
+ * Empty for plain answers, so ordinary records stay small.
+ */
+function outputKinds(raw: RawResult, a: ReturnType<typeof attributeTokens>, scheduledAt: number): Partial<RequestRecord> {
+  let reasoning = 0;
+  let toolCall = 0;
+  let firstOutputAt: number | undefined;
+  let firstToolCallAt: number | undefined;
+  a.chunks.forEach(([t, k], i) => {
+    const kind = raw.chunks[a.from[i]].kind ?? "answer";
+    if (kind === "reasoning") reasoning += k;
+    else firstOutputAt ??= t;
+    if (kind === "tool_call") {
+      toolCall += k;
+      firstToolCallAt ??= t;
+    }
+  });
+  const out: Partial<RequestRecord> = {};
+  if (reasoning > 0) {
+    out.reasoningTokens = reasoning;
+    if (firstOutputAt !== undefined) out.ttfoMs = firstOutputAt - scheduledAt;
+  }
+  if (toolCall > 0) {
+    out.toolCallTokens = toolCall;
+    out.toolCallTtftMs = firstToolCallAt! - scheduledAt;
+  }
+  return out;
+}
