@@ -22,8 +22,9 @@ echo "llama-server built after $(( $(date +%s) - t0 )) s: $(cat "$work/server-pa
 export PATH="$(dirname "$(cat "$work/server-path")"):$PATH"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > "$out/gpu.txt" || true
 cd "$work"
-tokenbench experiment run "$here/experiment.yaml" --db "$out/results.db" --logs "$out/logs" --fresh 2>&1 | tee "$out/experiment.log"
+cp "$here/experiment.yaml" "$work/experiment.yaml"   # servers run in the file's directory, next to the model
+tokenbench experiment run "$work/experiment.yaml" --db "$out/results.db" --logs "$out/logs" --fresh 2>&1 | tee "$out/experiment.log"
 echo "experiment done after $(( $(date +%s) - t0 )) s" | tee -a "$out/timing.txt"
 tokenbench runs --db "$out/results.db" --experiment llama-server-gpu --json > "$out/runs.json"
-tokenbench compare llama-server-gpu --db "$out/results.db" --metric output_tokens_per_s,requests_per_s,total_tokens_per_s,e2e_mean_ms,ttft_mean_ms,tpot_mean_ms > "$out/table.txt" 2>&1 || true
+tokenbench compare llama-server-gpu --db "$out/results.db" --metric output_tokens_per_s,requests_per_s,total_tokens_per_s,ttft_mean_ms,tpot_p50_ms,e2e_p50_ms > "$out/table.txt" 2>&1 || true
 cat "$out/table.txt"

@@ -3,7 +3,8 @@
 // blocks (attention with grouped KV heads + gated MLP); pure functions, bytes and FLOPs as plain numbers.
 import { readFileSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { PRESETS, isPresetName, type PresetName } from "../engine/gguf/presets.js";
+import { PRESETS, isPresetName } from "../engine/gguf/presets.js";
+import { VOCAB_SIZES } from "../engine/gguf/vocab.js";
 import type { GgufHeader } from "../engine/gguf/read.js";
 
 export interface ModelSpec {
@@ -28,8 +29,6 @@ export interface ModelSpec {
   contextLength: number;
 }
 
-/** The real vocabulary size of the models the presets copy (the generated files may use fewer tokens). */
-const PRESET_VOCAB: Record<PresetName, number> = { tiny: 260, small: 260, "llama-2-7b": 32000, "llama-3-8b": 128256, "mistral-7b": 32000 };
 
 /** Parameter count: embeddings, lm_head (unless tied), per-layer attention + MLP + 2 norms, final norm. */
 export function parameterCount(m: Omit<ModelSpec, "weightBytes" | "name" | "source" | "bytesPerParam" | "contextLength">): number {
@@ -77,7 +76,7 @@ function finish(base: Omit<ModelSpec, "weightBytes">, weightBytes?: number): Mod
   return { ...base, weightBytes: weightBytes ?? parameterCount(base) * base.bytesPerParam };
 }
 
-/** The real model a preset copies (its real vocabulary unless `vocab` is given), weights of `bytesPerParam`. */
+/** The model a preset copies, with the preset's (real) vocabulary unless `vocab` is given, weights of `bytesPerParam`. */
 export function modelFromPreset(name: string, o: { vocab?: number; bytesPerParam?: number } = {}): ModelSpec {
   if (!isPresetName(name)) throw new UsageError(`unknown preset "${name}" (known: ${Object.keys(PRESETS).join(", ")})`);
   const s = PRESETS[name];
@@ -90,7 +89,7 @@ export function modelFromPreset(name: string, o: { vocab?: number; bytesPerParam
     kvHeads: s.kvHeads,
     headDim: s.embedding / s.heads,
     intermediate: s.feedForward,
-    vocab: o.vocab ?? PRESET_VOCAB[name],
+    vocab: o.vocab ?? VOCAB_SIZES[s.vocab],
     tiedEmbeddings: false,
     bytesPerParam: o.bytesPerParam ?? (s.matrixType === "f32" ? 4 : 2),
     contextLength: s.contextLength,
