@@ -118,16 +118,17 @@ test("a run that went wrong says so: test request failure, every request failed,
   });
   const dead = await startScriptedServer({ script: { ttftMs: 1, itlMs: 1 } });
   await dead.close();
+  // The error lines of stderr (the run's status line, which states the workload, comes before).
   const oneLine = (r: { stderr: string }) => {
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
-    return r.stderr.trim().split("\n");
+    return r.stderr.trim().split("\n").filter((l) => l.startsWith("tokenbench: error"));
   };
   try {
     // Nothing listening: the test request says so before anything is measured or stored.
     const down = await cli(["run", "-t", dead.url, "-n", "4", "--no-store", "--no-progress"]);
     assert.equal(down.code, 1, down.stderr);
     assert.deepEqual(oneLine(down).length, 1, down.stderr);
-    assert.match(down.stderr, /^tokenbench: error: test request to http:\/\/127\.0\.0\.1:\d+ failed \(connect\): ECONNREFUSED/);
+    assert.match(oneLine(down)[0], /^tokenbench: error: test request to http:\/\/127\.0\.0\.1:\d+ failed \(connect\): ECONNREFUSED/);
     assert.equal(down.stdout, "");
 
     // A wrong model: the server's own message, at once.
