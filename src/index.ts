@@ -69,6 +69,7 @@ export {
   loadProblem,
   loadSchema,
   loadToJson,
+  parseLoadJson,
   type LoadJson,
   type LoadMode,
   type LoadShape,
@@ -140,6 +141,9 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
 export { generatePresetModel, presetCachePath } from "./engine/models.js";
 export { parameterCount, PRESET_NAMES, PRESETS, type ModelShape, type PresetName } from "./engine/gguf/presets.js";
 export { tokenbenchHome } from "./home.js";
+
+// ---------- performance model ----------
+// (src/predict, added separately: export its entry points here.)
 
 // ---------- experiments and sweeps ----------
 /** Experiment files: `loadExperimentFile(path)` validates one (UsageError naming the key); `runExperiment({ spec, file, db, ... })` runs its matrix, resuming stored cells. */

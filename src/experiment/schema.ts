@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_CELLS, MAX_CONCURRENCY, MAX_REPEATS, MAX_REQUESTS, MAX_TIMER_S } from "../limits.js";
+import { parseLoadJson } from "../schedule/shapes/index.js";
 import { API_KINDS } from "../types.js";
 
 // The experiment file format. Keys are snake_case (YAML convention); docs/experiments.md is the reference.
@@ -83,8 +84,16 @@ const loadsSchema = z
     arrival: z.enum(["constant", "poisson", "gamma"]).default("poisson"),
     burstiness: z.number().positive().optional(),
     max_concurrency: positiveInt.max(MAX_CONCURRENCY).optional(),
+    /** Any registered load shape in its JSON form, e.g. { mode: rate, rate: inf, arrival: constant, max_concurrency: 8 }. */
+    shapes: z.array(z.unknown()).optional(),
   })
-  .refine((l) => (l.concurrency?.length ?? 0) + (l.rate?.length ?? 0) > 0, "at least one concurrency or rate value");
+  .refine((l) => (l.concurrency?.length ?? 0) + (l.rate?.length ?? 0) + (l.shapes?.length ?? 0) > 0, "at least one concurrency, rate or shapes value")
+  .superRefine((l, ctx) => {
+    (l.shapes ?? []).forEach((raw, i) => {
+      const r = parseLoadJson(raw);
+      if (r.issue) ctx.addIssue({ ...r.issue, path: ["shapes", i, ...r.issue.path] } as Parameters<typeof ctx.addIssue>[0]);
+    });
+  });
 
 const commandSchema = z.strictObject({
   name,

@@ -75,7 +75,9 @@ export function comparisonTable(cmp: Comparison): Table {
     columns: ["metric", "item", "value", "ratio", "95% CI of ratio", "verdict"],
     rows,
     numeric: [2, 3, 4],
-    note: "n.s.: not significant, the 95% confidence interval of the ratio contains 1. no CI: the interval could not be computed (e.g. a per-run figure of a single run).",
+    note:
+      (cmp.warnings?.length ? `Not like for like: ${cmp.warnings.join("; ")}. ` : "") +
+      "n.s.: not significant, the 95% confidence interval of the ratio contains 1. no CI: the interval could not be computed (e.g. a per-run figure of a single run).",
   };
 }
 

@@ -8,6 +8,7 @@ import { openDb } from "../../src/store/db.js";
 import { compare } from "../../src/compare/index.js";
 import type { WorkloadSummary } from "../../src/types.js";
 import { storeSyntheticRun } from "./storedRuns.js";
+import { comparisonTable } from "../../src/report/tables.js";
 
 // compare refuses (CLI, without --force) runs that asked different things; p90/p95 on request.
 
@@ -37,6 +38,9 @@ test("same workload and API: no warning; a different workload or API: one line e
   // the old run's stored options say 1024 in: same as w1024, different from w256-a
   assert.equal(compare(db, ["w1024", "old"]).warnings, undefined);
   assert.equal(compare(db, ["w256-a", "old"]).warnings?.length, 1);
+  // the report's comparison table says so under the table
+  assert.match(comparisonTable(compare(db, ["w256-a", "chat"])).note ?? "", /^Not like for like: different APIs: chat used openai-chat/);
+  assert.doesNotMatch(comparisonTable(compare(db, ["w256-a", "w256-b"])).note ?? "", /like for like/);
 });
 
 test("p90 and p95 are compared when asked for, not by default", () => {

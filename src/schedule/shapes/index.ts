@@ -51,6 +51,36 @@ export function loadFromJson(raw: unknown): LoadSpec | null {
   return shape ? shape.fromJson(r) : null;
 }
 
+/**
+ * Strictly reads a load written by a user in the JSON form (an experiment file's `loads.shapes`
+ * entry: snake_case keys, "inf" for an unbounded number): the load, or the first problem as a zod
+ * issue whose path and keys use the user's snake_case names (unknown keys are problems too).
+ */
+export function parseLoadJson(raw: unknown): { load: LoadSpec; issue?: undefined } | { load?: undefined; issue: z.core.$ZodIssue } {
+  const custom = (message: string, path: PropertyKey[] = []) => ({ issue: { code: "custom", message, path, input: raw } as z.core.$ZodIssue });
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return custom("an object with a mode");
+  const snakeOf = new Map<string, string>();
+  const camel: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const c = k.replace(/_([a-z])/g, (_m, ch: string) => ch.toUpperCase());
+    snakeOf.set(c, k);
+    camel[c] = v === "inf" ? Infinity : v;
+  }
+  const shape = typeof camel.mode === "string" ? shapeByMode(camel.mode) : undefined;
+  if (!shape) return custom(`one of ${LOAD_MODES.join(", ")}`, ["mode"]);
+  const r = (shape.schema as unknown as z.ZodObject).strict().safeParse(camel);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    const snake = (k: PropertyKey) => snakeOf.get(String(k)) ?? k;
+    const issue = { ...i, path: i.path.map(snake) } as z.core.$ZodIssue & { keys?: string[] };
+    if (issue.keys) issue.keys = issue.keys.map((k) => String(snake(k)));
+    return { issue };
+  }
+  const load = r.data as LoadSpec;
+  const problem = shapeOf(load).check?.(load, {});
+  return problem ? custom(problem) : { load };
+}
+
 /** Label of a stored load, "" when unreadable (tables of stored runs). */
 export function storedLoadLabel(raw: unknown): string {
   const l = loadFromJson(raw);
