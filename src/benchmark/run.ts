@@ -61,7 +61,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       cellKey: options.cellKey,
       label: options.label,
     };
-    if (o.preflight && !embedded && items.length > 0 && !options.signal?.aborted) await preflight(targets, adapter, items[0], model, o);
+    if (o.preflight && !embedded && items.length > 0 && !options.signal?.aborted) await preflight(targets, adapter, items[0], model, o, options.signal);
     const result: BenchmarkResult = { summaries: [], records: [], interrupted: false };
     for (let i = 0; i < o.loads.length; i++) {
       if (options.signal?.aborted) break;
