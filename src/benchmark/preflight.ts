@@ -18,8 +18,9 @@ const PREFLIGHT_OUTPUT_TOKENS = 8;
  *
  * @throws PreflightError with one line: the target, what failed, the server's message, a hint
  */
-export async function preflight(targets: string[], adapter: ProtocolAdapter, item: WorkItem, model: string, o: ResolvedOptions): Promise<void> {
+export async function preflight(targets: string[], adapter: ProtocolAdapter, item: WorkItem, model: string, o: ResolvedOptions, signal?: AbortSignal): Promise<void> {
   for (const url of targets) {
+    if (signal?.aborted) return;
     const pools = openTargets([url], 1, o.timeoutMs);
     try {
       const spec = adapter.buildRequest({
@@ -33,7 +34,9 @@ export async function preflight(targets: string[], adapter: ProtocolAdapter, ite
       });
       spec.headers = { ...spec.headers, ...o.headers };
       const t0 = performance.now();
-      const raw = await streamRequest(pools[0], adapter, spec, { timeoutMs: o.timeoutMs, now: () => performance.now() - t0 });
+      const raw = await streamRequest(pools[0], adapter, spec, { timeoutMs: o.timeoutMs, signal, now: () => performance.now() - t0 });
+      // Interrupted: the caller sees its own signal and stops; not the server's fault.
+      if (raw.errorKind === "aborted") return;
       if (!raw.ok) {
         const hint =
           raw.errorKind === "connect"

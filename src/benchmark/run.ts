@@ -71,7 +71,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       label: options.label,
     };
     log(`${o.loads.length} run(s) (${o.loads.map(loadLabel).join(", ")}), ${o.api} at ${targets.join(", ")}, model ${model}: ${describeWorkload(meta.workload)}`);
-    if (o.preflight && !embedded && items.length > 0 && !options.signal?.aborted) await preflight(targets, adapter, items[0], model, o);
+    if (o.preflight && !embedded && items.length > 0 && !options.signal?.aborted) await preflight(targets, adapter, items[0], model, o, options.signal);
     const result: BenchmarkResult = { summaries: [], records: [], interrupted: false };
     for (let i = 0; i < o.loads.length; i++) {
       if (options.signal?.aborted) break;

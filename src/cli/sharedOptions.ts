@@ -8,7 +8,7 @@ import { DEFAULTS, EMBEDDED_DEFAULTS } from "../benchmark/resolve.js";
 
 export function addTargetOptions(cmd: Command): Command {
   return cmd
-    .option("-t, --target <url>", "server base URL; repeat to spread requests over several servers (none: the embedded engine); vLLM's --base-url", p.collect)
+    .option("-t, --target <url>", "server base URL, e.g. http://host:8000 (a trailing /v1 is dropped); repeat to spread requests over several servers (none: the embedded engine); vLLM's --base-url", p.collect)
     .addOption(new Option("--api <kind>", "wire protocol").choices([...API_KINDS]).default("openai-completions"))
     .option("-m, --model <name>", "model name to send (default: what the server lists)")
     .option("--api-key <key>", "bearer token (or TOKENBENCH_API_KEY / OPENAI_API_KEY); never stored")

@@ -286,6 +286,8 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, targets: string[], metric
       cellKey: cell.key,
       label: groupKey(cell.key),
       signal: ac.signal,
+      // Warnings about the run (prompt lengths off the requested ones, inexact output lengths).
+      log: ctx.log,
     });
     summary = result.summaries[0];
   } catch (e) {
