@@ -138,10 +138,18 @@ export function listRuns(db: Db, filter: { limit?: number; experimentId?: string
   const where: string[] = [];
   const args: unknown[] = [];
   if (filter.experimentId) (where.push("experiment_id = ?"), args.push(filter.experimentId));
-  if (filter.status) (where.push("status = ?"), args.push(filter.status));
-  const sql = `SELECT * FROM runs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
-  args.push(filter.limit ?? 1000);
-  return (db.prepare(sql).all(...args) as Record<string, string | null>[]).map(rowToRun);
+  // A `running` row of a dead owner reads as `interrupted` (rowToRun): filter on what is shown.
+  if (filter.status) (where.push("status IN (?, 'running')"), args.push(filter.status));
+  const sql = `SELECT * FROM runs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY created_at DESC, rowid DESC`;
+  const limit = filter.limit ?? 1000;
+  const out: StoredRun[] = [];
+  for (const row of db.prepare(sql).iterate(...args) as IterableIterator<Record<string, string | null>>) {
+    const run = rowToRun(row);
+    if (filter.status && run.status !== filter.status) continue;
+    out.push(run);
+    if (out.length >= limit) break;
+  }
+  return out;
 }
 
 /** A run's request records (warm-up included, `warmup: true`), in the order they finished; times in ms from the run's measured start. */

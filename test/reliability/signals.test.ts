@@ -89,6 +89,9 @@ function experiment(dir: string, name: string, graceS: number, requests: number)
       "workloads: [{ name: w, input: 8, output: 8 }]",
       "loads: { concurrency: [1, 2] }",
       `requests: ${requests}`,
+      // Byte-level prompts: loading the Llama 3 tokenizer takes 20 s on a loaded 2-core machine and
+      // cannot be interrupted midway; the stop path is what is under test here.
+      "tokenizer: bytes",
       "telemetry: { gpu: false, interval_s: 0.2 }",
     ].join("\n"),
   );
