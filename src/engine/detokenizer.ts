@@ -4,11 +4,23 @@
 // depends on their neighbours (SentencePiece's leading "▁") come out right.
 
 export class IncrementalDetokenizer {
-  private readonly tokens: number[] = [];
+  private readonly tokens: number[];
   private prefixOffset = 0;
-  private readOffset = 0;
+  private readOffset: number;
 
-  constructor(private readonly detokenize: (tokens: readonly number[]) => string) {}
+  /**
+   * `context`: tokens before the first one pushed (the prompt's last token), decoded but never
+   * emitted. SentencePiece decoders drop the leading space of a text's first token; with context
+   * the first generated token keeps it, as in llama.cpp's server ("▁the" streams " the", and "▁"
+   * alone is " ", not nothing).
+   */
+  constructor(
+    private readonly detokenize: (tokens: readonly number[]) => string,
+    context: readonly number[] = [],
+  ) {
+    this.tokens = [...context];
+    this.readOffset = context.length;
+  }
 
   /** Adds a token; returns the newly completed text ("" while a character is incomplete). */
   push(token: number): string {

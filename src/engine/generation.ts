@@ -35,7 +35,7 @@ export async function generate(
   signal: AbortSignal,
   onText: (text: string, completionTokens: number) => void,
 ): Promise<GenerationResult> {
-  const detok = new IncrementalDetokenizer((t) => engine.model.detokenize(t as Token[], false));
+  const detok = new IncrementalDetokenizer((t) => engine.model.detokenize(t as Token[], false), params.promptTokens.slice(-1));
   const stopper = new StopMatcher(params.stop);
   let produced = 0;
   // Text held back (an incomplete character or a possible stop-string prefix) once generation ends.

@@ -75,6 +75,15 @@ describe("IncrementalDetokenizer", () => {
     assert.equal(d.push(0xe2), "");
     assert.equal(d.flush(), "\uFFFD");
   });
+  test("with a context token, the first token keeps the leading space a SentencePiece decoder drops", () => {
+    // SentencePiece-like: "▁" is a space, and a text's first token loses its leading space.
+    const pieces = ["prompt", "\u2581the", "\u2581", "end"];
+    const spm = (t: readonly number[]) => t.map((i) => pieces[i].replaceAll("\u2581", " ")).join("").replace(/^ /, "");
+    const without = new IncrementalDetokenizer(spm);
+    assert.deepEqual([1, 2, 3].map((t) => without.push(t)), ["the", " ", "end"]);
+    const withContext = new IncrementalDetokenizer(spm, [0]);
+    assert.deepEqual([2, 1, 3].map((t) => withContext.push(t)), [" ", " the", "end"]);
+  });
 });
 
 describe("metrics registry", () => {

@@ -80,8 +80,10 @@ describe("embedded server (tiny preset)", () => {
     assert.equal(r.frames.at(-1), usageOnly[0]);
 
     const events = parseWithAdapter("openai-completions", r.raw);
-    const tokens = events.filter((e) => e.type === "content").reduce((n, e) => n + (e.type === "content" ? (e.tokens ?? 1) : 0), 0);
-    assert.equal(tokens, 60);
+    // one content event with text per token; the finish chunk's running total is the request's
+    const contentEvents = events.flatMap((e) => (e.type === "content" ? [e] : []));
+    assert.equal(contentEvents.filter((e) => e.text.length > 0).length, 60);
+    assert.equal(contentEvents.at(-1)?.cumulative, 60);
     const usage = events.filter((e) => e.type === "usage").at(-1);
     assert.equal(usage?.type === "usage" && usage.completionTokens, 60);
     assert.equal(events.at(-1)?.type, "done");
@@ -109,7 +111,7 @@ describe("embedded server (tiny preset)", () => {
     const events = parseWithAdapter("openai-chat", r.raw);
     const text = events.map((e) => (e.type === "content" ? e.text : "")).join("");
     assert.equal(text, deltas.map((f) => f.choices[0].delta.content).join(""));
-    assert.equal(events.filter((e) => e.type === "content").length, 40);
+    assert.equal(events.filter((e) => e.type === "content" && e.text.length > 0).length, 40);
   });
 
   test("non-streamed completion and chat bodies", async () => {

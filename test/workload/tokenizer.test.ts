@@ -43,6 +43,19 @@ test("bundled Llama 3 tokenizer: content tokens only, no BOS", async () => {
   assert.equal(await loadTokenizer(), tok);
 });
 
+test("bundled tokenizers by name: llama3 is the default, mistral is Mistral-7B's SentencePiece vocabulary", async () => {
+  assert.equal(await loadTokenizer("llama3"), await loadTokenizer());
+  const tok = await loadTokenizer("mistral");
+  assert.equal(tok.name, "mistral (bundled)");
+  assert.equal(tok.vocabSize, 32000);
+  // Mistral-7B's ids ("▁Hello" = 22557, "▁world" = 1526); Meta's Llama 2 would give 15043, 3186.
+  assert.deepEqual(tok.encode("Hello world"), [22557, 1526]);
+  assert.equal(tok.decode(tok.encode("Tokens, café ✓ 123")), "Tokens, café ✓ 123");
+  assert.equal(await loadTokenizer("mistral"), tok);
+  // a path with a bundled name is still a path
+  await assert.rejects(loadTokenizer(path.join(dir, "mistral")), /tokenizer file not found/);
+});
+
 test("a tokenizer.json path (with config, without config, or its directory) counts like the bundled one", async () => {
   const bundled = await loadTokenizer();
   const texts = ["Hello world", "The quick brown fox jumps over the lazy dog.", "  spaces\tand\nnewlines  ", "<|begin_of_text|>x"];
