@@ -103,6 +103,8 @@ export type StreamEvent =
   /** Server-side timings (ms unless the name says otherwise), kept as reported. */
   | { type: "timings"; values: Record<string, number> }
   | { type: "error"; message: string }
+  /** The server named why generation stopped (finish_reason), whether or not an end marker follows. */
+  | { type: "finish"; reason: string }
   /** Explicit end-of-stream marker ([DONE], done:true, final frame). */
   | { type: "done"; finishReason?: string };
 

@@ -145,6 +145,9 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
               res.sawDone = true;
               if (ev.finishReason) res.finishReason = ev.finishReason;
               break;
+            case "finish":
+              res.finishReason = ev.reason;
+              break;
           }
         }
       };
