@@ -3,7 +3,7 @@ import type { Db } from "../../src/store/db.js";
 import { appendRequests, createRun, finishRun } from "../../src/store/runs.js";
 import { deriveLatencies } from "../../src/measure/requestMetrics.js";
 import { summarizeRun } from "../../src/aggregate/summarize.js";
-import { rng } from "../../src/compare/bootstrap.js";
+import { createRng } from "../../src/workload/rng.js";
 import type { ApiKind, RequestRecord, WorkloadSummary } from "../../src/types.js";
 
 /** Standard normal by Box-Muller from a seeded uniform source. */
@@ -28,7 +28,8 @@ export interface SyntheticRun {
 }
 
 export function storeSyntheticRun(db: Db, s: SyntheticRun): void {
-  const rand = rng(s.seed);
+  const gen = createRng(s.seed);
+  const rand = () => gen.uniform();
   const z = normal(rand);
   const slotFree = new Array(s.concurrency).fill(0);
   const records: RequestRecord[] = [];
