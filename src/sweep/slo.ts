@@ -1,4 +1,5 @@
 import type { GoodputSpec, RequestRecord } from "../types.js";
+import { hasBounds, meetsBounds } from "../aggregate/goodput.js";
 
 export interface Slo {
   bounds: GoodputSpec;
@@ -14,19 +15,13 @@ export function checkSlo(records: RequestRecord[], slo: Slo): { meets: boolean; 
   if (n === 0) return { meets: false, fraction: 0, errorRate: 1, detail: "no requests" };
   const failed = records.filter((r) => !r.ok).length;
   const errorRate = failed / n;
-  const { ttftMs, tpotMs, e2eMs } = slo.bounds;
-  const good = records.filter(
-    (r) =>
-      r.ok &&
-      (ttftMs === undefined || (r.ttftMs !== undefined && r.ttftMs <= ttftMs)) &&
-      (tpotMs === undefined || r.tpotMs === undefined || r.tpotMs <= tpotMs) &&
-      (e2eMs === undefined || (r.e2eMs !== undefined && r.e2eMs <= e2eMs)),
-  ).length;
+  // The same rule as goodput (one copy of it): a request meets the SLO iff it counts as good.
+  const good = records.filter((r) => meetsBounds(r, slo.bounds)).length;
   const fraction = good / n;
   const problems: string[] = [];
   if (errorRate > slo.maxErrorRate) problems.push(`${(errorRate * 100).toFixed(1)}% of requests failed (limit ${(slo.maxErrorRate * 100).toFixed(1)}%)`);
-  const hasBounds = ttftMs !== undefined || tpotMs !== undefined || e2eMs !== undefined;
-  if (hasBounds && fraction < slo.fraction) problems.push(`${(fraction * 100).toFixed(1)}% of requests within bounds (need ${(slo.fraction * 100).toFixed(1)}%)`);
-  const detail = problems.length ? problems.join("; ") : hasBounds ? `${(fraction * 100).toFixed(1)}% of requests within bounds` : "no latency bounds; errors within limit";
+  const bounded = hasBounds(slo.bounds);
+  if (bounded && fraction < slo.fraction) problems.push(`${(fraction * 100).toFixed(1)}% of requests within bounds (need ${(slo.fraction * 100).toFixed(1)}%)`);
+  const detail = problems.length ? problems.join("; ") : bounded ? `${(fraction * 100).toFixed(1)}% of requests within bounds` : "no latency bounds; errors within limit";
   return { meets: problems.length === 0, fraction, errorRate, detail };
 }
