@@ -85,7 +85,7 @@ const loadsSchema = z
   })
   .refine((l) => (l.concurrency?.length ?? 0) + (l.rate?.length ?? 0) > 0, "at least one concurrency or rate value");
 
-const commandSchema = z.strictObject({
+export const commandSchema = z.strictObject({
   name,
   command: z.string().min(1),
   args: z.array(z.union([z.string(), z.number()]).transform(String)).default([]),
