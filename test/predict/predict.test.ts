@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeHeader, type GgufValue, type TensorInfo } from "../../src/engine/gguf/format.js";
@@ -186,4 +186,18 @@ test("tokenbench predict prints the table and --json; bad flags are one-line err
   }
   const l = run(["--list-gpus"]);
   assert.match(l.stdout, /mi300x/);
+});
+
+test("prediction against the H200 llama-server run (docs/data/h200/llama-server): the roofline bounds it, 40-100% reached", () => {
+  // Measured on one H200 (docs/gpu.md): llama-server -ngl 99 -np 4 -fa on, generated llama-2-7b (13.48 GB f16), 256/256.
+  const runs = JSON.parse(readFileSync("docs/data/h200/llama-server/runs.json", "utf8")) as { cell_key: string; summary: { load: { concurrency: number }; latency_ms: { tpot: { mean: number } }; throughput: { output_tokens_per_s: number } } }[];
+  const p = predict(modelFromPreset("llama-2-7b"), gpuById("h200")!, { inputTokens: 256, outputTokens: 256, concurrency: [1, 2, 4], maxBatch: 4 });
+  const cells = runs.filter((r) => r.cell_key.startsWith("server=np4-fa-on/"));
+  assert.equal(cells.length, 3);
+  for (const r of cells) {
+    const c = compareToPrediction(p, { concurrency: r.summary.load.concurrency, tpotMs: r.summary.latency_ms.tpot.mean, outputTokensPerS: r.summary.throughput.output_tokens_per_s });
+    assert.ok(c.tpotPctOfLimit > 40 && c.tpotPctOfLimit <= 100, `c=${c.concurrency}: ${c.tpotPctOfLimit}% of the TPOT limit`);
+    assert.ok(c.throughputPctOfLimit! > 15 && c.throughputPctOfLimit! <= 100, `c=${c.concurrency}: ${c.throughputPctOfLimit}% of the throughput limit`);
+    if (c.concurrency === 1) assert.ok(c.tpotPctOfLimit > 55 && c.tpotPctOfLimit < 65, String(c.tpotPctOfLimit)); // 2.85 / 4.79 ms
+  }
 });
