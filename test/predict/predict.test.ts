@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { encodeHeader, type GgufValue, type TensorInfo } from "../../src/engine/gguf/format.js";
 import { readGgufHeader } from "../../src/engine/gguf/read.js";
 import { UsageError } from "../../src/errors.js";
+import { openDb } from "../../src/store/db.js";
+import { createRun, finishRun } from "../../src/store/runs.js";
+import type { RunSummary } from "../../src/types.js";
 import {
   compareToPrediction,
   gpuByDeviceName,
@@ -199,5 +202,32 @@ test("prediction against the H200 llama-server run (docs/data/h200/llama-server)
     assert.ok(c.tpotPctOfLimit > 40 && c.tpotPctOfLimit <= 100, `c=${c.concurrency}: ${c.tpotPctOfLimit}% of the TPOT limit`);
     assert.ok(c.throughputPctOfLimit! > 15 && c.throughputPctOfLimit! <= 100, `c=${c.concurrency}: ${c.throughputPctOfLimit}% of the throughput limit`);
     if (c.concurrency === 1) assert.ok(c.tpotPctOfLimit > 55 && c.tpotPctOfLimit < 65, String(c.tpotPctOfLimit)); // 2.85 / 4.79 ms
+  }
+});
+
+test("tokenbench predict --run: a stored run next to the prediction (the H200 run's summary), rate runs refused", () => {
+  const runs = JSON.parse(readFileSync("docs/data/h200/llama-server/runs.json", "utf8")) as { id: string; cell_key: string; summary: RunSummary }[];
+  const c1 = runs.find((r) => r.cell_key.startsWith("server=np4-fa-on/") && r.cell_key.includes("/load=c1/"))!;
+  const dir = mkdtempSync(join(tmpdir(), "tb-predict-"));
+  const dbPath = join(dir, "r.db");
+  const db = openDb(dbPath);
+  createRun(db, { id: c1.id, kind: "bench", toolVersion: "test" });
+  finishRun(db, c1.id, "completed", c1.summary);
+  createRun(db, { id: "rate-run", kind: "bench", toolVersion: "test" });
+  finishRun(db, "rate-run", "completed", { ...c1.summary, load: { mode: "rate", rate: 2 } });
+  db.close();
+  const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "predict", "--preset", "llama-2-7b", "--gpu", "h200", "--db", dbPath, ...args], { encoding: "utf8" });
+  const r = run(["--run", c1.id, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.deepEqual(doc.rows.map((x: { concurrency: number }) => x.concurrency), [1]); // the run's concurrency
+  assert.equal(doc.options.outputTokens, 256); // the run's mean output length
+  assert.ok(doc.measured[0].tpotPctOfLimit > 55 && doc.measured[0].tpotPctOfLimit < 65);
+  const t = run(["--run", c1.id]);
+  assert.match(t.stdout, /measured vs predicted/);
+  for (const bad of [["--run", "rate-run"], ["--run", "nope"]]) {
+    const b = run(bad);
+    assert.equal(b.status, 2, b.stderr);
+    assert.equal(b.stderr.trim().split("\n").length, 1, b.stderr);
   }
 });
