@@ -18,11 +18,11 @@ export interface CommandCellResult {
   startedAtMs: number;
 }
 
-/** Runs one command cell (no shell, own process group), tees its output to the log and stores it as a run. */
+/** Runs one command cell (no shell, own process group), tees its output to the log and stores it as a run (an experiment's, or standalone as `tokenbench probe` does). */
 export async function runCommandCell(
   db: Db,
   spec: CommandSpec,
-  o: { runId: string; experimentId: string; cellKey: string; label: string; logPath: string; signal?: AbortSignal },
+  o: { runId: string; experimentId?: string; cellKey?: string; label: string; logPath: string; signal?: AbortSignal },
 ): Promise<CommandCellResult> {
   mkdirSync(dirname(o.logPath), { recursive: true });
   const log = createWriteStream(o.logPath, { flags: "a" });

@@ -95,7 +95,7 @@ const loadsSchema = z
     });
   });
 
-const commandSchema = z.strictObject({
+export const commandSchema = z.strictObject({
   name,
   command: z.string().min(1),
   args: z.array(z.union([z.string(), z.number()]).transform(String)).default([]),

@@ -1,12 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeHeader, type GgufValue, type TensorInfo } from "../../src/engine/gguf/format.js";
 import { readGgufHeader } from "../../src/engine/gguf/read.js";
 import { UsageError } from "../../src/errors.js";
+import { openDb } from "../../src/store/db.js";
+import { createRun, finishRun } from "../../src/store/runs.js";
+import type { RunSummary } from "../../src/types.js";
 import {
   compareToPrediction,
   gpuByDeviceName,
@@ -186,4 +189,45 @@ test("tokenbench predict prints the table and --json; bad flags are one-line err
   }
   const l = run(["--list-gpus"]);
   assert.match(l.stdout, /mi300x/);
+});
+
+test("prediction against the H200 llama-server run (docs/data/h200/llama-server): the roofline bounds it, 40-100% reached", () => {
+  // Measured on one H200 (docs/gpu.md): llama-server -ngl 99 -np 4 -fa on, generated llama-2-7b (13.48 GB f16), 256/256.
+  const runs = JSON.parse(readFileSync("docs/data/h200/llama-server/runs.json", "utf8")) as { cell_key: string; summary: { load: { concurrency: number }; latency_ms: { tpot: { mean: number } }; throughput: { output_tokens_per_s: number } } }[];
+  const p = predict(modelFromPreset("llama-2-7b"), gpuById("h200")!, { inputTokens: 256, outputTokens: 256, concurrency: [1, 2, 4], maxBatch: 4 });
+  const cells = runs.filter((r) => r.cell_key.startsWith("server=np4-fa-on/"));
+  assert.equal(cells.length, 3);
+  for (const r of cells) {
+    const c = compareToPrediction(p, { concurrency: r.summary.load.concurrency, tpotMs: r.summary.latency_ms.tpot.mean, outputTokensPerS: r.summary.throughput.output_tokens_per_s });
+    assert.ok(c.tpotPctOfLimit > 40 && c.tpotPctOfLimit <= 100, `c=${c.concurrency}: ${c.tpotPctOfLimit}% of the TPOT limit`);
+    assert.ok(c.throughputPctOfLimit! > 15 && c.throughputPctOfLimit! <= 100, `c=${c.concurrency}: ${c.throughputPctOfLimit}% of the throughput limit`);
+    if (c.concurrency === 1) assert.ok(c.tpotPctOfLimit > 55 && c.tpotPctOfLimit < 65, String(c.tpotPctOfLimit)); // 2.85 / 4.79 ms
+  }
+});
+
+test("tokenbench predict --run: a stored run next to the prediction (the H200 run's summary), rate runs refused", () => {
+  const runs = JSON.parse(readFileSync("docs/data/h200/llama-server/runs.json", "utf8")) as { id: string; cell_key: string; summary: RunSummary }[];
+  const c1 = runs.find((r) => r.cell_key.startsWith("server=np4-fa-on/") && r.cell_key.includes("/load=c1/"))!;
+  const dir = mkdtempSync(join(tmpdir(), "tb-predict-"));
+  const dbPath = join(dir, "r.db");
+  const db = openDb(dbPath);
+  createRun(db, { id: c1.id, kind: "bench", toolVersion: "test" });
+  finishRun(db, c1.id, "completed", c1.summary);
+  createRun(db, { id: "rate-run", kind: "bench", toolVersion: "test" });
+  finishRun(db, "rate-run", "completed", { ...c1.summary, load: { mode: "rate", rate: 2 } });
+  db.close();
+  const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "predict", "--preset", "llama-2-7b", "--gpu", "h200", "--db", dbPath, ...args], { encoding: "utf8" });
+  const r = run(["--run", c1.id, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.deepEqual(doc.rows.map((x: { concurrency: number }) => x.concurrency), [1]); // the run's concurrency
+  assert.equal(doc.options.outputTokens, 256); // the run's mean output length
+  assert.ok(doc.measured[0].tpotPctOfLimit > 55 && doc.measured[0].tpotPctOfLimit < 65);
+  const t = run(["--run", c1.id]);
+  assert.match(t.stdout, /measured vs predicted/);
+  for (const bad of [["--run", "rate-run"], ["--run", "nope"]]) {
+    const b = run(bad);
+    assert.equal(b.status, 2, b.stderr);
+    assert.equal(b.stderr.trim().split("\n").length, 1, b.stderr);
+  }
 });

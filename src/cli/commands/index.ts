@@ -3,6 +3,7 @@ import { register as compare } from "./compare.js";
 import { register as experiment } from "./experiment.js";
 import { register as model } from "./model.js";
 import { register as predict } from "./predict.js";
+import { register as probe } from "./probe.js";
 import { register as report } from "./report.js";
 import { register as run } from "./run.js";
 import { register as runs } from "./runs.js";
@@ -18,6 +19,7 @@ export const COMMANDS: RegisterCommand[] = [
   experiment,
   model,
   predict,
+  probe,
   report,
   run,
   runs,

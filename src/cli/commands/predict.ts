@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import Table from "cli-table3";
 import { readGgufHeader } from "../../engine/gguf/read.js";
-import { GPUS, gpuById, modelFromGguf, modelFromHfConfigFile, modelFromPreset, predict, type ModelSpec, type Prediction } from "../../predict/index.js";
+import { GPUS, compareToPrediction, gpuById, modelFromGguf, modelFromHfConfigFile, modelFromPreset, predict, type MeasuredVsPredicted, type ModelSpec, type Prediction } from "../../predict/index.js";
+import { defaultDbPath, openDb } from "../../store/db.js";
+import { getRun } from "../../store/runs.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
 
@@ -14,9 +16,11 @@ interface Flags {
   hfConfig?: string;
   gpu?: string;
   listGpus?: boolean;
-  inputTokens: number;
-  outputTokens: number;
-  concurrency: number[];
+  inputTokens?: number;
+  outputTokens?: number;
+  concurrency?: number[];
+  run?: string[];
+  db?: string;
   tp: number;
   dtype?: string;
   kvDtype: string;
@@ -37,9 +41,11 @@ export function register(program: Command): void {
     .option("--hf-config <config.json>", "model: a Hugging Face config.json")
     .option("--gpu <id>", `GPU: ${GPUS.map((g) => g.id).join(", ")}`)
     .option("--list-gpus", "print the GPU table with its sources and exit")
-    .option("--input-tokens <n>", "prompt tokens per request", p.positiveInt, 256)
-    .option("--output-tokens <n>", "output tokens per request", p.positiveInt, 256)
-    .option("-c, --concurrency <list>", "requests in flight, comma-separated", p.intList, [1, 2, 4, 8, 16, 32, 64])
+    .option("--input-tokens <n>", "prompt tokens per request (default 256, or the runs' mean)", p.positiveInt)
+    .option("--output-tokens <n>", "output tokens per request (default 256, or the runs' mean)", p.positiveInt)
+    .option("-c, --concurrency <list>", "requests in flight, comma-separated (default 1,2,4,...,64, or the runs' concurrency)", p.intList)
+    .option("--run <id>", "put a stored concurrency run next to the prediction: measured vs predicted, % of the limit (repeatable)", p.collect)
+    .option("--db <path>", "results database for --run")
     .option("--tp <n>", "tensor-parallel GPUs", p.positiveInt, 1)
     .option("--dtype <type>", `weight storage for --preset/--hf-config: ${Object.keys(BYTES_PER_PARAM).join(", ")} (default f16)`)
     .option("--kv-dtype <type>", `KV-cache element type: ${Object.keys(KV_BYTES).join(", ")}`, "f16")
@@ -62,10 +68,12 @@ export function register(program: Command): void {
       const kvBytes = KV_BYTES[f.kvDtype.toLowerCase()];
       if (kvBytes === undefined) throw new UsageError(`unknown --kv-dtype "${f.kvDtype}" (known: ${Object.keys(KV_BYTES).join(", ")})`);
       if (f.memoryUtil > 1) throw new UsageError(`--memory-util must be at most 1 (got ${f.memoryUtil})`);
+      const measured = f.run ? loadRuns(f.run, f.db) : [];
+      const meanOf = (k: "in" | "out") => (measured.length ? Math.round(measured.reduce((a, m) => a + m[k], 0) / measured.length) : 256);
       const pr = predict(model, gpu, {
-        inputTokens: f.inputTokens,
-        outputTokens: f.outputTokens,
-        concurrency: f.concurrency,
+        inputTokens: f.inputTokens ?? meanOf("in"),
+        outputTokens: f.outputTokens ?? meanOf("out"),
+        concurrency: f.concurrency ?? (measured.length ? [...new Set(measured.map((m) => m.concurrency))].sort((a, b) => a - b) : [1, 2, 4, 8, 16, 32, 64]),
         tensorParallel: f.tp,
         kvBytes,
         memoryUtilization: f.memoryUtil,
@@ -73,8 +81,51 @@ export function register(program: Command): void {
         memoryBandwidth: f.bandwidth !== undefined ? f.bandwidth * 1e12 : undefined,
         peakFlops: f.peak !== undefined ? f.peak * 1e12 : undefined,
       });
-      process.stdout.write(f.json ? JSON.stringify(pr, (_k, v) => (v === Infinity ? null : v), 2) + "\n" : renderPrediction(pr));
+      const vs = measured.map((m) => ({ run: m.id, ...compareToPrediction(pr, { concurrency: m.concurrency, tpotMs: m.tpotMs, outputTokensPerS: m.outputTokensPerS }) }));
+      if (f.json) process.stdout.write(JSON.stringify(measured.length ? { ...pr, measured: vs } : pr, (_k, v) => (v === Infinity ? null : v), 2) + "\n");
+      else process.stdout.write(renderPrediction(pr) + (vs.length ? renderMeasured(vs) : ""));
     });
+}
+
+interface MeasuredRun {
+  id: string;
+  concurrency: number;
+  tpotMs: number;
+  outputTokensPerS: number;
+  in: number;
+  out: number;
+}
+
+/** Stored runs' figures the prediction is compared with; one-line errors for unknown or unusable runs. */
+function loadRuns(ids: string[], dbPath?: string): MeasuredRun[] {
+  const db = openDb(dbPath ?? defaultDbPath());
+  try {
+    return ids.map((id) => {
+      const r = getRun(db, id);
+      if (!r) throw new UsageError(`no run ${id} in ${dbPath ?? defaultDbPath()}`);
+      const s = r.summary;
+      if (!s || !s.latency_ms || !s.throughput) throw new UsageError(`run ${id} has no benchmark summary (kind ${r.kind}, status ${r.status})`);
+      if (s.load.mode !== "concurrency" || !s.load.concurrency) throw new UsageError(`run ${id} is a rate run; compare concurrency runs (requests in flight = batch)`);
+      const rps = s.throughput.requests_per_s;
+      if (!(rps > 0) || !(s.latency_ms.tpot.mean > 0)) throw new UsageError(`run ${id} completed no measurable requests`);
+      return { id, concurrency: s.load.concurrency, tpotMs: s.latency_ms.tpot.mean, outputTokensPerS: s.throughput.output_tokens_per_s, in: s.throughput.input_tokens_per_s / rps, out: s.throughput.output_tokens_per_s / rps };
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Measured vs predicted, one row per run (metrics.md section 19). */
+export function renderMeasured(rows: (MeasuredVsPredicted & { run: string })[]): string {
+  const t = new Table({
+    head: ["run", "concurrency", "TPOT ms measured", "predicted", "% of limit", "achieved TB/s", "% of HBM", "output tok/s measured", "predicted", "% of limit"],
+    style: { head: [], border: [] },
+    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+  });
+  for (const r of rows) {
+    t.push([r.run, r.concurrency, r.measuredTpotMs.toFixed(2), r.predictedTpotMs.toFixed(2), r.tpotPctOfLimit.toFixed(0), (r.achievedBandwidth / 1e12).toFixed(2), r.bandwidthPct.toFixed(0), r.measuredOutputTokensPerS?.toFixed(0) ?? "-", r.predictedOutputTokensPerS.toFixed(0), r.throughputPctOfLimit?.toFixed(0) ?? "-"].map(String));
+  }
+  return "measured vs predicted:\n" + t.toString() + "\n";
 }
 
 function loadModel(f: Flags): ModelSpec {
