@@ -2,7 +2,8 @@
 # Builds llama.cpp's own llama-server (CPU) from the llama.cpp source that node-llama-cpp's npm
 # package carries (a git bundle), for the integration tests against a real engine.
 # Reuses a build whose commit (and extra cmake flags) match. Prints the binary's path on stdout.
-# Usage: bash scripts/build-llama-server.sh [CACHE_DIR]   (default ${TOKENBENCH_HOME:-~/.tokenbench}/llama-server)
+# Usage: bash scripts/build-llama-server.sh [CACHE_DIR]   (default ${XDG_CACHE_HOME:-~/.cache}/tokenbench/llama-server)
+# `npm test` runs it first (pretest): the first run builds (~10 min on 2 cores), later ones reuse.
 # GPU build: LLAMA_SERVER_CMAKE_ARGS="-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90" (examples/llama-server-gpu).
 # LLAMA_BUNDLE overrides where the bundle is read from.
 set -euo pipefail
@@ -10,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bundle=${LLAMA_BUNDLE:-$root/node_modules/node-llama-cpp/llama/gitRelease.bundle}
 [ -f "$bundle" ] || { echo "build-llama-server: $bundle not found (run npm install first)" >&2; exit 2; }
 commit=$(git bundle list-heads "$bundle" | awk 'NR==1{print $1}')
-cache=${1:-${TOKENBENCH_HOME:-$HOME/.tokenbench}/llama-server}
+cache=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/tokenbench/llama-server}
 extra=${LLAMA_SERVER_CMAKE_ARGS:-}
 [ -n "$extra" ] && commit="$commit-$(printf %s "$extra" | sha1sum | cut -c1-8)"
 bin="$cache/$commit/bin/llama-server"

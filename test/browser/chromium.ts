@@ -14,7 +14,7 @@ export interface LaunchedBrowser {
 
 export async function launchChromium(): Promise<LaunchedBrowser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: run scripts/install-browser.sh (as root) to install Debian's chromium`);
+    throw new Error(`${CHROMIUM} not found: run scripts/install-test-deps.sh (as root) to install Debian's chromium`);
   }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -8,7 +8,7 @@ import { openDb } from "../../src/store/db.js";
 import { getRun } from "../../src/store/runs.js";
 
 // The probes run for real on the CPU with PyTorch (CI: Debian's python3-torch from
-// scripts/install-python-torch.sh) at tiny sizes: code paths, result format and storage.
+// scripts/install-test-deps.sh) at tiny sizes: code paths, result format and storage.
 // Their GPU figures come from H200 runs (docs/gpu.md).
 const PYTHON = process.env.TOKENBENCH_PYTHON ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
 

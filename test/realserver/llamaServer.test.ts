@@ -20,7 +20,7 @@ const REQUESTS = 12;
 const SLOTS = 4;
 
 /**
- * The llama-server binary: $TOKENBENCH_LLAMA_SERVER (.ci/run sets it), else the build script's
+ * The llama-server binary: $TOKENBENCH_LLAMA_SERVER when set, else the build script's
  * cached build under ~/.cache/tokenbench/llama-server, the cache .ci/run uses (built there on
  * first use: ~10-15 min on 2 cores, hence the hook's long timeout). Never skipped.
  */
