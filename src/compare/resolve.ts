@@ -1,6 +1,6 @@
 import type { Db } from "../store/db.js";
 import { getRun, listRuns, type StoredRun } from "../store/runs.js";
-import { getCells, getExperiment } from "../experiment/cellStore.js";
+import { getCells, getExperiment } from "../store/experiments.js";
 import { groupKey } from "../experiment/expand.js";
 import { UsageError } from "../errors.js";
 

@@ -1,3 +1,4 @@
+import { finishCommandRun } from "../store/runs.js";
 import { spawn } from "node:child_process";
 import { startWatchdog } from "../lifeline.js";
 import { createWriteStream, mkdirSync } from "node:fs";
@@ -102,7 +103,6 @@ export async function runCommandCell(
   else if (exit.code !== 0) error = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
   else if (Object.keys(metrics).length === 0) error = "printed no metrics (no JSON object lines or pattern matches on stdout)";
   const status = error ? (o.signal?.aborted ? "interrupted" : "failed") : "completed";
-  // finishRun() takes a RunSummary; command runs store their own summary shape (see CommandRunSummary).
-  db.prepare(`UPDATE runs SET status = ?, summary_json = ? WHERE id = ?`).run(status, JSON.stringify(summary), o.runId);
+  finishCommandRun(db, o.runId, status, summary);
   return { runId: o.runId, ok: !error, error, summary, startedAtMs };
 }

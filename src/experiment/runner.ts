@@ -5,7 +5,7 @@ import { newRunId } from "../benchmark/runLoad.js";
 import { openDb, type Db } from "../store/db.js";
 import { storeTelemetry, startTelemetry } from "../telemetry/index.js";
 import type { RunSummary } from "../types.js";
-import { putCell, getCells, upsertExperiment, setExperimentStatus, deleteCells, experimentIdFor } from "./cellStore.js";
+import { putCell, getCells, upsertExperiment, setExperimentStatus, deleteCells, experimentIdFor, markStaleExperimentRuns } from "../store/experiments.js";
 import { runCommandCell } from "./commandCell.js";
 import { expandCells, filterCells, groupKey, toWorkloadSpec, type BenchCell, type Cell, type CommandCell } from "./expand.js";
 import { redactArgs } from "./redactArgs.js";
@@ -72,7 +72,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     };
     upsertExperiment(db, experimentId, spec.name, o.file ? resolve(o.file) : undefined, storedSpec, "running");
     // Runs left "running" by a killed earlier attempt will never finish: say what they are.
-    const stale = db.prepare(`UPDATE runs SET status = 'interrupted' WHERE experiment_id = ? AND status = 'running'`).run(experimentId).changes;
+    const stale = markStaleExperimentRuns(db, experimentId);
     if (stale > 0) log(`${stale} run(s) of an earlier, killed attempt marked interrupted`);
     const stored = new Map(getCells(db, experimentId).map((c) => [c.cellKey, c]));
     const cells = filterCells(expandCells(spec), o.only, o.skip);

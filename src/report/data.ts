@@ -1,4 +1,5 @@
 // Store -> ReportData. The only part of the report that touches the database.
+import { getExperiment } from "../store/experiments.js";
 import type { Db } from "../store/db.js";
 import { getRequests, getRun, getTimeseries, listRuns, type StoredRun, type TimeseriesPoint } from "../store/runs.js";
 import { redact } from "../store/redact.js";
@@ -26,7 +27,8 @@ export function resolveIds(db: Db, ids: string[]): { runs: StoredRun[]; experime
   const runs = new Map<string, StoredRun>();
   const experiments: Array<{ id: string; name: string }> = [];
   for (const id of ids) {
-    const exp = db.prepare(`SELECT id, name FROM experiments WHERE id = ?`).get(id) as { id: string; name: string } | undefined;
+    const found = getExperiment(db, id);
+    const exp = found && { id: found.id, name: found.name };
     const expRuns = listRuns(db, { experimentId: id, limit: 100_000 });
     if (exp || expRuns.length > 0) {
       experiments.push(exp ?? { id, name: id });

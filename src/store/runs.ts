@@ -101,6 +101,11 @@ export function finishRun(db: Db, runId: string, status: RunStatus, summary?: Ru
   );
 }
 
+/** Ends a command-cell run, whose summary has its own shape (src/experiment/commandMetrics.ts). */
+export function finishCommandRun(db: Db, runId: string, status: RunStatus, summary: unknown): void {
+  db.prepare(`UPDATE runs SET status = ?, summary_json = ? WHERE id = ?`).run(status, JSON.stringify(summary), runId);
+}
+
 function rowToRun(r: Record<string, string | null>): StoredRun {
   // A read-only open cannot rewrite a stale row: it is shown as what it is.
   const stale = r.status === "running" && ownerGone(r.owner_pid as unknown as number | null, r.owner_host);

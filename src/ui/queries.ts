@@ -1,4 +1,6 @@
 // Read-only queries behind the UI's JSON endpoints. Rows are trimmed to what the list shows.
+import { listExperiments, type ExperimentRow } from "../store/experiments.js";
+export type { ExperimentRow };
 import { storedLoadLabel } from "../schedule/shapes/index.js";
 import type { Db } from "../store/db.js";
 import { listRuns, type RunStatus } from "../store/runs.js";
@@ -22,13 +24,6 @@ export interface RunRow {
   e2eP99Ms: number | null;
 }
 
-export interface ExperimentRow {
-  id: string;
-  name: string;
-  status: string;
-  createdAt: string;
-  runs: number;
-}
 
 export interface RunFilter {
   q?: string;
@@ -75,19 +70,4 @@ export function queryRuns(db: Db, f: RunFilter): RunRow[] {
   return out;
 }
 
-export function queryExperiments(db: Db): ExperimentRow[] {
-  // Experiments known only through their runs (no experiments row) are listed as well.
-  return db
-    .prepare(
-      `SELECT e.id AS id, COALESCE(x.name, e.id) AS name, COALESCE(x.status, '') AS status,
-              COALESCE(x.created_at, e.first) AS createdAt, e.runs AS runs
-         FROM (SELECT experiment_id AS id, COUNT(*) AS runs, MIN(created_at) AS first FROM runs
-                WHERE experiment_id IS NOT NULL GROUP BY experiment_id
-               UNION ALL
-               SELECT id, 0, created_at FROM experiments
-                WHERE id NOT IN (SELECT experiment_id FROM runs WHERE experiment_id IS NOT NULL)) e
-         LEFT JOIN experiments x ON x.id = e.id
-        ORDER BY createdAt DESC`,
-    )
-    .all() as ExperimentRow[];
-}
+export const queryExperiments = listExperiments;

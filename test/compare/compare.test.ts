@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { openDb } from "../../src/store/db.js";
 import { evaluateFailIf, parseFailIf } from "../../src/compare/failIf.js";
 import { compare } from "../../src/compare/index.js";
-import { putCell, upsertExperiment } from "../../src/experiment/cellStore.js";
+import { putCell, upsertExperiment } from "../../src/store/experiments.js";
 import { storeSyntheticRun } from "./storedRuns.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tb-cmp-"));

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseExperiment } from "../../src/experiment/load.js";
 import { runExperiment } from "../../src/experiment/runner.js";
-import { getCells } from "../../src/experiment/cellStore.js";
+import { getCells } from "../../src/store/experiments.js";
 import { openDb } from "../../src/store/db.js";
 import { getRun, getTimeseries } from "../../src/store/runs.js";
 import { isPortFree } from "../../src/experiment/serverProcess.js";

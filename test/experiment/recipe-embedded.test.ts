@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDb } from "../../src/store/db.js";
 import { getTimeseries } from "../../src/store/runs.js";
-import { getCells } from "../../src/experiment/cellStore.js";
+import { getCells } from "../../src/store/experiments.js";
 
 // Recipe 5 end to end: three real embedded llama.cpp servers (tiny preset) launched by the real CLI,
 // then `tokenbench compare` on the experiment. About 40-90 s on 2 busy cores.

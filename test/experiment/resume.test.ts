@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openDb } from "../../src/store/db.js";
-import { getCells } from "../../src/experiment/cellStore.js";
+import { getCells } from "../../src/store/experiments.js";
 
 // The real CLI in a child process, killed for real (SIGKILL and SIGINT) in the middle of an experiment.
 

@@ -214,7 +214,7 @@ test("tokenbench predict --run: a stored run next to the prediction (the H200 ru
   createRun(db, { id: c1.id, kind: "bench", toolVersion: "test" });
   finishRun(db, c1.id, "completed", c1.summary);
   createRun(db, { id: "rate-run", kind: "bench", toolVersion: "test" });
-  finishRun(db, "rate-run", "completed", { ...c1.summary, load: { mode: "rate", rate: 2 } });
+  finishRun(db, "rate-run", "completed", { ...c1.summary, load: { mode: "rate", rate: 2, arrival: "poisson" } });
   db.close();
   const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "predict", "--preset", "llama-2-7b", "--gpu", "h200", "--db", dbPath, ...args], { encoding: "utf8" });
   const r = run(["--run", c1.id, "--json"]);

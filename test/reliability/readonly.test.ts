@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDb } from "../../src/store/db.js";
-import { upsertExperiment } from "../../src/experiment/cellStore.js";
+import { upsertExperiment } from "../../src/store/experiments.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
 import { CLI, startCli } from "./harness.js";
 

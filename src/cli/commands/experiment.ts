@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { defaultDbPath, openDb } from "../../store/db.js";
-import { getCells, getExperiment } from "../../experiment/cellStore.js";
+import { getCells, getExperiment } from "../../store/experiments.js";
 import { expandCells, filterCells } from "../../experiment/expand.js";
 import { checkPaths, loadExperimentFile } from "../../experiment/load.js";
 import { runExperiment } from "../../experiment/runner.js";

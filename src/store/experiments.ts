@@ -1,7 +1,8 @@
-import type { Db } from "../store/db.js";
-import { redact } from "../store/redact.js";
+// Experiments and their cells in the results store (SQL lives in src/store only).
 import { hostname } from "node:os";
-import { ownerGone } from "../store/db.js";
+import type { Db } from "./db.js";
+import { ownerGone } from "./db.js";
+import { redact } from "./redact.js";
 
 export interface StoredCell {
   experimentId: string;
@@ -60,6 +61,36 @@ export function getCells(db: Db, experimentId: string): StoredCell[] {
       updatedAt: r.updated_at!,
     }),
   );
+}
+
+/** Runs of an experiment left "running" by a killed earlier attempt: marked interrupted; how many. */
+export function markStaleExperimentRuns(db: Db, experimentId: string): number {
+  return db.prepare(`UPDATE runs SET status = 'interrupted' WHERE experiment_id = ? AND status = 'running'`).run(experimentId).changes;
+}
+
+export interface ExperimentRow {
+  id: string;
+  name: string;
+  status: string;
+  createdAt: string;
+  runs: number;
+}
+
+/** Every experiment, newest first, including those known only through their runs (no experiments row). */
+export function listExperiments(db: Db): ExperimentRow[] {
+  return db
+    .prepare(
+      `SELECT e.id AS id, COALESCE(x.name, e.id) AS name, COALESCE(x.status, '') AS status,
+              COALESCE(x.created_at, e.first) AS createdAt, e.runs AS runs
+         FROM (SELECT experiment_id AS id, COUNT(*) AS runs, MIN(created_at) AS first FROM runs
+                WHERE experiment_id IS NOT NULL GROUP BY experiment_id
+               UNION ALL
+               SELECT id, 0, created_at FROM experiments
+                WHERE id NOT IN (SELECT experiment_id FROM runs WHERE experiment_id IS NOT NULL)) e
+         LEFT JOIN experiments x ON x.id = e.id
+        ORDER BY createdAt DESC`,
+    )
+    .all() as ExperimentRow[];
 }
 
 export function deleteCells(db: Db, experimentId: string): void {
