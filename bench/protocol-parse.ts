@@ -4,6 +4,8 @@
 // metadata), fed in two ways: one network read per chunk (the usual case at moderate load) and
 // 16 KiB reads (many chunks per read, high load). Decoding is included (TextDecoder), as in the client.
 //
+// Then one very long line per framing (SSE, NDJSON) of 1 to 40 MiB.
+//
 //   node --import tsx bench/protocol-parse.ts [--chunks 20000] [--rounds 5]
 import { getAdapter } from "../src/protocols/index.js";
 import { API_KINDS, type ApiKind } from "../src/types.js";
@@ -80,4 +82,25 @@ for (const api of API_KINDS) {
   console.log(
     `${api.padEnd(18)} | ${mib.toFixed(2).padStart(10)} | ${Math.round((N / bestPer) * 1000).toLocaleString("en").padStart(25)} ${((bestPer * 1000) / N).toFixed(2).padStart(9)} | ${Math.round((N / bestBig) * 1000).toLocaleString("en").padStart(21)} ${(mib / (bestBig / 1000)).toFixed(1).padStart(6)}`,
   );
+}
+
+// One very long line (a huge JSON event, e.g. a server that sends a whole long answer at once),
+// arriving in 64 KiB reads: the framing must cost time linear in the line's length (before the
+// fix, growing one string made it quadratic: 10 MiB took 1.7 s on an idle core).
+console.log("\none long line in 64 KiB reads, best of rounds: whole parse (decode, framing, JSON) time and MiB/s");
+console.log("framing | line MiB |      ms |  MiB/s");
+for (const [name, api] of [["SSE", "openai-completions"], ["NDJSON", "ollama"]] as const) {
+  for (const mib of [1, 10, 20, 40]) {
+    const payload = "x".repeat(mib * 1048576);
+    const text = api === "ollama" ? `{"response":"${payload}","done":false}\n` : `data: {"choices":[{"text":"${payload}"}]}\n\n`;
+    const reads = split(enc.encode(text), 65536);
+    let best = Infinity;
+    for (let r = 0; r < ROUNDS; r++) {
+      const t = performance.now();
+      const events = run(api, reads);
+      best = Math.min(best, performance.now() - t);
+      if (events < 1) throw new Error(`${name} ${mib} MiB: no event`);
+    }
+    console.log(`${name.padEnd(7)} | ${String(mib).padStart(8)} | ${best.toFixed(0).padStart(7)} | ${(mib / (best / 1000)).toFixed(0).padStart(6)}`);
+  }
 }

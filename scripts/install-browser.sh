@@ -8,6 +8,9 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 2
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y --no-install-recommends chromium fonts-liberation
+# Another apt (unattended upgrades, a parallel install) may hold the dpkg and lists locks:
+# wait for them (up to 10 minutes) instead of failing at once.
+LOCK_WAIT="-o DPkg::Lock::Timeout=600"
+apt-get $LOCK_WAIT update
+apt-get $LOCK_WAIT install -y --no-install-recommends chromium fonts-liberation
 /usr/bin/chromium --version

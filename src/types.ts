@@ -57,17 +57,9 @@ export type ArrivalKind = "constant" | "poisson" | "gamma";
 /** How requests are spread over several targets. */
 export type BalanceStrategy = "round-robin" | "least-inflight";
 
-export type LoadSpec =
-  | { mode: "concurrency"; concurrency: number }
-  | {
-      mode: "rate";
-      /** Requests per second; Infinity sends everything at once. */
-      rate: number;
-      arrival: ArrivalKind;
-      /** Gamma shape; 1 = Poisson, <1 burstier, >1 smoother (vLLM's --burstiness). */
-      burstiness?: number;
-      maxConcurrency?: number;
-    };
+/** A load (closed loop, open loop, ...): defined by the shape registry in src/schedule/shapes/. */
+import type { LoadJson } from "./schedule/shapes/index.js";
+export type { LoadSpec, LoadJson } from "./schedule/shapes/index.js";
 
 // ---------- protocol ----------
 
@@ -111,6 +103,8 @@ export type StreamEvent =
   /** Server-side timings (ms unless the name says otherwise), kept as reported. */
   | { type: "timings"; values: Record<string, number> }
   | { type: "error"; message: string }
+  /** The server named why generation stopped (finish_reason), whether or not an end marker follows. */
+  | { type: "finish"; reason: string }
   /** Explicit end-of-stream marker ([DONE], done:true, final frame). */
   | { type: "done"; finishReason?: string };
 
@@ -197,6 +191,15 @@ export interface RequestRecord {
   ttfoMs?: number;
   /** Scheduled send -> first tool-call token, ms; present with tool calls. */
   toolCallTtftMs?: number;
+  /** Input length the workload asked for (its tokenizer's count), whatever the server counted. */
+  requestedInputTokens?: number;
+  /** Why generation stopped, as the server named it (finish_reason, stop_type, done_reason); absent when it said nothing. */
+  finishReason?: string;
+  /**
+   * Sent a second time on a fresh connection because the first attempt died on a reused
+   * keep-alive connection before any response byte; the first attempt's error.
+   */
+  retriedAfter?: string;
 }
 
 // ---------- aggregation ----------
@@ -211,6 +214,8 @@ export interface LatencyStats {
   p99: number;
   max: number;
   count: number;
+  /** Percentiles asked for beyond the fixed ones (--percentiles), keyed "p99.9", "p25", ... */
+  extra?: Record<string, number>;
 }
 
 export interface GoodputSpec {
@@ -247,12 +252,36 @@ export interface EndpointSummary {
   latency_ms: { ttft: LatencyStats; e2e: LatencyStats };
 }
 
+/** What a run asked for: its workload and request counts, so a summary says what it measured. */
+export interface WorkloadSummary {
+  kind: "synthetic" | "dataset";
+  /** Prompt length asked for, in tokens of `tokenizer` (synthetic workloads). */
+  input_tokens?: LengthSpec;
+  /** Output length asked for (max_tokens; exact when `exact_output`), synthetic workloads. */
+  output_tokens?: LengthSpec;
+  shared_prefix_tokens?: number;
+  dataset?: { path: string; format: "jsonl" | "sharegpt"; default_output_tokens?: number };
+  /** Measured requests per run asked for; null when the run is bounded by `duration_s` alone. */
+  requests: number | null;
+  duration_s?: number;
+  /** Requests sent before the measured phase and excluded from every figure. */
+  warmup: number;
+  /** Tokenizer that built the prompts and counts tokens the server does not report. */
+  tokenizer: string;
+  seed: number;
+  /** Whether the server was asked for exactly the output length (ignore_eos / min_tokens). */
+  exact_output: boolean;
+}
+
 export interface RunSummary {
   id: string;
   api: ApiKind;
   model: string;
   target: string;
-  load: { mode: "concurrency" | "rate"; concurrency?: number; rate?: number | "inf"; arrival?: ArrivalKind; burstiness?: number; max_concurrency?: number };
+  /** Absent in runs stored before tokenbench 0.1.1. */
+  workload?: WorkloadSummary;
+  /** The load in its JSON form (src/schedule/shapes): {mode:"concurrency",concurrency} or {mode:"rate",rate,arrival,burstiness?,max_concurrency?}. */
+  load: LoadJson;
   status: "completed" | "interrupted";
   started_at: string;
   requests: {
@@ -260,10 +289,24 @@ export interface RunSummary {
     completed: number;
     failed: number;
     length_mismatch: number;
-    /** Requests whose server token counts contradicted themselves (see RequestRecord.tokenCountAnomaly). */
-    token_count_anomalies: number;
+    /** Requests whose server token counts contradicted themselves (see RequestRecord.tokenCountAnomaly); absent in older stored summaries. */
+    token_count_anomalies?: number;
     warmup: number;
     errors: Record<string, number>;
+    /** The most frequent failure (kind and message), when any request failed. */
+    commonest_error?: { kind: string; message: string; count: number };
+    // The next three are always written; optional because summaries stored by older versions lack them.
+    /** Requests sent again on a fresh connection after their reused connection was found closed. */
+    retried?: number;
+    /** Requests per stop reason the server gave (e.g. length, stop, eos, limit); requests without one are not counted. */
+    finish_reasons?: Record<string, number>;
+    /**
+     * Server-counted prompt tokens / requested input tokens, summed over requests whose server
+     * reported a prompt count; absent when none did.
+     */
+    input_tokens_ratio?: number;
+    /** Requests whose server prompt count is off the requested input length by more than 2 tokens and 5%. */
+    input_length_mismatch?: number;
     token_count_source: { input: Partial<Record<CountSource, number>>; output: Partial<Record<CountSource, number>> };
   };
   /** First send -> last completion of measured requests, seconds. */

@@ -31,9 +31,22 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
  * Exact statistics of a sample. Population standard deviation (numpy's default ddof=0).
  * An empty sample yields zeros with count 0 rather than NaN, which JSON cannot carry.
  */
-export function latencyStats(values: ArrayLike<number>): LatencyStats {
+/** The fixed percentiles of LatencyStats; others asked for land in `extra`. */
+export const FIXED_PERCENTILES = [50, 90, 95, 99] as const;
+
+/** Key of a percentile: 99.9 -> "p99.9". */
+export const percentileKey = (p: number): string => `p${p}`;
+
+/** A percentile of the stats: a fixed field, else `extra`; undefined when not computed. */
+export function statPercentile(s: LatencyStats, p: number): number | undefined {
+  const key = percentileKey(p);
+  return (FIXED_PERCENTILES as readonly number[]).includes(p) ? (s as unknown as Record<string, number>)[key] : s.extra?.[key];
+}
+
+export function latencyStats(values: ArrayLike<number>, percentiles: readonly number[] = []): LatencyStats {
   const n = values.length;
-  if (n === 0) return { ...EMPTY_STATS };
+  const extraPs = percentiles.filter((p) => !(FIXED_PERCENTILES as readonly number[]).includes(p));
+  if (n === 0) return extraPs.length ? { ...EMPTY_STATS, extra: Object.fromEntries(extraPs.map((p) => [percentileKey(p), 0])) } : { ...EMPTY_STATS };
   // Float64Array sorts numerically and in place, without Array#sort's string comparison trap.
   const sorted = Float64Array.from(values as ArrayLike<number>).sort();
   let sum = 0;
@@ -51,5 +64,6 @@ export function latencyStats(values: ArrayLike<number>): LatencyStats {
     p99: percentileSorted(sorted, 99),
     max: sorted[n - 1],
     count: n,
+    ...(extraPs.length ? { extra: Object.fromEntries(extraPs.map((p) => [percentileKey(p), percentileSorted(sorted, p)])) } : {}),
   };
 }

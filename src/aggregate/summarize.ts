@@ -7,8 +7,10 @@ import type {
   LoadSpec,
   RequestRecord,
   RunSummary,
+  WorkloadSummary,
 } from "../types.js";
 import { latencyStats } from "./stats.js";
+import { loadToJson } from "../schedule/shapes/index.js";
 import { computeThroughput, type Window } from "./throughput.js";
 import { computeGoodput, hasBounds } from "./goodput.js";
 
@@ -18,6 +20,9 @@ export interface SummarizeInput {
   model: string;
   target: string;
   load: LoadSpec;
+  workload?: WorkloadSummary;
+  /** Percentiles (0..100) to compute beyond p50/p90/p95/p99, stored in each LatencyStats' `extra`. */
+  percentiles?: readonly number[];
   status: "completed" | "interrupted";
   startedAt: string;
   /** Measured requests only (warm-up excluded), with latencies already derived (deriveLatencies). */
@@ -31,14 +36,8 @@ export interface SummarizeInput {
   lastSendAt?: number;
 }
 
-/** RunSummary.load: JSON has no Infinity, so an unbounded rate is written "inf". */
-export function summarizeLoad(load: LoadSpec): RunSummary["load"] {
-  if (load.mode === "concurrency") return { mode: "concurrency", concurrency: load.concurrency };
-  const out: RunSummary["load"] = { mode: "rate", rate: Number.isFinite(load.rate) ? load.rate : "inf", arrival: load.arrival };
-  if (load.burstiness !== undefined) out.burstiness = load.burstiness;
-  if (load.maxConcurrency !== undefined) out.max_concurrency = load.maxConcurrency;
-  return out;
-}
+/** RunSummary.load: the load's JSON form (JSON has no Infinity, so an unbounded rate is written "inf"). */
+export const summarizeLoad = (load: LoadSpec): RunSummary["load"] => loadToJson(load);
 
 function countBy<T extends string>(records: readonly RequestRecord[], key: (r: RequestRecord) => T | undefined): Partial<Record<T, number>> {
   const out: Partial<Record<T, number>> = {};
@@ -83,7 +82,7 @@ function outputKindBlocks(records: readonly RequestRecord[]): Pick<RunSummary, "
   return out;
 }
 
-function latencyBlock(records: readonly RequestRecord[]): RunSummary["latency_ms"] {
+function latencyBlock(records: readonly RequestRecord[], ps: readonly number[]): RunSummary["latency_ms"] {
   const ok = records.filter((r) => r.ok);
   let itlCount = 0;
   for (const r of ok) itlCount += r.itlMs.length;
@@ -91,12 +90,12 @@ function latencyBlock(records: readonly RequestRecord[]): RunSummary["latency_ms
   let i = 0;
   for (const r of ok) for (const v of r.itlMs) itl[i++] = v;
   return {
-    ttft: latencyStats(collect(ok, (r) => r.ttftMs)),
-    tpot: latencyStats(collect(ok, (r) => r.tpotMs)),
-    itl: latencyStats(itl),
-    e2e: latencyStats(collect(ok, (r) => r.e2eMs)),
+    ttft: latencyStats(collect(ok, (r) => r.ttftMs), ps),
+    tpot: latencyStats(collect(ok, (r) => r.tpotMs), ps),
+    itl: latencyStats(itl, ps),
+    e2e: latencyStats(collect(ok, (r) => r.e2eMs), ps),
     // Every measured request waited in the client, whatever its fate.
-    client_wait: latencyStats(collect(records, (r) => r.clientWaitMs)),
+    client_wait: latencyStats(collect(records, (r) => r.clientWaitMs), ps),
   };
 }
 
@@ -124,16 +123,63 @@ function endpointSummaries(records: readonly RequestRecord[], whole: Window | nu
   });
 }
 
+/**
+ * Whether a server's prompt count is really off the requested input length: by more than
+ * 2 tokens (a BOS token, a chat template's few) and by more than 5% (relative slack for
+ * long prompts). Both must hold, so neither a BOS on a 10-token prompt nor a template's
+ * tokens on a 2,000-token prompt count as a mismatch.
+ */
+export function inputLengthMismatch(serverTokens: number, requestedTokens: number): boolean {
+  const diff = Math.abs(serverTokens - requestedTokens);
+  return diff > 2 && diff > 0.05 * requestedTokens;
+}
+
+/** Server prompt counts against requested input lengths, over requests that have both. */
+export function inputLengthCheck(records: readonly RequestRecord[]): { ratio?: number; mismatched: number; compared: number } {
+  let server = 0;
+  let requested = 0;
+  let mismatched = 0;
+  let compared = 0;
+  for (const r of records) {
+    if (r.inputTokensSource !== "server" || r.requestedInputTokens === undefined) continue;
+    compared++;
+    server += r.inputTokens;
+    requested += r.requestedInputTokens;
+    if (inputLengthMismatch(r.inputTokens, r.requestedInputTokens)) mismatched++;
+  }
+  return { ratio: compared > 0 && requested > 0 ? server / requested : undefined, mismatched, compared };
+}
+
+/** The most frequent (kind, message) among failed requests; ties go to the first seen. */
+export function commonestError(records: readonly RequestRecord[]): { kind: string; message: string; count: number } | undefined {
+  const counts = new Map<string, { kind: string; message: string; count: number }>();
+  let best: { kind: string; message: string; count: number } | undefined;
+  for (const r of records) {
+    if (r.ok) continue;
+    const kind = r.errorKind ?? "unknown";
+    const message = r.error ?? "";
+    const key = `${kind}\u0000${message}`;
+    const e = counts.get(key) ?? { kind, message, count: 0 };
+    e.count++;
+    counts.set(key, e);
+    if (!best || e.count > best.count) best = e;
+  }
+  return best && { ...best };
+}
+
 export function summarizeRun(input: SummarizeInput): RunSummary {
   const { records } = input;
   const completed = records.filter((r) => r.ok).length;
   const { throughput, whole } = computeThroughput(records, { rampUpS: input.rampUpS, lastSendAt: input.lastSendAt });
   const durationS = whole ? (whole.end - whole.start) / 1000 : 0;
+  const inputCheck = inputLengthCheck(records);
+  const topError = commonestError(records);
   const summary: RunSummary = {
     id: input.id,
     api: input.api,
     model: input.model,
     target: input.target,
+    ...(input.workload ? { workload: input.workload } : {}),
     load: summarizeLoad(input.load),
     status: input.status,
     started_at: input.startedAt,
@@ -148,6 +194,11 @@ export function summarizeRun(input: SummarizeInput): RunSummary {
         records.filter((r) => !r.ok),
         (r) => r.errorKind ?? "unknown",
       ) as Record<string, number>,
+      ...(topError ? { commonest_error: topError } : {}),
+      retried: records.filter((r) => r.retriedAfter !== undefined).length,
+      finish_reasons: countBy(records, (r) => r.finishReason) as Record<string, number>,
+      ...(inputCheck.ratio !== undefined ? { input_tokens_ratio: inputCheck.ratio } : {}),
+      input_length_mismatch: inputCheck.mismatched,
       token_count_source: {
         input: countBy<CountSource>(records, (r) => r.inputTokensSource),
         output: countBy<CountSource>(records, (r) => r.outputTokensSource),
@@ -155,7 +206,7 @@ export function summarizeRun(input: SummarizeInput): RunSummary {
     },
     duration_s: durationS,
     throughput,
-    latency_ms: latencyBlock(records),
+    latency_ms: latencyBlock(records, input.percentiles ?? []),
     client: input.client,
   };
   if (hasBounds(input.goodput)) summary.goodput = computeGoodput(records, input.goodput, durationS);

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { UsageError } from "../errors.js";
+import { startWatchdog } from "../lifeline.js";
 import { isPresetName, PRESETS } from "../engine/gguf/presets.js";
 
 /**
@@ -28,6 +29,8 @@ export interface EmbeddedTargetOptions {
   log: (line: string) => void;
   /** Model generation on first use included. */
   startTimeoutMs?: number;
+  /** Aborting stops the start-up (the child is stopped, the promise rejects). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -44,8 +47,10 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<Emb
   if (o.context) args.push("--context", String(o.context));
   // Same runtime flags as ours (e.g. the tsx loader when run from source).
   // Its own process group, so a Ctrl-C in the terminal reaches only us and we stop it after
-  // storing partial results; the exit hook makes sure it never outlives us.
+  // storing partial results; the exit hook makes sure it never outlives us, and the watchdog
+  // stops it even when we are killed outright (SIGKILL runs no exit hook).
   const child = spawn(process.execPath, [...process.execArgv, cliEntry(), ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const watchdog = child.pid ? startWatchdog(child.pid, 10_000) : undefined;
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   const stderrTail: string[] = [];
@@ -57,6 +62,7 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<Emb
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => {
       process.off("exit", killOnExit);
+      watchdog?.disarm();
       resolve(code);
     }),
   );
@@ -77,10 +83,17 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<Emb
     await exited;
     clearTimeout(killer);
   };
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Error("interrupted before the embedded server was ready"));
+    if (o.signal?.aborted) onAbort();
+    else o.signal?.addEventListener("abort", onAbort, { once: true });
+  });
   try {
     const info = await Promise.race([
       ready,
       timeout,
+      aborted,
       exited.then((code) => {
         const last = stderrTail.filter((l) => l.trim()).pop() ?? `exit code ${code}`;
         // The serve command prints bad input as one "tokenbench: error: ..." line.
@@ -94,6 +107,7 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<Emb
     throw e;
   } finally {
     clearTimeout(timer);
+    if (onAbort) o.signal?.removeEventListener("abort", onAbort);
   }
 }
 

@@ -16,7 +16,8 @@ export interface ServerInfo {
 export async function fetchServerInfo(url: string, adapter: ProtocolAdapter, headers: Record<string, string>): Promise<ServerInfo> {
   if (!adapter.modelsPath) return { url };
   try {
-    const res = await request(new URL(adapter.modelsPath, url), { headers, headersTimeout: 5000, bodyTimeout: 5000 });
+    // `url` may carry a path prefix (a proxy's): the API path goes after it, not in its place.
+    const res = await request(new URL(url + adapter.modelsPath), { headers, headersTimeout: 5000, bodyTimeout: 5000 });
     const text = (await res.body.text()).slice(0, 65536);
     let body: unknown = text;
     try {

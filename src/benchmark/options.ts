@@ -4,7 +4,11 @@ export type { BalanceStrategy };
 
 /** Everything `tokenbench run` can do, as a library call. */
 export interface BenchmarkOptions {
-  /** Base URLs (scheme://host:port). None: start the embedded llama.cpp server for the run. */
+  /**
+   * Base URLs: scheme://host:port, optionally with the OpenAI SDK's "/v1" (dropped: API paths
+   * carry it) or a reverse proxy's path prefix (kept). None: start the embedded llama.cpp
+   * server for the run.
+   */
   targets?: string[];
   api?: ApiKind;
   /** Model name sent to the server; default: first one /v1/models lists, else "default". */
@@ -38,8 +42,19 @@ export interface BenchmarkOptions {
   timeoutS?: number;
   goodput?: GoodputSpec;
   balance?: BalanceStrategy;
+  /**
+   * Latency percentiles (0..100) to compute beyond the fixed p50/p90/p95/p99, e.g. [99.9]:
+   * stored under each LatencyStats' `extra` ("p99.9") and shown by the console table.
+   */
+  percentiles?: number[];
   /** Extra JSON merged into every request body. */
   extraBody?: Record<string, unknown>;
+  /**
+   * Send one test request to each target before the run and throw PreflightError with the
+   * server's message when it fails (wrong URL, API or model). Default true; skipped for the
+   * embedded engine.
+   */
+  preflight?: boolean;
   /** Results database path; null: do not store. */
   db?: string | null;
   /** Grouping for experiments. */

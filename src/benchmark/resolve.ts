@@ -1,7 +1,16 @@
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
+import { describeLoad, loadProblem, loadSchema } from "../schedule/shapes/index.js";
+
+/** A load's description for an error message, even when it does not validate. */
+function describeLoadLoose(l: unknown): string {
+  const r = loadSchema.safeParse(l);
+  return r.success ? describeLoad(r.data) : JSON.stringify(l, (_k, v) => (v === Infinity ? "inf" : v));
+}
 import type { BalanceStrategy, BenchmarkOptions } from "./options.js";
+import { normalizeBaseUrl } from "../client/targets.js";
+import { beyond, MAX_CONCURRENCY, MAX_REQUESTS, MAX_TIMER_S, TIMER_WHY } from "../limits.js";
 
 /** Defaults against a user's server: the studies' 256 in / 256 out shape. */
 export const DEFAULTS = {
@@ -41,6 +50,15 @@ export function syntheticWorkload(embedded: boolean, input?: LengthSpec, output?
   };
 }
 
+/** APIs the embedded engine (`tokenbench serve`) answers. */
+export const EMBEDDED_APIS: readonly ApiKind[] = ["openai-completions", "openai-chat"];
+
+/** JSONL lines without an output length take the default output length of the kind of target. */
+function withDefaultOutput(w: WorkloadSpec, embedded: boolean): WorkloadSpec {
+  if (w.kind !== "dataset" || w.format !== "jsonl" || w.defaultOutputTokens !== undefined) return w;
+  return { ...w, defaultOutputTokens: (embedded ? EMBEDDED_DEFAULTS : DEFAULTS).outputTokens };
+}
+
 export interface ResolvedOptions {
   targets: string[] | null;
   api: ApiKind;
@@ -60,38 +78,32 @@ export interface ResolvedOptions {
   goodput?: GoodputSpec;
   balance: BalanceStrategy;
   extraBody?: Record<string, unknown>;
+  preflight: boolean;
+  /** Percentiles computed beyond p50/p90/p95/p99 (ascending, deduplicated). */
+  percentiles: number[];
   db: string | null | undefined;
 }
 
 const positive = z.number().positive();
 const count = z.number().int().nonnegative();
-const loadSchema = z.union([
-  z.object({ mode: z.literal("concurrency"), concurrency: z.number().int().positive() }),
-  z.object({
-    mode: z.literal("rate"),
-    rate: positive,
-    arrival: z.enum(["constant", "poisson", "gamma"]),
-    burstiness: positive.optional(),
-    maxConcurrency: z.number().int().positive().optional(),
-  }),
-]);
 
 export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   const embedded = !opts.targets || opts.targets.length === 0;
-  for (const t of opts.targets ?? []) {
-    let u: URL;
+  const targets = (opts.targets ?? []).map((t) => {
     try {
-      u = new URL(t);
-    } catch {
-      throw new UsageError(`invalid target URL: ${t}`);
+      return normalizeBaseUrl(t);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
     }
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`target must be http(s): ${t}`);
-  }
+  });
   if (opts.api && !API_KINDS.includes(opts.api)) throw new UsageError(`unknown api "${opts.api}" (one of ${API_KINDS.join(", ")})`);
+  if (embedded && opts.api && !EMBEDDED_APIS.includes(opts.api)) {
+    throw new UsageError(`the embedded engine speaks ${EMBEDDED_APIS.join(" and ")}; give a target to use the ${opts.api} API`);
+  }
   const loads = opts.loads ?? (embedded ? EMBEDDED_DEFAULTS.concurrencies : [DEFAULTS.concurrency]).map((c) => ({ mode: "concurrency" as const, concurrency: c }));
   loads.forEach((l, i) => {
-    const r = loadSchema.safeParse(l);
-    if (!r.success) throw new UsageError(`invalid load #${i + 1}: ${r.error.issues.map((x) => `${x.path.join(".") || "load"}: ${x.message}`).join("; ")}`);
+    const problem = loadProblem(l, { requests: opts.requests, durationS: opts.durationS });
+    if (problem) throw new UsageError(`invalid load #${i + 1} (${describeLoadLoose(l)}): ${problem}`);
   });
   const check = (name: string, v: number | undefined, schema: z.ZodNumber) => {
     if (v !== undefined && !schema.safeParse(v).success) throw new UsageError(`invalid ${name}: ${v}`);
@@ -101,20 +113,35 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   check("warmup", opts.warmup, count);
   check("ramp-up", opts.rampUpS, z.number().nonnegative());
   check("timeout", opts.timeoutS, positive);
+  const tooBig =
+    beyond("timeout", opts.timeoutS ?? 0, MAX_TIMER_S, "s", TIMER_WHY) ??
+    beyond("ramp-up", opts.rampUpS ?? 0, MAX_TIMER_S, "s", TIMER_WHY) ??
+    beyond("duration", opts.durationS ?? 0, MAX_TIMER_S, "s", TIMER_WHY) ??
+    beyond("requests + warmup", (opts.requests ?? (opts.durationS !== undefined ? 0 : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests)) + (opts.warmup ?? (embedded ? EMBEDDED_DEFAULTS.warmup : DEFAULTS.warmup)), MAX_REQUESTS, "", "each gets a prompt and a record in memory") ??
+    loads.map((l) => beyond("concurrency", l.mode === "concurrency" ? l.concurrency : l.maxConcurrency ?? 0, MAX_CONCURRENCY)).find(Boolean) ??
+    loads
+      .map((l) =>
+        l.mode === "rate" && Number.isFinite(l.rate) && opts.requests === undefined && opts.durationS !== undefined
+          ? beyond(`rate ${l.rate}/s x duration ${opts.durationS} s: arrivals`, Math.ceil(l.rate * opts.durationS), MAX_REQUESTS, "", "each gets a prompt and a record in memory")
+          : undefined,
+      )
+      .find(Boolean);
+  if (tooBig) throw new UsageError(tooBig);
   for (const l of loads) {
     if (l.mode === "rate" && !Number.isFinite(l.rate) && opts.requests === undefined && opts.durationS !== undefined) {
       throw new UsageError("rate inf needs --requests (an infinite rate for a duration has no end)");
     }
   }
+  for (const p of opts.percentiles ?? []) check("percentile", p, z.number().min(0).max(100));
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
   const requests = opts.requests ?? (opts.durationS !== undefined ? undefined : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests);
   return {
-    targets: embedded ? null : opts.targets!,
-    api: embedded ? "openai-completions" : opts.api ?? DEFAULTS.api,
+    targets: embedded ? null : targets,
+    api: opts.api ?? DEFAULTS.api,
     model: opts.model,
     headers,
-    workload: opts.workload ?? syntheticWorkload(embedded),
+    workload: withDefaultOutput(opts.workload ?? syntheticWorkload(embedded), embedded),
     tokenizer: opts.tokenizer,
     seed: opts.seed ?? DEFAULTS.seed,
     loads,
@@ -128,6 +155,8 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     goodput: opts.goodput,
     balance: opts.balance ?? DEFAULTS.balance,
     extraBody: opts.extraBody,
+    preflight: opts.preflight ?? true,
+    percentiles: [...new Set(opts.percentiles ?? [])].sort((a, b) => a - b),
     db: opts.db,
   };
 }

@@ -1,14 +1,19 @@
 import { defaultDbPath, openDb, type Db } from "../store/db.js";
 import { UsageError } from "../errors.js";
-import { redactArgv } from "../store/redact.js";
+import { redactArgv, redactValues, secretValues } from "../store/redact.js";
 import { getAdapter } from "../protocols/index.js";
 import { buildWorkload } from "../workload/index.js";
 import { BYTE_TOKENIZER, byteTokenizer, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
 import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
+import type { WorkloadSummary } from "../types.js";
 import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
 import { fetchServerInfo, hostInfo } from "./environment.js";
 import { runLoad } from "./runLoad.js";
+import { countForDuration, loadLabel, loadToJson } from "../schedule/shapes/index.js";
+import { describeWorkload } from "../output/workloadText.js";
 import { presetTokenizer, startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
+import { preflight } from "./preflight.js";
+import type { RunSummary } from "../types.js";
 
 /** Closed-loop runs bounded by duration cycle through this many distinct prompts. */
 const DURATION_PROMPT_POOL = 1024;
@@ -24,9 +29,15 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   let embedded: EmbeddedTarget | undefined;
   try {
     let targets = o.targets;
-    let tokenizer: Tokenizer;
+    // User files first (tokenizer, dataset): a typo fails at once, not after the engine started.
+    const preset = targets || options.embedded?.model ? undefined : options.embedded?.preset ?? EMBEDDED_DEFAULTS.preset;
+    if (!targets && options.embedded?.model && !o.tokenizer) {
+      log("warning: prompt lengths are counted with the bundled Llama 3 tokenizer; pass --tokenizer with this model's tokenizer.json for exact token lengths");
+    }
+    // A generated preset is counted with the bundled tokenizer of its own vocabulary.
+    const tokenizer: Tokenizer = await resolveTokenizer(o.tokenizer ?? (preset ? presetTokenizer(preset) : undefined));
+    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer, log }));
     if (!targets) {
-      const preset = options.embedded?.model ? undefined : options.embedded?.preset ?? EMBEDDED_DEFAULTS.preset;
       const server = await startEmbeddedTarget({
         preset,
         model: options.embedded?.model,
@@ -34,15 +45,15 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
         threads: options.embedded?.threads,
         context: options.embedded?.context,
         log,
+        signal: options.signal,
+      }).catch((e) => {
+        if (options.signal?.aborted) return undefined;
+        throw e;
       });
+      if (!server) return { summaries: [], records: [], interrupted: true };
       embedded = server;
       targets = [server.url];
       log(`no --target given: started the embedded llama.cpp server (${preset ?? options.embedded?.model}) at ${server.url}; it stops after the run`);
-      // A generated model is counted with the bundled tokenizer of its own vocabulary.
-      if (options.embedded?.model && !o.tokenizer) log("warning: prompt lengths are counted with the bundled Llama 3 tokenizer; pass --tokenizer with this model's tokenizer.json for exact token lengths");
-      tokenizer = await resolveTokenizer(o.tokenizer ?? (preset ? presetTokenizer(preset) : undefined));
-    } else {
-      tokenizer = await resolveTokenizer(o.tokenizer);
     }
     const adapter = getAdapter(o.api);
     if (o.exactOutput && adapter.exactOutput === "unsupported") {
@@ -50,15 +61,17 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     }
     const serverInfo = await fetchServerInfo(targets[0], adapter, o.headers);
     const model = o.model ?? embedded?.modelName ?? serverInfo.firstModel ?? "default";
-    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer, log }));
     const meta = {
       options: storedOptions(o, options, tokenizer.name),
       host: hostInfo(),
       serverInfo: embedded ? { ...serverInfo, embedded: true } : serverInfo,
+      workload: workloadSummary(o, tokenizer.name),
       experimentId: options.experimentId,
       cellKey: options.cellKey,
       label: options.label,
     };
+    log(`${o.loads.length} run(s) (${o.loads.map(loadLabel).join(", ")}), ${o.api} at ${targets.join(", ")}, model ${model}: ${describeWorkload(meta.workload)}`);
+    if (o.preflight && !embedded && items.length > 0 && !options.signal?.aborted) await preflight(targets, adapter, items[0], model, o, options.signal);
     const result: BenchmarkResult = { summaries: [], records: [], interrupted: false };
     for (let i = 0; i < o.loads.length; i++) {
       if (options.signal?.aborted) break;
@@ -67,6 +80,8 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
         o.loads[i],
       );
       result.summaries.push(out.summary);
+      const warning = inputLengthWarning(out.summary, tokenizer.name, o.api);
+      if (warning) log(warning);
       result.records.push(out.records);
       if (out.interrupted) {
         result.interrupted = true;
@@ -79,6 +94,22 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     await embedded?.close();
     db?.close();
   }
+}
+
+/**
+ * One line when the server counted prompts off the requested input length (see
+ * inputLengthMismatch): input throughput and prefill figures then describe other prompts than
+ * the ones asked for, usually because the workload's tokenizer is not the model's.
+ */
+export function inputLengthWarning(s: RunSummary, tokenizerName: string, api: string): string | undefined {
+  const n = s.requests.input_length_mismatch ?? 0;
+  if (n === 0 || s.requests.input_tokens_ratio === undefined) return undefined;
+  const why = api === "openai-chat" ? "the chat template's tokens, or a tokenizer that is not the model's" : "a tokenizer that is not the model's";
+  return (
+    `warning: run ${s.id}: the server counted ${s.requests.input_tokens_ratio.toFixed(2)}x the requested prompt tokens ` +
+    `(${n} of ${s.requests.sent} requests off by more than 2 tokens and 5%; prompts were measured with ${tokenizerName}): ` +
+    `likely ${why}; pass --tokenizer with the model's tokenizer.json`
+  );
 }
 
 function resolveTokenizer(spec: string | undefined): Promise<Tokenizer> {
@@ -96,9 +127,25 @@ async function asUsage<T>(p: Promise<T>): Promise<T> {
 
 function promptCount(o: ResolvedOptions): number {
   if (o.requests !== undefined) return o.warmup + o.requests;
-  const maxRate = Math.max(0, ...o.loads.map((l) => (l.mode === "rate" && Number.isFinite(l.rate) ? l.rate : 0)));
-  const openLoop = Math.ceil(maxRate * (o.durationS ?? 0));
-  return o.warmup + Math.max(openLoop, DURATION_PROMPT_POOL);
+  const bounded = o.loads.map((l) => countForDuration(l, o.durationS ?? 0) ?? 0);
+  return o.warmup + Math.max(...bounded, DURATION_PROMPT_POOL);
+}
+
+/** The workload a run asked for, as its summary states it (RunSummary.workload). */
+export function workloadSummary(o: ResolvedOptions, tokenizerName: string): WorkloadSummary {
+  const w = o.workload;
+  return {
+    kind: w.kind,
+    ...(w.kind === "synthetic"
+      ? { input_tokens: w.input, output_tokens: w.output, ...(w.sharedPrefixTokens ? { shared_prefix_tokens: w.sharedPrefixTokens } : {}) }
+      : { dataset: { path: w.path, format: w.format, ...(w.defaultOutputTokens !== undefined ? { default_output_tokens: w.defaultOutputTokens } : {}) } }),
+    requests: o.requests ?? null,
+    ...(o.durationS !== undefined ? { duration_s: o.durationS } : {}),
+    warmup: o.warmup,
+    tokenizer: tokenizerName,
+    seed: o.seed,
+    exact_output: o.exactOutput,
+  };
 }
 
 /** What is stored about the run's options: everything but secrets (header values are dropped). */
@@ -111,7 +158,7 @@ function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName:
     workload: o.workload,
     tokenizer: tokenizerName,
     seed: o.seed,
-    loads: o.loads.map((l) => (l.mode === "rate" && !Number.isFinite(l.rate) ? { ...l, rate: "inf" } : l)),
+    loads: o.loads.map(loadToJson),
     requests: o.requests,
     duration_s: o.durationS,
     warmup: o.warmup,
@@ -122,7 +169,8 @@ function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName:
     goodput: o.goodput,
     balance: o.balance,
     extra_body: o.extraBody,
+    preflight: o.preflight,
     embedded: o.targets ? undefined : raw.embedded ?? { preset: EMBEDDED_DEFAULTS.preset },
-    command: raw.command ? redactArgv(raw.command).join(" ") : undefined,
+    command: raw.command ? redactValues(redactArgv(raw.command).join(" "), secretValues(o.headers)) : undefined,
   };
 }

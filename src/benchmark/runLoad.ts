@@ -2,18 +2,21 @@ import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../store/db.js";
 import { appendTimeseries, createRun, finishRun } from "../store/runs.js";
-import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem } from "../types.js";
+import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem, WorkloadSummary } from "../types.js";
 import { closeTargets, createSelector, openTargets } from "../client/targets.js";
 import { streamRequest } from "../client/streamRequest.js";
 import { buildRecord } from "../measure/record.js";
 import { startClientMonitor } from "../measure/clientMonitor.js";
 import { summarizeRun } from "../aggregate/summarize.js";
-import { arrivalOffsetsMs } from "../schedule/arrivals.js";
-import { rampStartOffsetsMs } from "../schedule/closedLoop.js";
-import { createRng, deriveSeed } from "../workload/rng.js";
+import { loadToJson, shapeOf } from "../schedule/shapes/index.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
-import { driveClosedLoop, driveOpenLoop, type Dispatcher } from "./drivers.js";
-import { Recorder } from "./recorder.js";
+import { driveClosedLoop, type Dispatcher } from "../schedule/drivers.js";
+import { Recorder, StorageError } from "./recorder.js";
+import { setMaxListeners } from "node:events";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { redact, redactValues, secretValues } from "../store/redact.js";
 import { collectGarbage } from "./gc.js";
 import type { ResolvedOptions } from "./resolve.js";
 import type { ProgressUpdate } from "./options.js";
@@ -27,7 +30,7 @@ export interface LoadContext {
   model: string;
   items: WorkItem[];
   db: Db | null;
-  meta: { options: unknown; host: unknown; serverInfo: unknown; experimentId?: string; cellKey?: string; label?: string };
+  meta: { options: unknown; host: unknown; serverInfo: unknown; workload?: WorkloadSummary; experimentId?: string; cellKey?: string; label?: string };
   signal?: AbortSignal;
   onProgress?: (p: ProgressUpdate) => void;
   runIndex: number;
@@ -45,14 +48,9 @@ export function newRunId(): string {
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
-/** Maximum requests that can be in flight at once under a load: sizes the connection pools. */
-function maxInFlight(load: LoadSpec, total: number): number {
-  if (load.mode === "concurrency") return load.concurrency;
-  return load.maxConcurrency ?? Math.max(1, total);
-}
-
 export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOutcome> {
   const { o, adapter, tokenizer, items } = ctx;
+  const shape = shapeOf(load);
   const id = newRunId();
   const target = ctx.targets.join(",");
   ctx.db && createRun(ctx.db, {
@@ -60,7 +58,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     api: o.api,
     model: ctx.model,
     target,
-    load,
+    load: loadToJson(load),
     options: ctx.meta.options,
     toolVersion: TOOL_VERSION,
     host: ctx.meta.host,
@@ -69,12 +67,19 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     cellKey: ctx.meta.cellKey,
     label: ctx.meta.label,
   });
-  const recorder = new Recorder(ctx.db, id);
+  // The load's own stop: the caller's signal (Ctrl-C, SIGTERM) or a storage failure.
+  const stop = new AbortController();
+  // One listener per request in flight: more than 10 is normal here, not a leak.
+  setMaxListeners(0, stop.signal);
+  const forward = () => stop.abort();
+  if (ctx.signal?.aborted) stop.abort();
+  else ctx.signal?.addEventListener("abort", forward, { once: true });
+  const recorder = new Recorder(ctx.db, id, () => stop.abort());
   const measuredCount = o.requests;
-  const rate = load.mode === "rate" ? load.rate : undefined;
-  const openLoopCount = measuredCount ?? Math.ceil((rate ?? 1) * (o.durationS ?? 0));
-  const pools = openTargets(ctx.targets, maxInFlight(load, Math.max(openLoopCount, o.warmup)), o.timeoutMs);
+  const plannedCount = measuredCount ?? (o.durationS !== undefined ? shape.countForDuration(load, o.durationS) : undefined) ?? 0;
+  const pools = openTargets(ctx.targets, shape.maxInFlight(load, Math.max(plannedCount, o.warmup)), o.timeoutMs);
   const select = createSelector(pools, o.balance);
+  const secrets = secretValues(o.headers);
   let clock0 = performance.now();
   const now = () => performance.now() - clock0;
 
@@ -91,18 +96,25 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     });
     spec.headers = { ...spec.headers, ...o.headers };
     const t = select();
-    const raw = await streamRequest(t, adapter, spec, { timeoutMs: o.timeoutMs, signal: ctx.signal, now });
+    const raw = await streamRequest(t, adapter, spec, { timeoutMs: o.timeoutMs, signal: stop.signal, now });
+    // A server may echo the credentials it was sent in an error body: mask them before the record exists.
+    if (raw.error !== undefined) raw.error = redactValues(raw.error, secrets);
     recorder.add(buildRecord(raw, { item, target: t.url, scheduledAt, warmup, exactOutput: o.exactOutput, tokenizer }));
   };
 
   let interrupted = false;
+  // Whatever drives requests right now: on any failure it is stopped and awaited before the
+  // pools close, so no request runs against a closed pool (no phantom records).
+  let driving: Promise<unknown> | undefined;
+  const drive = <T>(p: Promise<T>): Promise<T> => ((driving = p), p);
   try {
     // Warm-up at the same load shape, before the measured clock starts.
-    if (o.warmup > 0 && !ctx.signal?.aborted) {
-      const c = load.mode === "concurrency" ? load.concurrency : load.maxConcurrency ?? o.warmup;
-      await driveClosedLoop(
-        { now, signal: ctx.signal, send: (seq, at) => sendOne(seq, at, true, seq) },
-        { concurrency: Math.min(c, o.warmup), count: o.warmup },
+    if (o.warmup > 0 && !stop.signal.aborted) {
+      await drive(
+        driveClosedLoop(
+          { now, signal: stop.signal, send: (seq, at) => sendOne(seq, at, true, seq) },
+          { concurrency: shape.warmupConcurrency(load, o.warmup), count: o.warmup },
+        ),
       );
     }
     collectGarbage();
@@ -126,43 +138,27 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     const progress = setInterval(emitProgress, 250);
     const dispatcher: Dispatcher = {
       now,
-      signal: ctx.signal,
+      signal: stop.signal,
       send: async (seq, scheduledAt, readyAt) => {
-        if (load.mode === "rate") monitor.recordSendLag(Math.max(0, now() - readyAt));
+        if (shape.openLoop) monitor.recordSendLag(Math.max(0, now() - readyAt));
         await sendOne(seq, scheduledAt, false, o.warmup + seq);
       },
     };
     const durationMs = o.durationS !== undefined ? o.durationS * 1000 : undefined;
-    let drive;
-    if (load.mode === "concurrency") {
-      drive = await driveClosedLoop(dispatcher, {
-        concurrency: load.concurrency,
-        count: measuredCount,
-        durationMs,
-        startOffsetsMs: o.rampUpS > 0 ? rampStartOffsetsMs(load.concurrency, o.rampUpS) : undefined,
-      });
-    } else {
-      const offsetsMs = arrivalOffsetsMs({
-        rate: load.rate,
-        arrival: load.arrival,
-        burstiness: load.burstiness,
-        count: openLoopCount,
-        rng: createRng(deriveSeed(o.seed, "arrivals")),
-        rampUpS: o.rampUpS,
-      });
-      drive = await driveOpenLoop(dispatcher, { offsetsMs, maxConcurrency: load.maxConcurrency, durationMs });
-    }
+    const driven = await drive(shape.drive(dispatcher, load, { count: measuredCount, durationMs, rampUpS: o.rampUpS, seed: o.seed }));
     clearInterval(progress);
     emitProgress();
     interrupted = Boolean(ctx.signal?.aborted);
     const { health, samples } = monitor.stop();
-    recorder.flush();
+    recorder.flush(true);
     const summary = summarizeRun({
       id,
       api: o.api,
       model: ctx.model,
       target,
       load,
+      workload: ctx.meta.workload,
+      percentiles: o.percentiles,
       status: interrupted ? "interrupted" : "completed",
       startedAt,
       records: recorder.measured,
@@ -170,18 +166,56 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       goodput: o.goodput,
       client: health,
       rampUpS: o.rampUpS,
-      lastSendAt: drive.lastSendAt,
+      lastSendAt: driven.lastSendAt,
     });
+    if (recorder.storageFailure) throw storageFailed(ctx, id, recorder, summary);
     if (ctx.db) {
       appendTimeseries(ctx.db, id, samples.map((s) => ({ source: "client", name: s.name, tMs: s.tMs, value: s.value })));
       finishRun(ctx.db, id, interrupted ? "interrupted" : "completed", summary);
     }
     return { summary, records: recorder.measured, interrupted };
   } catch (e) {
-    recorder.flush();
+    stop.abort();
+    await driving?.catch(() => undefined);
+    if (e instanceof StorageError) throw e;
+    recorder.flush(true);
+    if (recorder.storageFailure) throw storageFailed(ctx, id, recorder);
     if (ctx.db) finishRun(ctx.db, id, "failed");
     throw e;
   } finally {
+    ctx.signal?.removeEventListener("abort", forward);
     await closeTargets(pools);
   }
+}
+
+/**
+ * The store failed mid-run: the load has stopped. What the store did not take is written to a
+ * JSON Lines file (beside the database, else in the temp directory), and the error names it.
+ */
+function storageFailed(ctx: LoadContext, id: string, recorder: Recorder, summary?: RunSummary): StorageError {
+  const cause = recorder.storageFailure!.message;
+  try {
+    finishRun(ctx.db!, id, "failed", summary);
+  } catch {
+    // The store is what failed; the fallback file has it all.
+  }
+  const lines = [
+    ...(summary ? [JSON.stringify({ run_summary: summary })] : []),
+    ...recorder.unstored().map((r) => JSON.stringify({ run_id: id, ...r, error: r.error === undefined ? undefined : redact(r.error) })),
+  ];
+  const name = `tokenbench-unstored-${id}.jsonl`;
+  const dbPath = ctx.db!.name;
+  for (const dir of [dbPath && dbPath !== ":memory:" ? dirname(dbPath) : undefined, tmpdir()]) {
+    if (!dir) continue;
+    const path = join(dir, name);
+    try {
+      writeFileSync(path, lines.join("\n") + "\n", { flag: "wx" });
+      return new StorageError(
+        `results database write failed (${cause}): load stopped; ${recorder.stored} records stored, the other ${lines.length - (summary ? 1 : 0)}${summary ? " and the run summary" : ""} kept in ${path}`,
+      );
+    } catch {
+      // disk full or unwritable there: try the next place
+    }
+  }
+  return new StorageError(`results database write failed (${cause}): load stopped; ${recorder.stored} records stored, ${recorder.unstored().length} could not be saved anywhere`);
 }

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { TOOL_VERSION } from "../version.js";
 import { UsageError } from "./errors.js";
+import { translateVllmFlags } from "./vllmFlags.js";
 // Each command lives in its own module under ./commands and registers itself here.
 import { COMMANDS } from "./commands/index.js";
 
@@ -13,7 +14,7 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride();
   for (const register of COMMANDS) register(program);
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(translateVllmFlags(argv));
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -22,6 +22,26 @@ export function intList(v: string): number[] {
   return v.split(",").map((x) => positiveInt(x.trim()));
 }
 
+/** "50,90,99.9" -> [50,90,99.9]: percentiles in 0..100. */
+export function percentileList(v: string): number[] {
+  return v.split(",").map((x) => {
+    const n = Number(x.trim());
+    if (x.trim() === "" || !Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError(`expected percentiles between 0 and 100, got "${x.trim()}"`);
+    return n;
+  });
+}
+
+const LATENCY_NAMES: Record<string, "ttft" | "tpot" | "itl" | "e2e" | "client_wait"> = { ttft: "ttft", tpot: "tpot", itl: "itl", e2e: "e2e", e2el: "e2e", client_wait: "client_wait" };
+
+/** "ttft,tpot,e2el" -> latency rows (vLLM's names: e2el is E2E). */
+export function latencyMetricList(v: string): Array<"ttft" | "tpot" | "itl" | "e2e" | "client_wait"> {
+  return v.split(",").map((x) => {
+    const m = LATENCY_NAMES[x.trim().toLowerCase()];
+    if (!m) throw new InvalidArgumentError(`expected some of ttft, tpot, itl, e2e (or e2el), client_wait, got "${x.trim()}"`);
+    return m;
+  });
+}
+
 /** "2,8,inf" -> [2,8,Infinity] */
 export function rateList(v: string): number[] {
   return v.split(",").map((x) => {
@@ -67,6 +87,21 @@ export function header(v: string, prev: Record<string, string> = {}): Record<str
   if (i <= 0) throw new InvalidArgumentError(`expected "Name: value", got a header without a name`);
   return { ...prev, [v.slice(0, i).trim().toLowerCase()]: v.slice(i + 1).trim() };
 }
+
+/** A JSON object (what --extra-body merges into request bodies). */
+export function jsonObject(v: string): Record<string, unknown> {
+  let o: unknown;
+  try {
+    o = JSON.parse(v);
+  } catch (e) {
+    throw new InvalidArgumentError(`expected a JSON object, got invalid JSON (${(e as Error).message})`);
+  }
+  if (o === null || typeof o !== "object" || Array.isArray(o)) throw new InvalidArgumentError(`expected a JSON object like '{"top_k": 1}', got ${v.length > 40 ? v.slice(0, 40) + "…" : v}`);
+  return o as Record<string, unknown>;
+}
+
+/** A fraction in [0, 1]. */
+export const fraction = numberParser((n) => Number.isFinite(n) && n >= 0 && n <= 1, "a fraction between 0 and 1");
 
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];

@@ -1,5 +1,6 @@
+import { subscribe } from "node:diagnostics_channel";
+import { Client, type Dispatcher } from "undici";
 import type { ErrorKind, HttpRequestSpec, OutputKind, ProtocolAdapter, StreamEvent } from "../types.js";
-import type { Dispatcher } from "undici";
 import type { Target } from "./targets.js";
 
 /** One content event as the socket delivered it (see StreamEvent "content"). */
@@ -28,6 +29,14 @@ export interface RawResult {
   timings?: Record<string, number>;
   /** Whether the stream carried an explicit end marker. */
   sawDone: boolean;
+  /** Why generation stopped, as the server said it (finish_reason, stop_type, done_reason). */
+  finishReason?: string;
+  /**
+   * Set when the first attempt failed on a reused keep-alive connection before any response
+   * byte (the server had closed it) and the request was sent again on a fresh connection:
+   * the first attempt's error.
+   */
+  retriedAfter?: string;
 }
 
 export interface StreamOptions {
@@ -42,45 +51,57 @@ class Interrupted extends Error {}
 const MAX_ERROR_BODY = 4096;
 export const NO_TOKEN = "stream ended without any generated token";
 
+// Which requests went out on a reused keep-alive connection. undici does not say, but it
+// publishes every request's headers with the socket they are written to (diagnostics channel
+// "undici:client:sendHeaders"), synchronously right after the request's onRequestStart: the
+// attempt that set `writing` in onRequestStart is the one being written. Sockets are counted
+// in a WeakMap, so closed ones are forgotten.
+interface Attempt {
+  reused: boolean;
+}
+let writing: Attempt | undefined;
+const socketUses = new WeakMap<object, number>();
+let subscribed = false;
+function watchSockets(): void {
+  if (subscribed) return;
+  subscribed = true;
+  subscribe("undici:client:sendHeaders", (msg) => {
+    const socket = (msg as { socket?: object }).socket;
+    if (!socket) return;
+    const uses = socketUses.get(socket) ?? 0;
+    socketUses.set(socket, uses + 1);
+    if (writing) {
+      writing.reused = uses > 0;
+      writing = undefined;
+    }
+  });
+}
+
+/** Errors of a connection the server had closed (keep-alive race): the request may never have reached it. */
+const CLOSED_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
+
 /**
  * Sends one streaming request and timestamps every body chunk as the socket delivers it. It uses
  * undici's dispatch handler directly: chunks arrive synchronously from the socket, with no
  * Readable stream or promise per chunk, which both makes timestamps earlier (truer) and keeps
  * the client's cost per token event low. Never rejects: every failure becomes a classified
  * result, so a faulty server cannot stop the run.
+ *
+ * A request that fails on a reused keep-alive connection before any response byte arrived
+ * (the server closed the idle connection as the request went out: "other side closed",
+ * ECONNRESET) is sent once more on a fresh connection, as curl and browsers do, and marked
+ * with `retriedAfter`. The timeout and `sentAt` stay those of the first attempt, so the
+ * retry's cost shows in the request's latencies.
  */
 export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: HttpRequestSpec, opts: StreamOptions): Promise<RawResult> {
+  watchSockets();
   return new Promise<RawResult>((resolve) => {
     const res: RawResult = { sentAt: opts.now(), endAt: 0, ok: false, chunks: [], sawDone: false };
-    const parser = adapter.createParser();
-    const decoder = new TextDecoder("utf-8");
     let controller: Dispatcher.DispatchController | undefined;
     let pendingAbort: Error | undefined;
-    let gotHeaders = false;
-    let errorBody = "";
     let settled = false;
+    let fresh: Client | undefined;
 
-    const handle = (events: StreamEvent[], t: number) => {
-      for (const ev of events) {
-        switch (ev.type) {
-          case "content":
-            res.chunks.push(ev.kind && ev.kind !== "answer" ? { t, text: ev.text, tokens: ev.tokens, cumulative: ev.cumulative, kind: ev.kind } : { t, text: ev.text, tokens: ev.tokens, cumulative: ev.cumulative });
-            break;
-          case "usage":
-            res.usage = { ...res.usage, ...definedOnly(ev), source: ev.source };
-            break;
-          case "timings":
-            res.timings = { ...res.timings, ...ev.values };
-            break;
-          case "error":
-            if (!res.errorKind) fail(res, "protocol", ev.message);
-            break;
-          case "done":
-            res.sawDone = true;
-            break;
-        }
-      }
-    };
     const abort = (reason: Error) => {
       if (controller) controller.abort(reason);
       else pendingAbort = reason;
@@ -95,58 +116,108 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
       opts.signal?.removeEventListener("abort", onRunAbort);
       target.inFlight--;
       res.endAt = opts.now();
+      if (fresh) void fresh.destroy().catch(() => undefined);
       resolve(res);
+    };
+
+    const send = (dispatcher: Dispatcher, mayRetry: boolean) => {
+      const parser = adapter.createParser();
+      const decoder = new TextDecoder("utf-8");
+      const attempt: Attempt = { reused: false };
+      let gotHeaders = false;
+      let errorBody = "";
+      const handle = (events: StreamEvent[], t: number) => {
+        for (const ev of events) {
+          switch (ev.type) {
+            case "content":
+              res.chunks.push(ev.kind && ev.kind !== "answer" ? { t, text: ev.text, tokens: ev.tokens, cumulative: ev.cumulative, kind: ev.kind } : { t, text: ev.text, tokens: ev.tokens, cumulative: ev.cumulative });
+              break;
+            case "usage":
+              res.usage = { ...res.usage, ...definedOnly(ev), source: ev.source };
+              break;
+            case "timings":
+              res.timings = { ...res.timings, ...ev.values };
+              break;
+            case "error":
+              if (!res.errorKind) fail(res, "protocol", ev.message);
+              break;
+            case "done":
+              res.sawDone = true;
+              if (ev.finishReason) res.finishReason = ev.finishReason;
+              break;
+            case "finish":
+              res.finishReason = ev.reason;
+              break;
+          }
+        }
+      };
+      controller = undefined;
+      dispatcher.dispatch(
+        { origin: target.origin, path: target.prefix + spec.path, method: spec.method, headers: spec.headers, body: spec.body },
+        {
+          onRequestStart(c) {
+            controller = c;
+            // Read by the sendHeaders subscriber within this same synchronous write; cleared
+            // after it in case the write does not happen (aborted before sending).
+            writing = attempt;
+            queueMicrotask(() => {
+              if (writing === attempt) writing = undefined;
+            });
+            if (pendingAbort) c.abort(pendingAbort);
+          },
+          onResponseStart(_c, statusCode, headers) {
+            gotHeaders = true;
+            res.httpStatus = statusCode;
+            if (adapter.parseHeaders) {
+              const h = adapter.parseHeaders(headers);
+              if (Object.keys(h).length) res.timings = { ...h };
+            }
+          },
+          onResponseData(_c, chunk) {
+            const t = opts.now();
+            if (res.httpStatus! < 200 || res.httpStatus! >= 300) {
+              if (errorBody.length < MAX_ERROR_BODY) errorBody += chunk.toString("utf8");
+              return;
+            }
+            handle(parser.feed(decoder.decode(chunk, { stream: true })), t);
+          },
+          onResponseEnd() {
+            if (res.httpStatus! < 200 || res.httpStatus! >= 300) {
+              fail(res, "http", `HTTP ${res.httpStatus}${errorBody ? ": " + oneLine(errorBody) : ""}`);
+            } else {
+              const t = opts.now();
+              handle(parser.feed(decoder.decode()), t);
+              handle(parser.end(), t);
+              if (!res.errorKind) {
+                // Whether a chunk really carried a token is settled by attribution (src/measure/record.ts).
+                if (res.chunks.length === 0) fail(res, "protocol", NO_TOKEN);
+                else res.ok = true;
+              }
+            }
+            finish();
+          },
+          onResponseError(_c, e) {
+            if (mayRetry && attempt.reused && !gotHeaders && !settled && CLOSED_CODES.has(errorCode(e) ?? "")) {
+              res.retriedAfter = describe(e);
+              // A connection of its own: the pool could hand out another idle socket the server
+              // is about to close.
+              fresh = new Client(target.origin, target.connectionOptions);
+              send(fresh, false);
+              return;
+            }
+            if (e instanceof Timeout) fail(res, "timeout", `no completion within ${opts.timeoutMs} ms`);
+            else if (e instanceof Interrupted) fail(res, "aborted", "run interrupted");
+            else fail(res, classify(e, gotHeaders), describe(e));
+            finish();
+          },
+        },
+      );
     };
 
     target.inFlight++;
     res.sentAt = opts.now();
     if (opts.signal?.aborted) onRunAbort();
-    target.pool.dispatch(
-      { origin: target.url, path: spec.path, method: spec.method, headers: spec.headers, body: spec.body },
-      {
-        onRequestStart(c) {
-          controller = c;
-          if (pendingAbort) c.abort(pendingAbort);
-        },
-        onResponseStart(_c, statusCode, headers) {
-          gotHeaders = true;
-          res.httpStatus = statusCode;
-          if (adapter.parseHeaders) {
-            const h = adapter.parseHeaders(headers);
-            if (Object.keys(h).length) res.timings = { ...h };
-          }
-        },
-        onResponseData(_c, chunk) {
-          const t = opts.now();
-          if (res.httpStatus! < 200 || res.httpStatus! >= 300) {
-            if (errorBody.length < MAX_ERROR_BODY) errorBody += chunk.toString("utf8");
-            return;
-          }
-          handle(parser.feed(decoder.decode(chunk, { stream: true })), t);
-        },
-        onResponseEnd() {
-          if (res.httpStatus! < 200 || res.httpStatus! >= 300) {
-            fail(res, "http", `HTTP ${res.httpStatus}${errorBody ? ": " + oneLine(errorBody) : ""}`);
-          } else {
-            const t = opts.now();
-            handle(parser.feed(decoder.decode()), t);
-            handle(parser.end(), t);
-            if (!res.errorKind) {
-              // Whether a chunk really carried a token is settled by attribution (src/measure/record.ts).
-              if (res.chunks.length === 0) fail(res, "protocol", NO_TOKEN);
-              else res.ok = true;
-            }
-          }
-          finish();
-        },
-        onResponseError(_c, e) {
-          if (e instanceof Timeout) fail(res, "timeout", `no completion within ${opts.timeoutMs} ms`);
-          else if (e instanceof Interrupted) fail(res, "aborted", "run interrupted");
-          else fail(res, classify(e, gotHeaders), describe(e));
-          finish();
-        },
-      },
-    );
+    send(target.pool, true);
   });
 }
 

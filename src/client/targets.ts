@@ -1,10 +1,47 @@
-import { Pool } from "undici";
+import { Client, Pool } from "undici";
 import type { BalanceStrategy } from "../types.js";
 
 export interface Target {
+  /** The base URL as given (normalized: no trailing slash, no trailing /v1). */
   url: string;
+  /** scheme://host:port, what the connections go to. */
+  origin: string;
+  /** Path prefix put before every API path ("" or e.g. "/proxy"), for servers behind a path-routing proxy. */
+  prefix: string;
   pool: Pool;
+  /** Options for a one-off connection outside the pool (a retry on a fresh connection). */
+  connectionOptions: Client.Options;
   inFlight: number;
+}
+
+/**
+ * A target base URL as users have it, reduced to what tokenbench appends API paths to.
+ * OpenAI-client users hold "http://host:8000/v1" (their SDK's base_url); the adapters' paths
+ * already start with /v1 where the API has it, so a trailing "/v1" is dropped. Any other path
+ * is kept as a prefix (a reverse proxy routing "/llama/..." to the server). Query strings and
+ * fragments have no meaning for a base URL and are refused.
+ *
+ * @returns "scheme://host[:port][/prefix]" without a trailing slash
+ * @throws Error with a one-line reason when the URL is not an http(s) base URL
+ */
+export function normalizeBaseUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error(`invalid target URL: ${raw}`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`target must be http(s): ${raw}`);
+  // The query is left out of the message: it may hold a key.
+  if (u.search || u.hash) throw new Error(`target must be a base URL without ?query or #fragment: ${u.origin}${u.pathname}`);
+  const path = u.pathname.replace(/\/+$/, "").replace(/\/v1$/, "");
+  return u.origin + path;
+}
+
+/** Splits a normalized base URL into the connection origin and the path prefix. */
+export function splitBaseUrl(base: string): { origin: string; prefix: string } {
+  const u = new URL(base);
+  return { origin: u.origin, prefix: u.pathname.replace(/\/+$/, "") };
 }
 
 /**
@@ -13,20 +50,26 @@ export interface Target {
  * already sets TCP_NODELAY on every socket.
  */
 export function openTargets(urls: string[], maxInFlight: number, timeoutMs: number): Target[] {
-  return urls.map((url) => ({
-    url,
-    inFlight: 0,
-    pool: new Pool(url, {
-      connections: Math.max(1, maxInFlight),
-      pipelining: 1,
-      keepAliveTimeout: 60_000,
-      // Streams can legitimately idle between tokens (queueing at the server), so both bounds
-      // follow the per-request timeout instead of undici's 300 s defaults.
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      connectTimeout: Math.min(timeoutMs, 10_000),
-    }),
-  }));
+  const connectionOptions: Client.Options = {
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    // Streams can legitimately idle between tokens (queueing at the server), so both bounds
+    // follow the per-request timeout instead of undici's 300 s defaults.
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connectTimeout: Math.min(timeoutMs, 10_000),
+  };
+  return urls.map((url) => {
+    const { origin, prefix } = splitBaseUrl(url);
+    return {
+      url,
+      origin,
+      prefix,
+      inFlight: 0,
+      connectionOptions,
+      pool: new Pool(origin, { ...connectionOptions, connections: Math.max(1, maxInFlight) }),
+    };
+  });
 }
 
 export function createSelector(targets: Target[], strategy: BalanceStrategy): () => Target {

@@ -1,16 +1,8 @@
-// Pure, seeded bootstrap resampling for ratio confidence intervals.
+// Pure, seeded bootstrap resampling for ratio confidence intervals. Randomness and percentiles
+// are the project's single copies (src/workload/rng.ts, src/aggregate/stats.ts).
 
-/** mulberry32: small, fast, seedable; plenty for resampling indices. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { percentileSorted } from "../aggregate/stats.js";
+import { createRng } from "../workload/rng.js";
 
 /** Indices of one resample with replacement of n items. */
 export function resampleIndices(n: number, rand: () => number, out: Uint32Array = new Uint32Array(n)): Uint32Array {
@@ -18,15 +10,6 @@ export function resampleIndices(n: number, rand: () => number, out: Uint32Array 
   return out;
 }
 
-/** Percentile (0..100) of ascending-sorted values, linear interpolation (numpy's default). */
-export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = ((n - 1) * p) / 100;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return lo === hi ? sorted[lo] : sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
 
 /**
  * A statistic of one group computed on a resample: receives the resampled indices into the
@@ -52,7 +35,8 @@ export function bootstrapRatio(
 ): RatioInterval {
   const all = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
   const ratio = item.stat(all(item.n)) / base.stat(all(base.n));
-  const rand = rng(opts.seed);
+  const gen = createRng(opts.seed);
+  const rand = () => gen.uniform();
   const ia = new Uint32Array(item.n);
   const ib = new Uint32Array(base.n);
   const ratios: number[] = [];
@@ -61,7 +45,9 @@ export function bootstrapRatio(
     if (Number.isFinite(r)) ratios.push(r);
   }
   ratios.sort((x, y) => x - y);
-  return { ratio, ci95: [quantileSorted(ratios, 2.5), quantileSorted(ratios, 97.5)], dropped: opts.resamples - ratios.length };
+  // No finite resample at all (e.g. a zero baseline throughout): no interval, rather than a false 0.
+  const ci = (p: number) => (ratios.length ? percentileSorted(ratios, p) : NaN);
+  return { ratio, ci95: [ci(2.5), ci(97.5)], dropped: opts.resamples - ratios.length };
 }
 
 // ---- statistics over per-unit values ----

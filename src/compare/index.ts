@@ -3,9 +3,11 @@ import { getRequests, type StoredRun } from "../store/runs.js";
 import type { CommandRunSummary } from "../experiment/commandMetrics.js";
 import type { RequestRecord, RunSummary } from "../types.js";
 import { UsageError } from "../errors.js";
+import { beyond, MAX_RESAMPLES } from "../limits.js";
 import { bootstrapRatio, meanOf, percentileOf, ratioOfSums, type Statistic } from "./bootstrap.js";
 import { BENCH_METRICS, type MetricDef, type PerRequest } from "./metrics.js";
 import { resolveGroups, type Group } from "./resolve.js";
+import { workloadMismatches } from "./sameWorkload.js";
 import type { Comparison, MetricComparison, MetricValue } from "./types.js";
 
 export type { Comparison } from "./types.js";
@@ -35,7 +37,16 @@ interface Sample {
 
 const isCommand = (r: StoredRun) => r.kind === "command";
 
+/**
+ * Compares stored runs, experiment cells (repeats grouped by cell key) or whole experiments:
+ * for each metric of BENCH_METRICS that applies (output_tokens_per_s, ttft_p99_ms, ...), each
+ * item's value, its ratio to the baseline's (default the first item) and the 95% bootstrap
+ * confidence interval of that ratio, over repeats when there are >= 3, else over requests.
+ * Unknown ids throw UsageError.
+ */
 export function compare(db: Db, ids: string[], opts: CompareOptions = {}): Comparison {
+  const tooMany = beyond("resamples", opts.resamples ?? 0, MAX_RESAMPLES);
+  if (tooMany) throw new UsageError(tooMany);
   const groups = resolveGroups(db, ids);
   const base = pickBaseline(groups, opts.baseline);
   const ordered = [base, ...groups.filter((g) => g !== base)];
@@ -56,7 +67,7 @@ export function compare(db: Db, ids: string[], opts: CompareOptions = {}): Compa
   }
   const metrics: MetricComparison[] = [];
   defs.forEach((def, mi) => {
-    if (wanted && !wanted.includes(def.name)) return;
+    if (wanted ? !wanted.includes(def.name) : def.onRequest) return;
     const samples = ordered.map((g) => def.sample(g, recordsOf));
     const b = samples[0];
     // No baseline value: nothing to compare against. A zero baseline (e.g. error_rate 0) still
@@ -69,7 +80,8 @@ export function compare(db: Db, ids: string[], opts: CompareOptions = {}): Compa
     });
     if (values.length >= 2) metrics.push({ metric: def.name, higherIsBetter: def.higherIsBetter, unit: def.unit, values });
   });
-  return { baseline: base.id, items: ordered.map((g) => ({ id: g.id, label: g.label })), metrics };
+  const warnings = workloadMismatches(ordered);
+  return { baseline: base.id, items: ordered.map((g) => ({ id: g.id, label: g.label })), metrics, ...(warnings.length ? { warnings } : {}) };
 }
 
 function pickBaseline(groups: Group[], wanted?: string): Group {
@@ -116,6 +128,7 @@ function ratioValue(id: string, s: Sample, b: Sample, o: { resamples: number; se
 
 interface SampledMetric {
   name: string;
+  onRequest?: boolean;
   unit: string;
   higherIsBetter: boolean;
   sample(g: Group, recordsOf: (g: Group) => RequestRecord[]): Sample | undefined;
@@ -141,6 +154,7 @@ function finite(xs: Array<number | undefined>): number[] {
 function benchMetric(def: MetricDef): SampledMetric {
   return {
     name: def.name,
+    onRequest: def.onRequest,
     unit: def.unit,
     higherIsBetter: def.higherIsBetter,
     sample(g, recordsOf) {

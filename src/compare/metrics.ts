@@ -5,7 +5,7 @@ import type { RequestRecord, RunSummary } from "../types.js";
 
 export type PerRequest =
   /** A statistic of one per-request latency value. */
-  | { kind: "latency"; value: (r: RequestRecord) => number | undefined; stat: "mean" | "p50" | "p90" | "p99" }
+  | { kind: "latency"; value: (r: RequestRecord) => number | undefined; stat: "mean" | "p50" | "p90" | "p95" | "p99" }
   /** Mean ITL weighted by tokens: sum of ITLs / number of ITLs. */
   | { kind: "itl_mean" }
   /** Throughput as tokens (or requests) per busy request-second, scaled to the run's figure. */
@@ -19,10 +19,13 @@ export interface MetricDef {
   higherIsBetter: boolean;
   from: (s: RunSummary) => number | undefined;
   perRequest?: PerRequest;
+  /** Compared only when asked for by name (--metric), to keep the default table short. */
+  onRequest?: boolean;
 }
 
 const e2e = (r: RequestRecord) => (r.ok ? r.e2eMs : undefined);
-const latency = (name: string, field: "ttft" | "tpot" | "e2e", stat: "mean" | "p50" | "p90" | "p99", value: (r: RequestRecord) => number | undefined): MetricDef => ({
+const latency = (name: string, field: "ttft" | "tpot" | "e2e", stat: "mean" | "p50" | "p90" | "p95" | "p99", value: (r: RequestRecord) => number | undefined, onRequest = false): MetricDef => ({
+  ...(onRequest ? { onRequest } : {}),
   name,
   unit: "ms",
   higherIsBetter: false,
@@ -43,6 +46,13 @@ export const BENCH_METRICS: MetricDef[] = [
   { name: "itl_mean_ms", unit: "ms", higherIsBetter: false, from: (s) => s.latency_ms.itl.mean, perRequest: { kind: "itl_mean" } },
   latency("e2e_p50_ms", "e2e", "p50", e2e),
   latency("e2e_p99_ms", "e2e", "p99", e2e),
+  // p90 / p95: compared when asked for (--metric ttft_p95_ms), as GuideLLM and AIPerf report them.
+  latency("ttft_p90_ms", "ttft", "p90", (r) => (r.ok ? r.ttftMs : undefined), true),
+  latency("ttft_p95_ms", "ttft", "p95", (r) => (r.ok ? r.ttftMs : undefined), true),
+  latency("tpot_p90_ms", "tpot", "p90", (r) => (r.ok ? r.tpotMs : undefined), true),
+  latency("tpot_p95_ms", "tpot", "p95", (r) => (r.ok ? r.tpotMs : undefined), true),
+  latency("e2e_p90_ms", "e2e", "p90", e2e, true),
+  latency("e2e_p95_ms", "e2e", "p95", e2e, true),
   { name: "duration_s", unit: "s", higherIsBetter: false, from: (s) => s.duration_s },
   { name: "error_rate", unit: "fraction", higherIsBetter: false, from: (s) => (s.requests.completed + s.requests.failed > 0 ? s.requests.failed / (s.requests.completed + s.requests.failed) : undefined), perRequest: { kind: "failure" } },
 ];

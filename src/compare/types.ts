@@ -40,4 +40,6 @@ export interface Comparison {
   baseline: string;
   items: ComparedItem[];
   metrics: MetricComparison[];
+  /** Items that asked for different things (API, workload): one line each; absent when none. */
+  warnings?: string[];
 }

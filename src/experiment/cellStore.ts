@@ -1,5 +1,7 @@
 import type { Db } from "../store/db.js";
 import { redact } from "../store/redact.js";
+import { hostname } from "node:os";
+import { ownerGone } from "../store/db.js";
 
 export interface StoredCell {
   experimentId: string;
@@ -18,16 +20,18 @@ export function experimentIdFor(name: string): string {
 
 export function upsertExperiment(db: Db, id: string, name: string, file: string | undefined, spec: unknown, status: string): void {
   db.prepare(
-    `INSERT INTO experiments (id, name, file, spec_json, created_at, status) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT(id) DO UPDATE SET file = excluded.file, spec_json = excluded.spec_json, status = excluded.status`,
-  ).run(id, name, file ?? null, JSON.stringify(redact(spec)), new Date().toISOString(), status);
+    `INSERT INTO experiments (id, name, file, spec_json, created_at, status, owner_pid, owner_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET file = excluded.file, spec_json = excluded.spec_json, status = excluded.status,
+       owner_pid = excluded.owner_pid, owner_host = excluded.owner_host`,
+  ).run(id, name, file ?? null, JSON.stringify(redact(spec)), new Date().toISOString(), status, process.pid, hostname());
 }
 
 export function getExperiment(db: Db, id: string): { id: string; name: string; file: string | null; spec: unknown; status: string } | undefined {
-  const r = db.prepare(`SELECT id, name, file, spec_json, status FROM experiments WHERE id = ?`).get(id) as
-    | { id: string; name: string; file: string | null; spec_json: string; status: string }
+  const r = db.prepare(`SELECT * FROM experiments WHERE id = ?`).get(id) as
+    | { id: string; name: string; file: string | null; spec_json: string; status: string; owner_pid?: number | null; owner_host?: string | null }
     | undefined;
-  return r && { id: r.id, name: r.name, file: r.file, spec: JSON.parse(r.spec_json), status: r.status };
+  const stale = r?.status === "running" && ownerGone(r.owner_pid ?? null, r.owner_host ?? null);
+  return r && { id: r.id, name: r.name, file: r.file, spec: JSON.parse(r.spec_json), status: stale ? "interrupted" : r.status };
 }
 
 export function setExperimentStatus(db: Db, id: string, status: string): void {

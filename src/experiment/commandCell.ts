@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { startWatchdog } from "../lifeline.js";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
@@ -41,6 +42,8 @@ export async function runCommandCell(
   let timedOut = false;
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    // Its group is stopped even if we are killed outright (see lifeline.ts).
+    const watchdog = child.pid ? startWatchdog(child.pid, 5000) : undefined;
     const kill = () => {
       try {
         process.kill(-child.pid!, "SIGTERM");
@@ -68,6 +71,7 @@ export async function runCommandCell(
     });
     child.stderr!.on("data", (d: Buffer) => log.write(d));
     child.once("close", (code, signal) => {
+      watchdog?.disarm();
       clearTimeout(timer);
       o.signal?.removeEventListener("abort", kill);
       resolve({ code, signal });

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { LengthSpec, LoadSpec, WorkloadSpec } from "../types.js";
 import type { CommandSpec, ExperimentSpec, ServerSpec, WorkloadEntry } from "./schema.js";
+import { loadKey, parseLoadJson } from "../schedule/shapes/index.js";
 
 // Pure: the experiment matrix servers x workloads x loads x repeats (plus commands x repeats)
 // as an ordered list of cells with stable, human-readable keys.
@@ -26,10 +27,8 @@ export interface CommandCell {
 
 export type Cell = BenchCell | CommandCell;
 
-export function loadLabel(load: LoadSpec): string {
-  if (load.mode === "concurrency") return `c${load.concurrency}`;
-  return `r${load.rate === Infinity ? "inf" : load.rate}`;
-}
+/** The load's segment of a cell key ("c8", "r2.5", "rinf"); stable, as stored cells are matched on their keys. */
+export const loadLabel = (load: LoadSpec): string => loadKey(load);
 
 export function loadsOf(spec: ExperimentSpec): LoadSpec[] {
   const l = spec.loads;
@@ -43,6 +42,11 @@ export function loadsOf(spec: ExperimentSpec): LoadSpec[] {
       ...(l.burstiness !== undefined ? { burstiness: l.burstiness } : {}),
       ...(l.max_concurrency !== undefined ? { maxConcurrency: l.max_concurrency } : {}),
     });
+  }
+  // Any registered shape, in its JSON form (validated by the schema).
+  for (const raw of l.shapes ?? []) {
+    const r = parseLoadJson(raw);
+    if (r.load) out.push(r.load);
   }
   return out;
 }

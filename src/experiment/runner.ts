@@ -203,6 +203,8 @@ async function runServerCells(ctx: Ctx, server: ServerSpec, cells: BenchCell[]):
           env: Object.fromEntries(Object.entries(server.env).map(([k, v]) => [k, substitute(v, vars)])),
           cwd: server.cwd ? resolve(ctx.baseDir, server.cwd) : ctx.baseDir,
           logPath,
+          stopSignal: server.stop.signal,
+          graceS: server.stop.grace_s,
         });
         replicas.push({ proc, base: `http://${clientHost}:${port}`, port, logPath, name });
       } catch (e) {
@@ -284,6 +286,8 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, targets: string[], metric
       cellKey: cell.key,
       label: groupKey(cell.key),
       signal: ac.signal,
+      // Warnings about the run (prompt lengths off the requested ones, inexact output lengths).
+      log: ctx.log,
     });
     summary = result.summaries[0];
   } catch (e) {
@@ -292,7 +296,11 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, targets: string[], metric
     o.signal?.removeEventListener("abort", onAbort);
   }
   // Requests fail the moment a server dies, often before its exit is reported: give it a moment.
-  if (replicas.length && replicas.every((r) => !r.proc.exit) && (!summary || summary.requests.failed > 0)) await Promise.race([...replicas.map((r) => r.proc.exited), sleep(500)]);
+  if (replicas.length && replicas.every((r) => !r.proc.exit) && (!summary || summary.requests.failed > 0)) {
+    const cancel = new AbortController();
+    await Promise.race([...replicas.map((r) => r.proc.exited), sleep(500, undefined, { signal: cancel.signal }).catch(() => undefined)]);
+    cancel.abort();
+  }
   const tel = await telemetry.stop();
   noteOnce(ctx, tel.notes);
   if (summary) storeTelemetry(ctx.db, summary.id, Date.parse(summary.started_at), tel.samples);
@@ -306,7 +314,8 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, targets: string[], metric
   if (error || !summary) return record(ctx, cell, { key: cell.key, status: "failed", error: error ?? "no result" }, logPath);
   if (summary.requests.completed === 0) {
     const errs = Object.entries(summary.requests.errors).map(([k, n]) => `${k}: ${n}`).join(", ");
-    const msg = `no request succeeded (${errs || "no requests"})`;
+    const top = summary.requests.commonest_error;
+    const msg = `no request succeeded (${errs || "no requests"})${top ? `; commonest: ${top.message}` : ""}`;
     return record(ctx, cell, { key: cell.key, status: "failed", runId: summary.id, error: logPath ? withTail(msg, logPath) : msg }, logPath);
   }
   const failedNote = summary.requests.failed > 0 ? `, ${summary.requests.failed} failed requests` : "";

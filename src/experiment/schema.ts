@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { MAX_CELLS, MAX_CONCURRENCY, MAX_REPEATS, MAX_REQUESTS, MAX_TIMER_S } from "../limits.js";
+import { parseLoadJson } from "../schedule/shapes/index.js";
 import { API_KINDS } from "../types.js";
 
 // The experiment file format. Keys are snake_case (YAML convention); docs/experiments.md is the reference.
@@ -47,12 +49,12 @@ const launchedServer = z.strictObject({
     .strictObject({
       path: z.string().default("/health"),
       url: z.string().optional(),
-      timeout_s: z.number().positive().default(300),
-      interval_s: z.number().positive().default(0.5),
+      timeout_s: z.number().positive().max(MAX_TIMER_S).default(300),
+      interval_s: z.number().positive().max(MAX_TIMER_S).default(0.5),
     })
     .default({ path: "/health", timeout_s: 300, interval_s: 0.5 }),
   stop: z
-    .strictObject({ signal: signal.default("SIGTERM"), grace_s: z.number().nonnegative().default(15) })
+    .strictObject({ signal: signal.default("SIGTERM"), grace_s: z.number().nonnegative().max(MAX_TIMER_S).default(15) })
     .default({ signal: "SIGTERM", grace_s: 15 }),
   /** Prometheus endpoint path, or false when the server has none. */
   metrics: z.union([z.string(), z.literal(false)]).default("/metrics"),
@@ -77,13 +79,21 @@ const rateValue = z.union([z.number().positive(), z.literal("inf")]);
 
 const loadsSchema = z
   .strictObject({
-    concurrency: z.array(positiveInt).optional(),
+    concurrency: z.array(positiveInt.max(MAX_CONCURRENCY)).optional(),
     rate: z.array(rateValue).optional(),
     arrival: z.enum(["constant", "poisson", "gamma"]).default("poisson"),
     burstiness: z.number().positive().optional(),
-    max_concurrency: positiveInt.optional(),
+    max_concurrency: positiveInt.max(MAX_CONCURRENCY).optional(),
+    /** Any registered load shape in its JSON form, e.g. { mode: rate, rate: inf, arrival: constant, max_concurrency: 8 }. */
+    shapes: z.array(z.unknown()).optional(),
   })
-  .refine((l) => (l.concurrency?.length ?? 0) + (l.rate?.length ?? 0) > 0, "at least one concurrency or rate value");
+  .refine((l) => (l.concurrency?.length ?? 0) + (l.rate?.length ?? 0) + (l.shapes?.length ?? 0) > 0, "at least one concurrency, rate or shapes value")
+  .superRefine((l, ctx) => {
+    (l.shapes ?? []).forEach((raw, i) => {
+      const r = parseLoadJson(raw);
+      if (r.issue) ctx.addIssue({ ...r.issue, path: ["shapes", i, ...r.issue.path] } as Parameters<typeof ctx.addIssue>[0]);
+    });
+  });
 
 const commandSchema = z.strictObject({
   name,
@@ -91,7 +101,7 @@ const commandSchema = z.strictObject({
   args: z.array(z.union([z.string(), z.number()]).transform(String)).default([]),
   env: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
   cwd: z.string().optional(),
-  timeout_s: z.number().positive().default(3600),
+  timeout_s: z.number().positive().max(MAX_TIMER_S).default(3600),
   /** Every numeric field of every JSON-object line on stdout is a metric sample. */
   json_lines: z.boolean().default(true),
   /** metric name -> regular expression; the named group `value`, else the first group, is the number. */
@@ -107,7 +117,7 @@ const telemetrySchema = z
     gpu: z.boolean().default(true),
     server: z.boolean().default(true),
     client: z.boolean().default(true),
-    interval_s: z.number().positive().default(1),
+    interval_s: z.number().positive().max(MAX_TIMER_S).default(1),
   })
   .default({ gpu: true, server: true, client: true, interval_s: 1 });
 
@@ -119,12 +129,12 @@ export const experimentSchema = z
     workloads: z.array(workloadSchema).default([]),
     loads: loadsSchema.optional(),
     commands: z.array(commandSchema).default([]),
-    requests: positiveInt.default(100),
-    duration_s: z.number().positive().optional(),
-    repeats: positiveInt.default(1),
-    warmup: z.number().int().nonnegative().default(0),
-    ramp_up_s: z.number().nonnegative().optional(),
-    timeout_s: z.number().positive().optional(),
+    requests: positiveInt.max(MAX_REQUESTS).default(100),
+    duration_s: z.number().positive().max(MAX_TIMER_S).optional(),
+    repeats: positiveInt.max(MAX_REPEATS).default(1),
+    warmup: z.number().int().nonnegative().max(MAX_REQUESTS).default(0),
+    ramp_up_s: z.number().nonnegative().max(MAX_TIMER_S).optional(),
+    timeout_s: z.number().positive().max(MAX_TIMER_S).optional(),
     exact_output: z.boolean().default(true),
     temperature: z.number().nonnegative().optional(),
     seed: z.number().int().optional(),
@@ -144,6 +154,9 @@ export const experimentSchema = z
       if (e.workloads.length === 0) ctx.addIssue({ code: "custom", path: ["workloads"], message: "at least one workload when servers are given" });
       if (!e.loads) ctx.addIssue({ code: "custom", path: ["loads"], message: "a loads section when servers are given" });
     }
+    const loadCount = (e.loads?.concurrency?.length ?? 0) + (e.loads?.rate?.length ?? 0);
+    const cells = e.repeats * (e.servers.length * e.workloads.length * loadCount + e.commands.length);
+    if (cells > MAX_CELLS) ctx.addIssue({ code: "custom", path: ["repeats"], message: `at most ${MAX_CELLS} cells (this file expands to ${cells})` });
     for (const [key, list] of [["servers", e.servers], ["workloads", e.workloads], ["commands", e.commands]] as const) {
       const seen = new Set<string>();
       list.forEach((item, i) => {

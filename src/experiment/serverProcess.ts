@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { startWatchdog } from "../lifeline.js";
 
 // One launched server: own process group (so its workers die with it), output appended to a log file,
 // readiness probe, stop with a grace period, port-free check.
@@ -14,6 +15,9 @@ export interface LaunchOptions {
   env: Record<string, string>;
   cwd?: string;
   logPath: string;
+  /** How the watchdog stops the server if tokenbench dies without stopping it (default SIGTERM, 15 s). */
+  stopSignal?: NodeJS.Signals;
+  graceS?: number;
 }
 
 export interface ExitInfo {
@@ -47,11 +51,33 @@ export async function pickFreePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
+/**
+ * Whether a server could listen on `port`: binding it ourselves is the test, as a server would.
+ * Node binds with SO_REUSEADDR only, so connections in TIME-WAIT left by a server that set
+ * SO_REUSEPORT (llama.cpp's httplib) or neither make our bind fail although nothing listens and
+ * the next such server binds fine. A failed bind is therefore confirmed with a connection:
+ * refused means nobody listens, and the port counts as free (the server's own bind decides).
+ */
 export async function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolve) => {
+  const bound = await new Promise<boolean>((resolve) => {
     const srv = createServer();
     srv.once("error", () => resolve(false));
     srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+  return bound || !(await isListening(port, host));
+}
+
+/** Whether something accepts TCP connections on host:port (2 s bound). */
+export function isListening(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host });
+    const done = (v: boolean) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.setTimeout(2000, () => done(true)); // no answer either way: assume someone holds it
+    s.once("connect", () => done(true));
+    s.once("error", (e: NodeJS.ErrnoException) => done(e.code !== "ECONNREFUSED"));
   });
 }
 
@@ -91,6 +117,8 @@ export async function launch(o: LaunchOptions): Promise<ServerProcess> {
       else reject(new ServerStartError(`cannot start ${o.command}: ${e.message}`));
     });
   });
+  // Stops the group if we die without stopping it (even by SIGKILL): see lifeline.ts.
+  const watchdog = startWatchdog(child.pid!, (o.graceS ?? 15) * 1000, o.stopSignal ?? "SIGTERM");
   const proc: ServerProcess = {
     pid: child.pid!,
     logPath: o.logPath,
@@ -102,13 +130,24 @@ export async function launch(o: LaunchOptions): Promise<ServerProcess> {
       }),
     ),
     async stop(signal, graceS) {
-      if (proc.exit) return proc.exit;
+      if (proc.exit) {
+        watchdog.disarm();
+        return proc.exit;
+      }
       killGroup(proc.pid, signal);
-      const timer = sleep(graceS * 1000).then(() => undefined);
+      // The grace timer is cancelled as soon as the server exits: a pending timer would keep
+      // tokenbench alive for the whole grace period after its work is done.
+      const cancel = new AbortController();
+      const timer = sleep(graceS * 1000, undefined, { signal: cancel.signal }).then(
+        () => undefined,
+        () => undefined,
+      );
       const first = await Promise.race([proc.exited, timer]);
-      if (first) return first;
-      killGroup(proc.pid, "SIGKILL");
-      return proc.exited;
+      cancel.abort();
+      if (!first) killGroup(proc.pid, "SIGKILL");
+      const exit = await proc.exited;
+      watchdog.disarm();
+      return exit;
     },
   };
   return proc;
@@ -137,7 +176,9 @@ export async function waitReady(proc: ServerProcess, url: string, timeoutS: numb
     } catch (e) {
       last = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
     }
-    await Promise.race([sleep(intervalS * 1000), proc.exited]);
+    const cancel = new AbortController();
+    await Promise.race([sleep(intervalS * 1000, undefined, { signal: cancel.signal }).catch(() => undefined), proc.exited]);
+    cancel.abort();
   }
   throw new ServerStartError(`not ready after ${timeoutS}s (GET ${url}: ${last})`);
 }

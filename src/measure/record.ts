@@ -52,6 +52,9 @@ export function buildRecord(raw: RawResult, c: RecordContext): RequestRecord {
     itlMs: lat.itlMs,
     clientWaitMs: lat.clientWaitMs,
     serverTimings: raw.timings,
+    requestedInputTokens: c.item.inputTokens,
+    ...(raw.finishReason !== undefined ? { finishReason: raw.finishReason } : {}),
+    ...(raw.retriedAfter !== undefined ? { retriedAfter: raw.retriedAfter } : {}),
   };
   if (attributed.anomaly) record.tokenCountAnomaly = attributed.anomaly;
   Object.assign(record, outputKinds(raw, attributed, c.scheduledAt));

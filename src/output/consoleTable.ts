@@ -1,15 +1,15 @@
 import Table from "cli-table3";
 import type { LatencyStats, RunSummary } from "../types.js";
 import { saturationWarning } from "../measure/clientHealth.js";
+import { describeLoad, loadFromJson } from "../schedule/shapes/index.js";
+import { describeWorkload } from "./workloadText.js";
+import { percentileKey, statPercentile } from "../aggregate/stats.js";
 
 const n2 = (v: number) => v.toFixed(2);
 
 function loadLabel(l: RunSummary["load"]): string {
-  if (l.mode === "concurrency") return `concurrency ${l.concurrency}`;
-  const parts = [`rate ${l.rate === "inf" ? "inf" : l.rate} req/s`, l.arrival ?? ""];
-  if (l.burstiness !== undefined) parts.push(`burstiness ${l.burstiness}`);
-  if (l.max_concurrency !== undefined) parts.push(`max concurrency ${l.max_concurrency}`);
-  return parts.filter(Boolean).join(", ");
+  const spec = loadFromJson(l);
+  return spec ? describeLoad(spec) : l.mode;
 }
 
 function requestsLine(s: RunSummary): string {
@@ -21,6 +21,7 @@ function requestsLine(s: RunSummary): string {
     `${s.requests.length_mismatch} length mismatch` +
     // Old stored summaries have no anomaly count.
     (s.requests.token_count_anomalies ? `, ${s.requests.token_count_anomalies} with contradictory token counts` : "") +
+    (s.requests.retried ? `, ${s.requests.retried} retried on a fresh connection` : "") +
     (s.requests.warmup ? `, ${s.requests.warmup} warm-up excluded` : "")
   );
 }
@@ -39,12 +40,43 @@ const plain = { head: [] as string[], border: [] as string[] };
 // No separator between body rows: the tables stay short enough to read at a glance.
 const compact = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
 
+/** Multi-target runs: one row per endpoint (throughputs over the run's whole window, so they add up). */
+function endpointTable(endpoints: NonNullable<RunSummary["endpoints"]>): string {
+  const t = new Table({
+    head: ["Endpoint", "ok", "failed", "req/s", "output tok/s", "TTFT p50", "TTFT p99", "E2E p50", "E2E p99"],
+    style: plain,
+    chars: compact,
+    colAligns: ["left", "right", "right", "right", "right", "right", "right", "right", "right"],
+  });
+  for (const e of endpoints) {
+    const { ttft, e2e } = e.latency_ms;
+    t.push([e.target, String(e.requests.completed), String(e.requests.failed), n2(e.throughput.requests_per_s), n2(e.throughput.output_tokens_per_s), n2(ttft.p50), n2(ttft.p99), n2(e2e.p50), n2(e2e.p99)]);
+  }
+  return t.toString();
+}
+
 /**
  * Final per-run table: a header line, the overview (requests, throughput whole and steady,
  * goodput), latency percentiles, and the client warning line when it could not keep up.
  * Plain text (no colour codes), so it reads the same in logs.
  */
-export function renderRunTable(s: RunSummary): string {
+export interface RunTableOptions {
+  /** Percentile columns (0..100); default 50, 90, 99. Others than p50/p90/p95/p99 must have been computed (BenchmarkOptions.percentiles). */
+  percentiles?: readonly number[];
+  /** Latency rows to show, of ttft, tpot, itl, e2e, client_wait; default all. */
+  metrics?: readonly LatencyMetric[];
+}
+
+export const LATENCY_ROWS = [
+  ["ttft", "TTFT"],
+  ["tpot", "TPOT"],
+  ["itl", "ITL"],
+  ["e2e", "E2E"],
+  ["client_wait", "Client wait"],
+] as const;
+export type LatencyMetric = (typeof LATENCY_ROWS)[number][0];
+
+export function renderRunTable(s: RunSummary, opts: RunTableOptions = {}): string {
   const t = s.throughput;
   const head = `run ${s.id}  ${s.status}  ${s.api}  ${s.model}  ${s.target}  ${loadLabel(s.load)}`;
 
@@ -64,6 +96,8 @@ export function renderRunTable(s: RunSummary): string {
       `${n2(t.steady_output_tokens_per_s)} output tok/s, ${n2(t.steady_requests_per_s)} req/s` +
       (t.steady_window_fallback ? ` (= whole window: ${t.steady_window_fallback})` : ""),
   });
+  const reasons = Object.entries(s.requests.finish_reasons ?? {});
+  if (reasons.length) overview.push({ "Stop reasons": reasons.map(([k, v]) => `${k} ${v}`).join(", ") });
   if (s.goodput) overview.push({ Goodput: goodputLine(s.goodput) });
   if (s.reasoning) {
     const r = s.reasoning;
@@ -75,22 +109,27 @@ export function renderRunTable(s: RunSummary): string {
   }
   overview.push({ Client: `event-loop lag p99 ${n2(s.client.event_loop_lag_ms.p99)} ms, send lag p99 ${n2(s.client.send_lag_ms.p99)} ms, CPU ${s.client.cpu_percent.toFixed(0)}%` });
 
+  const ps = opts.percentiles?.length ? opts.percentiles : [50, 90, 99];
   const lat = new Table({
-    head: ["Latency (ms)", "mean", "p50", "p90", "p99", "n"],
+    head: ["Latency (ms)", "mean", ...ps.map(percentileKey), "n"],
     style: plain,
     chars: compact,
-    colAligns: ["left", "right", "right", "right", "right", "right"],
+    colAligns: ["left", ...ps.map(() => "right" as const), "right", "right"],
   });
-  const rows: Array<[string, LatencyStats]> = [
-    ["TTFT", s.latency_ms.ttft],
-    ["TPOT", s.latency_ms.tpot],
-    ["ITL", s.latency_ms.itl],
-    ["E2E", s.latency_ms.e2e],
-    ["Client wait", s.latency_ms.client_wait],
-  ];
-  for (const [name, st] of rows) lat.push([name, n2(st.mean), n2(st.p50), n2(st.p90), n2(st.p99), String(st.count)]);
+  for (const [key, name] of LATENCY_ROWS) {
+    if (opts.metrics && !opts.metrics.includes(key)) continue;
+    const st: LatencyStats = s.latency_ms[key];
+    const cell = (p: number) => {
+      const v = statPercentile(st, p);
+      return v === undefined ? "–" : n2(v);
+    };
+    lat.push([name, n2(st.mean), ...ps.map(cell), String(st.count)]);
+  }
 
-  const lines = [head, overview.toString(), lat.toString()];
+  const lines = [head];
+  if (s.workload) lines.push(`workload: ${describeWorkload(s.workload)}`);
+  lines.push(overview.toString(), lat.toString());
+  if (s.endpoints?.length) lines.push(endpointTable(s.endpoints));
   const warn = saturationWarning(s.client);
   if (warn) lines.push(warn);
   return lines.join("\n");

@@ -4,10 +4,12 @@ import { writeFileAtomic } from "./atomicWrite.js";
 export type Cell = string | number | boolean | undefined;
 
 const LATENCIES = ["ttft", "tpot", "itl", "e2e", "client_wait"] as const;
-const STATS: Array<keyof LatencyStats> = ["mean", "stddev", "min", "p50", "p90", "p95", "p99", "max", "count"];
+const STATS: Array<Exclude<keyof LatencyStats, "extra">> = ["mean", "stddev", "min", "p50", "p90", "p95", "p99", "max", "count"];
 
 /** One flat row per run; column names follow the JSON paths (latency_ms.ttft.p99 -> ttft_ms_p99). */
 export function flattenSummary(s: RunSummary): Record<string, Cell> {
+  // The load's JSON fields become columns (concurrency, rate, arrival, ...), the legacy ones always present.
+  const load = s.load as unknown as Record<string, Cell>;
   const row: Record<string, Cell> = {
     run_id: s.id,
     status: s.status,
@@ -16,17 +18,21 @@ export function flattenSummary(s: RunSummary): Record<string, Cell> {
     model: s.model,
     target: s.target,
     load_mode: s.load.mode,
-    concurrency: s.load.concurrency,
-    rate: s.load.rate,
-    arrival: s.load.arrival,
-    burstiness: s.load.burstiness,
-    max_concurrency: s.load.max_concurrency,
+    concurrency: load.concurrency,
+    rate: load.rate,
+    arrival: load.arrival,
+    burstiness: load.burstiness,
+    max_concurrency: load.max_concurrency,
+    ...Object.fromEntries(Object.entries(load).filter(([k]) => k !== "mode")),
     requests_sent: s.requests.sent,
     requests_completed: s.requests.completed,
     requests_failed: s.requests.failed,
     requests_length_mismatch: s.requests.length_mismatch,
     requests_token_count_anomalies: s.requests.token_count_anomalies ?? 0,
     requests_warmup: s.requests.warmup,
+    requests_retried: s.requests.retried,
+    requests_input_length_mismatch: s.requests.input_length_mismatch,
+    input_tokens_ratio: s.requests.input_tokens_ratio,
     duration_s: s.duration_s,
     requests_per_s: s.throughput.requests_per_s,
     input_tokens_per_s: s.throughput.input_tokens_per_s,
@@ -38,7 +44,11 @@ export function flattenSummary(s: RunSummary): Record<string, Cell> {
     steady_window_end_s: s.throughput.steady_window_s[1],
     steady_window_fallback: s.throughput.steady_window_fallback,
   };
-  for (const name of LATENCIES) for (const stat of STATS) row[`${name}_ms_${stat}`] = s.latency_ms[name][stat];
+  for (const name of LATENCIES) {
+    const st = s.latency_ms[name];
+    for (const stat of STATS) row[`${name}_ms_${stat}`] = st[stat];
+    for (const [k, v] of Object.entries(st.extra ?? {})) row[`${name}_ms_${k}`] = v;
+  }
   row.goodput_requests_per_s = s.goodput?.requests_per_s;
   row.goodput_fraction = s.goodput?.fraction;
   row.client_saturated = s.client.saturated;

@@ -1,6 +1,7 @@
 import type { RequestRecord, RunSummary } from "../types.js";
 import { redact } from "../store/redact.js";
 import { writeFileAtomic } from "./atomicWrite.js";
+import { snakeKeys } from "./snakeCase.js";
 
 export type RecordLine = RequestRecord & { run_id?: string };
 
@@ -15,7 +16,7 @@ function* lines(records: Iterable<RecordLine>): Generator<string> {
     // Error text comes from the server and may echo request headers; only it is redacted,
     // because redact() also masks innocent keys such as inputTokens.
     const line = r.error !== undefined ? { ...r, error: redact(r.error) } : r;
-    batch += JSON.stringify(line) + "\n";
+    batch += JSON.stringify(snakeKeys(line)) + "\n";
     if (batch.length > 1 << 20) {
       yield batch;
       batch = "";
@@ -24,7 +25,10 @@ function* lines(records: Iterable<RecordLine>): Generator<string> {
   if (batch) yield batch;
 }
 
-/** One JSON object per request per line (JSON Lines), written atomically. */
+/**
+ * One JSON object per request per line (JSON Lines), written atomically; keys in snake_case
+ * (sent_at, ttft_ms, itl_ms, ...: RequestRecord's fields), server timings as the server named them.
+ */
 export function writeRecordsJsonl(path: string, records: Iterable<RecordLine>): void {
   writeFileAtomic(path, lines(records));
 }

@@ -7,31 +7,35 @@ export interface LineSplitter {
 }
 
 export function createLineSplitter(): LineSplitter {
-  let buf = "";
+  // The unfinished line is kept in pieces, joined once when its newline arrives: scanning a
+  // growing `buf += text` string is quadratic in the line's length (see sse.ts).
+  let pieces: string[] = [];
   const take = (l: string, out: string[]) => {
     const line = l.endsWith("\r") ? l.slice(0, -1) : l;
     if (line.trim().length > 0) out.push(line);
   };
   return {
     feed(text) {
-      const from = buf.length;
-      buf += text;
       const out: string[] = [];
-      let nl = buf.indexOf("\n", from);
-      if (nl === -1) return out;
       let start = 0;
+      let nl = text.indexOf("\n");
       while (nl !== -1) {
-        take(buf.slice(start, nl), out);
+        const tail = text.slice(start, nl);
+        if (pieces.length > 0) {
+          pieces.push(tail);
+          take(pieces.join(""), out);
+          pieces = [];
+        } else take(tail, out);
         start = nl + 1;
-        nl = buf.indexOf("\n", start);
+        nl = text.indexOf("\n", start);
       }
-      buf = buf.slice(start);
+      if (start < text.length) pieces.push(text.slice(start));
       return out;
     },
     end() {
       const out: string[] = [];
-      take(buf, out);
-      buf = "";
+      take(pieces.join(""), out);
+      pieces = [];
       return out;
     },
   };

@@ -31,7 +31,11 @@ export function openAiStreamHandler(outputOf: (choice: JsonObject) => ChoiceOutp
         const cumulative = num(usage?.completion_tokens);
         if (text.length > 0 || cumulative !== undefined) out.push(kind === "answer" ? { type: "content", text, cumulative } : { type: "content", text, cumulative, kind });
         const fr = str(choice.finish_reason);
-        if (fr) finishReason = fr;
+        if (fr && fr !== finishReason) {
+          finishReason = fr;
+          // Said at once: a stream cut before [DONE] keeps its stop reason.
+          out.push({ type: "finish", reason: fr });
+        }
       }
       // Running totals (continuous usage) and the final usage chunk alike: the last one wins.
       if (usage) {

@@ -21,9 +21,12 @@ const LF = 10;
 const CR = 13;
 
 export function createSseDecoder(): SseDecoder {
-  let buf = "";
-  /** Where scanning for a line end resumes inside buf (so long lines are not rescanned). */
-  let scan = 0;
+  // The unfinished line is kept as a list of pieces and joined once, when its end arrives: growing
+  // one string (buf += text) and scanning it makes V8 flatten the whole buffer on every feed,
+  // which is quadratic in the line's length (a 10 MiB line took seconds).
+  let pieces: string[] = [];
+  /** The last feed ended with a CR: a LF at the start of the next one completes that CRLF. */
+  let skipLf = false;
   let first = true;
   let dataLines: string[] = [];
   let hasData = false;
@@ -71,23 +74,32 @@ export function createSseDecoder(): SseDecoder {
     }
   }
 
-  function drain(out: SseEvent[], final: boolean): void {
+  /** Scans only the new text: every character is looked at once. */
+  function drain(text: string, out: SseEvent[]): void {
     let start = 0;
-    let i = scan;
-    while (i < buf.length) {
-      const c = buf.charCodeAt(i);
-      if (c === LF || c === CR) {
-        // A CR as the last char may be the first half of CRLF: wait for more text.
-        if (c === CR && i + 1 === buf.length && !final) break;
-        line(buf.slice(start, i), out);
-        i += c === CR && buf.charCodeAt(i + 1) === LF ? 2 : 1;
-        start = i;
-      } else {
-        i++;
-      }
+    if (skipLf) {
+      skipLf = false;
+      if (text.charCodeAt(0) === LF) start = 1;
     }
-    buf = buf.slice(start);
-    scan = i - start;
+    const n = text.length;
+    for (let i = start; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== LF && c !== CR) continue;
+      const tail = text.slice(start, i);
+      let l = tail;
+      if (pieces.length > 0) {
+        pieces.push(tail);
+        l = pieces.join("");
+        pieces = [];
+      }
+      line(l, out);
+      if (c === CR) {
+        if (i + 1 === n) skipLf = true;
+        else if (text.charCodeAt(i + 1) === LF) i++;
+      }
+      start = i + 1;
+    }
+    if (start < n) pieces.push(text.slice(start));
   }
 
   return {
@@ -96,17 +108,15 @@ export function createSseDecoder(): SseDecoder {
         first = false;
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       }
-      buf += text;
       const out: SseEvent[] = [];
-      drain(out, false);
+      drain(text, out);
       return out;
     },
     end() {
       const out: SseEvent[] = [];
-      drain(out, true);
-      if (buf.length > 0) line(buf, out);
-      buf = "";
-      scan = 0;
+      if (pieces.length > 0) line(pieces.join(""), out);
+      pieces = [];
+      skipLf = false;
       dispatch(out);
       return out;
     },

@@ -5,6 +5,7 @@ import { redact } from "../store/redact.js";
 import { TOOL_VERSION } from "../version.js";
 import type { Comparison } from "../compare/types.js";
 import type { LoadPoint, Point, ReportData, ReportRun, TelemetrySeries } from "./model.js";
+import { loadFromJson, shapeOf } from "../schedule/shapes/index.js";
 import { binMsFor, cdf, downsample, dropCommonSegments, errorGroups, inFlight, round3, tokensPerSecond } from "./series.js";
 
 export class UnknownIdError extends Error {}
@@ -169,15 +170,12 @@ export function configOf(run: StoredRun): string {
   return [run.model, run.target].filter(Boolean).join(" @ ") || run.id.slice(0, 12);
 }
 
+/** A stored load (summary JSON, or the older stored form) as a point on its shape's axis; null when unreadable. */
 export function loadOf(load: unknown): LoadPoint | null {
-  if (!load || typeof load !== "object") return null;
-  const l = load as Record<string, unknown>;
-  if (l.mode === "concurrency" && typeof l.concurrency === "number") return { mode: "concurrency", value: l.concurrency };
-  if (l.mode === "rate") {
-    const rate = l.rate === "inf" || l.rate === null ? Infinity : Number(l.rate);
-    if (!Number.isNaN(rate)) return { mode: "rate", value: rate };
-  }
-  return null;
+  const l = loadFromJson(load);
+  if (!l) return null;
+  const shape = shapeOf(l);
+  return { mode: l.mode, value: shape.axis.value(l), label: shape.label(l), description: shape.describe(l) };
 }
 
 function telemetrySeries(points: TimeseriesPoint[]): TelemetrySeries[] {

@@ -112,7 +112,7 @@ function metadataBlock(r: ReportRun): string {
     ["api", r.api],
     ["model", r.model],
     ["target", r.target],
-    ["load", r.load ? `${r.load.mode} ${r.load.value}` : null],
+    ["load", r.load ? r.load.description : null],
     ["experiment", r.meta.experimentId],
     ["cell", r.meta.cellKey],
     ["command", r.meta.command],

@@ -1,13 +1,19 @@
 import type { Comparison } from "../compare/types.js";
 import type { RunSummary } from "../types.js";
+import type { LoadMode } from "../schedule/shapes/index.js";
 
 /** [x, y] pair as ECharts takes it. */
 export type Point = [number, number];
 
 export interface LoadPoint {
-  mode: "concurrency" | "rate";
-  /** Concurrency, or requests/s (Infinity for "send all at once"). */
+  /** The load shape's mode (src/schedule/shapes): "concurrency", "rate", ... */
+  mode: LoadMode;
+  /** Position on the shape's load axis: concurrency, or requests/s (Infinity for "send all at once"). */
   value: number;
+  /** The shape's short label: "c=4", "2 req/s". */
+  label: string;
+  /** The shape's full description: "rate 2 req/s, poisson, max concurrency 8". */
+  description: string;
 }
 
 export interface TelemetrySeries {

@@ -154,6 +154,8 @@ export interface FrontierCandidate {
   latencyMs: number;
   throughput: number;
   load: number | null;
+  /** The load's short label ("c=4", "2 req/s"), shown next to the point. */
+  loadLabel?: string;
 }
 
 /**

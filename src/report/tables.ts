@@ -17,8 +17,7 @@ export interface Table {
 }
 
 function loadText(r: ReportRun): string {
-  if (!r.load) return "–";
-  return r.load.mode === "concurrency" ? `c=${r.load.value}` : `${formatLoad(r.load.value)} req/s`;
+  return r.load ? r.load.label : "–";
 }
 
 export function summaryTable(runs: ReportRun[]): Table {
@@ -76,7 +75,9 @@ export function comparisonTable(cmp: Comparison): Table {
     columns: ["metric", "item", "value", "ratio", "95% CI of ratio", "verdict"],
     rows,
     numeric: [2, 3, 4],
-    note: "n.s.: not significant, the 95% confidence interval of the ratio contains 1. no CI: the interval could not be computed (e.g. a per-run figure of a single run).",
+    note:
+      (cmp.warnings?.length ? `Not like for like: ${cmp.warnings.join("; ")}. ` : "") +
+      "n.s.: not significant, the 95% confidence interval of the ratio contains 1. no CI: the interval could not be computed (e.g. a per-run figure of a single run).",
   };
 }
 

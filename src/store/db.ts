@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { hostname } from "node:os";
 import { tokenbenchHome } from "../home.js";
 
 export type Db = Database.Database;
@@ -67,8 +68,19 @@ const MIGRATIONS: string[] = [
      updated_at TEXT NOT NULL,
      PRIMARY KEY (experiment_id, cell_key)
    );`,
+  // v3: the process that owns a running run or experiment, so that one killed outright (SIGKILL,
+  // OOM, power loss) is shown as interrupted instead of running forever.
+  `ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+   ALTER TABLE runs ADD COLUMN owner_host TEXT;
+   ALTER TABLE experiments ADD COLUMN owner_pid INTEGER;
+   ALTER TABLE experiments ADD COLUMN owner_host TEXT;`,
 ];
 
+/**
+ * Opens the results DB at `path` (default ~/.tokenbench/results.db, or $TOKENBENCH_HOME/results.db),
+ * creating and migrating it unless `readonly`; WAL mode, so a reader (the UI) works while a
+ * benchmark writes. Close it with `db.close()`.
+ */
 export function openDb(path: string = defaultDbPath(), opts: { readonly?: boolean } = {}): Db {
   if (path !== ":memory:" && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
   let db: Db;
@@ -77,12 +89,71 @@ export function openDb(path: string = defaultDbPath(), opts: { readonly?: boolea
   } catch (e) {
     throw new Error(`cannot open results database ${path}: ${(e as Error).message}`);
   }
+  if (opts.readonly) db = readableSnapshotIfNeeded(db, path);
   // WAL lets `tokenbench ui` read while a benchmark writes.
   if (!opts.readonly) db.pragma("journal_mode = WAL");
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
-  if (!opts.readonly) migrate(db);
+  if (!opts.readonly) {
+    migrate(db);
+    markStaleRuns(db);
+  }
   return db;
+}
+
+/** Whether a row owned by (pid, host) belongs to a process that is gone (only judged on this host). */
+export function ownerGone(pid: number | null, host: string | null): boolean {
+  if (pid == null || host !== hostname()) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/** Runs and experiments left `running` by a process of this host that no longer exists become `interrupted`. */
+function markStaleRuns(db: Db): void {
+  for (const table of ["runs", "experiments"]) {
+    const rows = db.prepare(`SELECT id, owner_pid, owner_host FROM ${table} WHERE status = 'running' AND owner_pid IS NOT NULL`).all() as {
+      id: string;
+      owner_pid: number;
+      owner_host: string;
+    }[];
+    const stale = rows.filter((r) => ownerGone(r.owner_pid, r.owner_host));
+    if (stale.length === 0) continue;
+    const stmt = db.prepare(`UPDATE ${table} SET status = 'interrupted' WHERE id = ? AND status = 'running'`);
+    try {
+      db.transaction(() => stale.forEach((r) => stmt.run(r.id)))();
+    } catch {
+      // Busy or read-only: readers still show them as interrupted (see ownerGone in runs.ts).
+    }
+  }
+}
+
+/**
+ * A reader of a WAL database needs its -shm index file, which SQLite creates in the database's
+ * directory: where the user cannot write (a shared results directory, a read-only mount) even a
+ * read fails ("attempt to write a readonly database"). Then, when there is no -wal file (so the
+ * main file holds every committed write), the file is read into memory as a snapshot.
+ */
+function readableSnapshotIfNeeded(db: Db, path: string): Db {
+  try {
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+    return db;
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? "";
+    if (!/^SQLITE_(READONLY|CANTOPEN|IOERR)/.test(code) || path === ":memory:") throw e;
+    db.close();
+    if (existsSync(`${path}-wal`)) {
+      throw new Error(`cannot read results database ${path}: its directory is not writable and its write-ahead log (${path}-wal) needs an index file there; copy the database somewhere writable`);
+    }
+    const bytes = readFileSync(path);
+    // Header bytes 18-19 = 2 mark WAL mode, which an in-memory database cannot use; 1 = rollback journal.
+    if (bytes.length >= 20) bytes[18] = bytes[19] = 1;
+    return new Database(bytes, { readonly: true });
+  }
 }
 
 function migrate(db: Db): void {

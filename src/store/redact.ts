@@ -34,8 +34,37 @@ export function redactArgv(argv: string[]): string[] {
     if (i > 0 && SECRET_FLAGS.has(argv[i - 1])) return REDACTED;
     const eq = a.indexOf("=");
     if (eq > 0 && SECRET_FLAGS.has(a.slice(0, eq))) return `${a.slice(0, eq)}=${REDACTED}`;
+    // The attached short form: -H"X-Api-Key: value" arrives as one word "-HX-Api-Key: value".
+    if (a.length > 2 && a.startsWith("-H") && a[2] !== "-") return `-H${REDACTED}`;
     return a.replace(SECRET_VALUE, REDACTED);
   });
+}
+
+/** Shorter values are not masked on their own: "1" or "json" would blank innocent text. */
+const MIN_SECRET_VALUE = 6;
+
+/**
+ * The values the user handed us for requests (every extra header's value, and the token of an
+ * `Authorization: Bearer ...` alone), as literal strings to mask wherever they show up: a server
+ * may echo them in an error body, whatever their shape.
+ */
+export function secretValues(headers: Record<string, string>): string[] {
+  const out = new Set<string>();
+  for (const v of Object.values(headers)) {
+    const value = v.trim();
+    if (value.length >= MIN_SECRET_VALUE) out.add(value);
+    const token = /^(?:Bearer|Basic|Token)\s+(\S+)$/i.exec(value)?.[1];
+    if (token && token.length >= MIN_SECRET_VALUE) out.add(token);
+  }
+  // Longest first, so a value containing another is masked whole.
+  return [...out].sort((a, b) => b.length - a.length);
+}
+
+/** `s` with every occurrence of each value masked (then the shape-based masking of redact()). */
+export function redactValues(s: string, values: readonly string[]): string {
+  let out = s;
+  for (const v of values) if (out.includes(v)) out = out.split(v).join(REDACTED);
+  return out.replace(SECRET_VALUE, REDACTED);
 }
 
 function walk(v: unknown): unknown {

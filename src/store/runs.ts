@@ -1,6 +1,8 @@
 import type { Db } from "./db.js";
 import type { RequestRecord, RunSummary } from "../types.js";
 import { redact } from "./redact.js";
+import { hostname } from "node:os";
+import { ownerGone } from "./db.js";
 
 export type RunStatus = "running" | "completed" | "interrupted" | "failed";
 
@@ -53,8 +55,8 @@ const parse = (s: string | null) => (s == null ? null : JSON.parse(s));
 export function createRun(db: Db, meta: RunMeta): void {
   db.prepare(
     `INSERT INTO runs (id, created_at, status, kind, api, model, target, load_json, options_json,
-       tool_version, host_json, server_info_json, experiment_id, cell_key, label)
-     VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       tool_version, host_json, server_info_json, experiment_id, cell_key, label, owner_pid, owner_host)
+     VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     meta.id,
     new Date().toISOString(),
@@ -70,6 +72,8 @@ export function createRun(db: Db, meta: RunMeta): void {
     meta.experimentId ?? null,
     meta.cellKey ?? null,
     meta.label ?? null,
+    process.pid,
+    hostname(),
   );
 }
 
@@ -98,10 +102,12 @@ export function finishRun(db: Db, runId: string, status: RunStatus, summary?: Ru
 }
 
 function rowToRun(r: Record<string, string | null>): StoredRun {
+  // A read-only open cannot rewrite a stale row: it is shown as what it is.
+  const stale = r.status === "running" && ownerGone(r.owner_pid as unknown as number | null, r.owner_host);
   return {
     id: r.id!,
     created_at: r.created_at!,
-    status: r.status as RunStatus,
+    status: stale ? "interrupted" : (r.status as RunStatus),
     kind: r.kind!,
     api: r.api,
     model: r.model,
@@ -118,6 +124,7 @@ function rowToRun(r: Record<string, string | null>): StoredRun {
   };
 }
 
+/** One stored run by id or unique id prefix (as with git hashes); undefined when none or ambiguous. */
 export function getRun(db: Db, id: string): StoredRun | undefined {
   const row = db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id) as Record<string, string | null> | undefined;
   if (row) return rowToRun(row);
@@ -126,22 +133,33 @@ export function getRun(db: Db, id: string): StoredRun | undefined {
   return rows.length === 1 ? rowToRun(rows[0]) : undefined;
 }
 
+/** Stored runs, newest first (default at most 1000), optionally of one experiment or status. `summary` is null until a run finishes. */
 export function listRuns(db: Db, filter: { limit?: number; experimentId?: string; status?: RunStatus } = {}): StoredRun[] {
   const where: string[] = [];
   const args: unknown[] = [];
   if (filter.experimentId) (where.push("experiment_id = ?"), args.push(filter.experimentId));
-  if (filter.status) (where.push("status = ?"), args.push(filter.status));
-  const sql = `SELECT * FROM runs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
-  args.push(filter.limit ?? 1000);
-  return (db.prepare(sql).all(...args) as Record<string, string | null>[]).map(rowToRun);
+  // A `running` row of a dead owner reads as `interrupted` (rowToRun): filter on what is shown.
+  if (filter.status) (where.push("status IN (?, 'running')"), args.push(filter.status));
+  const sql = `SELECT * FROM runs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY created_at DESC, rowid DESC`;
+  const limit = filter.limit ?? 1000;
+  const out: StoredRun[] = [];
+  for (const row of db.prepare(sql).iterate(...args) as IterableIterator<Record<string, string | null>>) {
+    const run = rowToRun(row);
+    if (filter.status && run.status !== filter.status) continue;
+    out.push(run);
+    if (out.length >= limit) break;
+  }
+  return out;
 }
 
+/** A run's request records (warm-up included, `warmup: true`), in the order they finished; times in ms from the run's measured start. */
 export function getRequests(db: Db, runId: string): RequestRecord[] {
   return (db.prepare(`SELECT record_json FROM requests WHERE run_id = ? ORDER BY seq`).all(runId) as { record_json: string }[]).map(
     (r) => JSON.parse(r.record_json),
   );
 }
 
+/** A run's time series (client event-loop lag, server and GPU telemetry): `tMs` from the run's measured start, ordered by time. */
 export function getTimeseries(db: Db, runId: string): TimeseriesPoint[] {
   return (
     db.prepare(`SELECT source, name, t_ms, value, labels_json FROM timeseries WHERE run_id = ? ORDER BY t_ms`).all(runId) as {

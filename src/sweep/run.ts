@@ -1,6 +1,7 @@
 import { runBenchmark } from "../benchmark/run.js";
 import type { BenchmarkOptions } from "../benchmark/options.js";
 import type { LoadSpec } from "../types.js";
+import { loadLabel } from "../schedule/shapes/index.js";
 import { checkSlo, type Slo } from "./slo.js";
 import { advance, initialState, type SweepConfig, type SweepPoint, type SweepState } from "./strategy.js";
 
@@ -35,7 +36,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     const res = await runBenchmark({
       ...o.bench,
       loads: [load],
-      label: o.bench.label ?? `sweep ${o.config.mode === "concurrency" ? "c" : "r"}=${state.next}`,
+      // One test request per sweep, not per point: the target does not change between points.
+      preflight: runs === 0 ? o.bench.preflight : false,
+      label: o.bench.label ?? `sweep ${loadLabel(load)}`,
       signal: o.signal,
     });
     runs++;

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Sampler, TelemetrySample } from "./types.js";
 
@@ -19,7 +19,10 @@ export function parseNvidiaSmiLine(line: string, atMs: number): TelemetrySample[
   return out;
 }
 
-/** Samples every GPU through nvidia-smi's own loop (-lms); absent nvidia-smi is a note, not an error. */
+/**
+ * Samples every GPU through nvidia-smi's own loop (-lms), plus one query when stopped so the
+ * series reach the run's end; absent nvidia-smi is a note, not an error.
+ */
 export function startNvidiaSmi(intervalMs: number, command = "nvidia-smi"): Sampler {
   const samples: TelemetrySample[] = [];
   const notes: string[] = [];
@@ -45,6 +48,13 @@ export function startNvidiaSmi(intervalMs: number, command = "nvidia-smi"): Samp
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await done;
+      if (!failed) {
+        const out = await new Promise<string>((resolve) =>
+          execFile(command, [`--query-gpu=${NVIDIA_SMI_FIELDS.join(",")}`, "--format=csv,noheader,nounits"], { timeout: 5000 }, (_e, stdout) => resolve(String(stdout ?? ""))),
+        );
+        const at = Date.now();
+        for (const line of out.split("\n")) samples.push(...parseNvidiaSmiLine(line, at));
+      }
       return { samples, notes };
     },
   };

@@ -1,4 +1,5 @@
 // Read-only queries behind the UI's JSON endpoints. Rows are trimmed to what the list shows.
+import { storedLoadLabel } from "../schedule/shapes/index.js";
 import type { Db } from "../store/db.js";
 import { listRuns, type RunStatus } from "../store/runs.js";
 
@@ -38,13 +39,7 @@ export interface RunFilter {
 
 const STATUSES: RunStatus[] = ["running", "completed", "interrupted", "failed"];
 
-function loadText(load: unknown): string {
-  const l = load as { mode?: string; concurrency?: number; rate?: number | string | null } | null;
-  if (!l || typeof l !== "object") return "";
-  if (l.mode === "concurrency") return `c=${l.concurrency}`;
-  if (l.mode === "rate") return `${l.rate === null || l.rate === "inf" ? "inf" : l.rate} req/s`;
-  return "";
-}
+const loadText = storedLoadLabel;
 
 export function queryRuns(db: Db, f: RunFilter): RunRow[] {
   const status = STATUSES.includes(f.status as RunStatus) ? (f.status as RunStatus) : undefined;

@@ -1,7 +1,7 @@
 // `tokenbench ui`: a read-only local web app over the results database.
 // The database is opened read-only; WAL mode lets it read while a benchmark is writing.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
 import { openDb, type Db } from "../store/db.js";
 import { buildReport, UnknownIdError, type CompareFn } from "../report/index.js";
 import { escapeHtml } from "../report/escape.js";
@@ -24,8 +24,12 @@ export interface UiServer {
 export async function startUi(opts: UiOptions): Promise<UiServer> {
   const db = openDb(opts.dbPath, { readonly: true });
   const page = uiPage();
+  let port = 0;
   const server = createServer((req, res) => {
     try {
+      if (!hostAllowed(req.headers.host, port)) {
+        return send(res, 421, "text/plain; charset=utf-8", "this server answers only to localhost or an IP address (Host header check against DNS rebinding)\n");
+      }
       handle(db, opts, page, req, res);
     } catch (e) {
       send(res, 500, "text/plain; charset=utf-8", `internal error: ${(e as Error).message}\n`);
@@ -38,7 +42,9 @@ export async function startUi(opts: UiOptions): Promise<UiServer> {
     db.close();
     throw new Error(e.code === "EADDRINUSE" ? `port ${opts.port} is already in use` : `cannot listen: ${e.message}`);
   });
-  const { port, address } = server.address() as AddressInfo;
+  const addr = server.address() as AddressInfo;
+  port = addr.port;
+  const address = addr.address;
   const host = address.includes(":") ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}/`,
@@ -86,6 +92,19 @@ function handle(db: Db, opts: UiOptions, page: string, req: IncomingMessage, res
     default:
       return send(res, 404, "text/plain; charset=utf-8", "not found\n");
   }
+}
+
+/**
+ * A page on another site can point its own domain name at 127.0.0.1 (DNS rebinding) and then read
+ * this server as same-origin. Its requests carry that domain in Host, so only `localhost` and IP
+ * literals, with our port, are served: names that no DNS answer can rebind.
+ */
+export function hostAllowed(host: string | undefined, port: number): boolean {
+  if (!host) return false;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(\d+))?$/.exec(host);
+  if (!m || Number(m[2] ?? 80) !== port) return false;
+  const name = m[1].toLowerCase();
+  return name === "localhost" || name.startsWith("[") || isIP(name) !== 0;
 }
 
 function json(res: ServerResponse, body: unknown): void {

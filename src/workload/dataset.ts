@@ -2,7 +2,6 @@
 // Token counting happens later, only for the entries a run actually samples.
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { jsonArrayElements } from "./jsonArrayStream.js";
 
 export interface DatasetEntry {
@@ -34,18 +33,57 @@ async function ensureReadable(file: string): Promise<void> {
   if (!isFile) throw new Error(`dataset path is not a file: ${file}`);
 }
 
+/**
+ * Longest accepted JSONL line, bytes. Far above any prompt a model takes (a million tokens is a
+ * few MiB) and far below V8's string limit (~512 Mi characters), beyond which reading the line
+ * would crash instead of failing with a message.
+ */
+export const MAX_JSONL_LINE_BYTES = 64 * 1024 * 1024;
+
+/** Lines of a file (LF or CRLF), each decoded once; a line over `maxBytes` is an error naming it. */
+async function* fileLines(file: string, maxBytes: number): AsyncGenerator<string> {
+  let pieces: Buffer[] = [];
+  let size = 0;
+  let lineNo = 1;
+  const emit = () => {
+    const b = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, size);
+    pieces = [];
+    size = 0;
+    const end = b.length > 0 && b[b.length - 1] === 13 ? b.length - 1 : b.length;
+    return b.toString("utf8", 0, end);
+  };
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      if (size + nl - start > maxBytes) break;
+      pieces.push(chunk.subarray(start, nl));
+      size += nl - start;
+      yield emit();
+      lineNo++;
+      start = nl + 1;
+    }
+    const rest = chunk.length - start;
+    if (size + rest > maxBytes || (start < chunk.length && chunk.indexOf(10, start) !== -1)) {
+      throw new Error(`${file}:${lineNo}: line longer than ${maxBytes / 1048576} MiB (the limit for one dataset line)`);
+    }
+    if (rest > 0) {
+      pieces.push(chunk.subarray(start));
+      size += rest;
+    }
+  }
+  if (size > 0) yield emit();
+}
+
 /** One JSON object per line: {"prompt": "...", "output_tokens"?: N}; blank lines are ignored. */
-export async function readJsonl(file: string): Promise<LoadedDataset> {
+export async function readJsonl(file: string, opts: { maxLineBytes?: number } = {}): Promise<LoadedDataset> {
   await ensureReadable(file);
   const entries: DatasetEntry[] = [];
-  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
   let lineNo = 0;
-  for await (const raw of lines) {
+  for await (const raw of fileLines(file, opts.maxLineBytes ?? MAX_JSONL_LINE_BYTES)) {
     lineNo++;
     const text = lineNo === 1 ? raw.replace(/^\uFEFF/, "") : raw;
     if (text.trim() === "") continue;
     const fail = (msg: string): never => {
-      lines.close();
       throw new Error(`${file}:${lineNo}: ${msg}`);
     };
     let value: unknown;

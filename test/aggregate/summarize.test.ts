@@ -48,7 +48,7 @@ test("counts, errors, token sources and latency populations", () => {
   assert.equal(s.goodput?.requests_per_s, 1 / 1.105);
   assert.equal(s.goodput?.fraction, 1 / 5);
   assert.equal(s.endpoints, undefined);
-  assert.equal(s.load.concurrency, 2);
+  assert.deepEqual(s.load, { mode: "concurrency", concurrency: 2 });
 });
 
 test("infinite rate survives JSON as \"inf\" and no field becomes null", () => {
@@ -82,4 +82,41 @@ test("per-endpoint summaries when requests went to several targets; throughputs 
   assert.equal(b.latency_ms.ttft.mean, 300);
   const sum = a.throughput.output_tokens_per_s + b.throughput.output_tokens_per_s;
   assert.ok(Math.abs(sum - s.throughput.output_tokens_per_s) < 1e-9);
+});
+
+test("failure, retry, stop-reason and prompt-length counts; the run verdict", async () => {
+  const { inputLengthMismatch } = await import("../../src/aggregate/summarize.js");
+  const { runFailure } = await import("../../src/benchmark/verdict.js");
+  // Slack: more than 2 tokens AND more than 5% off.
+  assert.equal(inputLengthMismatch(65, 64), false, "a BOS token");
+  assert.equal(inputLengthMismatch(10, 7), true, "3 off and 43%");
+  assert.equal(inputLengthMismatch(1010, 1000), false, "10 off but 1%");
+  assert.equal(inputLengthMismatch(2030, 2000), false, "a chat template's 30 on 2,000 (1.5%)");
+  assert.equal(inputLengthMismatch(410, 64), true, "a byte tokenizer against a BPE model");
+  const withServer = (r: ReturnType<typeof makeRecord>, server: number, requested: number) => ({ ...r, inputTokens: server, inputTokensSource: "server" as const, requestedInputTokens: requested });
+  const records = [
+    { ...withServer(makeRecord({ sentAt: 0 }), 410, 64), finishReason: "length", retriedAfter: "UND_ERR_SOCKET: other side closed" },
+    { ...withServer(makeRecord({ sentAt: 10 }), 65, 64), finishReason: "length" },
+    { ...makeRecord({ sentAt: 20 }), requestedInputTokens: 64, finishReason: "stop" },
+    { ...makeRecord({ sentAt: 30, ok: false, errorKind: "http" }), error: "HTTP 500: boom" },
+    { ...makeRecord({ sentAt: 40, ok: false, errorKind: "http" }), error: "HTTP 500: boom" },
+    { ...makeRecord({ sentAt: 50, ok: false, errorKind: "timeout" }), error: "no completion within 10 ms" },
+  ];
+  const s = summarizeRun(base(records));
+  assert.equal(s.requests.retried, 1);
+  assert.deepEqual(s.requests.finish_reasons, { length: 2, stop: 1 });
+  assert.deepEqual(s.requests.commonest_error, { kind: "http", message: "HTTP 500: boom", count: 2 });
+  assert.equal(s.requests.input_tokens_ratio, (410 + 65) / 128, "only requests the server counted");
+  assert.equal(s.requests.input_length_mismatch, 1);
+  assert.equal(runFailure(s), undefined, "half failed: a run, not a failure, without a bound");
+  assert.match(runFailure(s, 0.4)!, /^run run1: 3 of 6 requests failed \(50%\), above --max-error-rate 0\.4; commonest: http \(2 of 3\): HTTP 500: boom$/);
+  assert.equal(runFailure(s, 0.5), undefined, "at the bound passes");
+  const allFailed = summarizeRun(base(records.slice(3)));
+  assert.match(runFailure(allFailed)!, /^every request of run run1 failed \(3\); commonest: http \(2 of 3\): HTTP 500: boom$/);
+  assert.equal(runFailure({ ...allFailed, status: "interrupted" }), undefined);
+  assert.equal(runFailure(summarizeRun(base([]))), undefined, "nothing sent");
+  const clean = summarizeRun(base([makeRecord({ sentAt: 0 })]));
+  assert.equal(clean.requests.commonest_error, undefined);
+  assert.equal(clean.requests.input_tokens_ratio, undefined);
+  assert.deepEqual([clean.requests.retried, clean.requests.input_length_mismatch], [0, 0]);
 });

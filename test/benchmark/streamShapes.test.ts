@@ -37,8 +37,10 @@ async function replay(api: ApiKind, frames: readonly TimedFrame[], outputTokens:
     const s = r.summaries[0];
     assert.equal(s.requests.failed, 0, JSON.stringify(s.requests.errors));
     const records = r.records[0] as RequestRecord[];
-    // Closed loop at concurrency 1: measured request i is the server's request i + 1 (after the warm-up).
-    return { summary: s, runs: records.map((rec, i) => ({ rec, writes: srv.frameWritesMs[i + 1] })) };
+    // Closed loop at concurrency 1: the measured requests are the server's last ones, in order
+    // (after the test request and the warm-up).
+    const measured = srv.frameWritesMs.slice(-records.length);
+    return { summary: s, runs: records.map((rec, i) => ({ rec, writes: measured[i] })) };
   } finally {
     await srv.close();
   }
@@ -50,8 +52,8 @@ test("llama.cpp /v1/completions over HTTP: 12 tokens, each at its own time, the 
     assert.equal(rec.outputTokens, 12);
     assert.equal(rec.chunks.length, 12);
     const truth = gaps(writes, range(0, 12));
-    near(median(rec.itlMs), median(truth), 2, "ITL p50 vs written gaps");
-    near(Math.max(...rec.itlMs), Math.max(...truth), 3, "ITL max vs the written stall");
+    near(median(rec.itlMs), median(truth), 5, "ITL p50 vs written gaps");
+    near(Math.max(...rec.itlMs), Math.max(...truth), 15, "ITL max vs the written stall");
     assert.ok(Math.max(...truth) >= 100, "the server did stall");
   }
   assert.equal(summary.requests.token_count_anomalies, 0);
@@ -69,7 +71,7 @@ test("tool calls over HTTP: completed, 10 tokens, TTFT at the first tool-call ch
     // Frame 0 is the role chunk, frames 1..10 the tool call: TTFT is at frame 1.
     assert.ok(rec.ttftMs! >= writes[1] - 1, `TTFT ${rec.ttftMs} before the first tool-call frame (${writes[1]})`);
     near(rec.lastTokenAt! - rec.firstTokenAt!, writes[10] - writes[1], 10, "first to last tool-call token");
-    near(median(rec.itlMs), median(gaps(writes, range(1, 11))), 2, "ITL p50 vs written gaps");
+    near(median(rec.itlMs), median(gaps(writes, range(1, 11))), 5, "ITL p50 vs written gaps");
   }
 });
 
@@ -80,7 +82,7 @@ test("tool calls after text over HTTP: every ITL is a written gap (was p50 5.5 m
     assert.equal(rec.toolCallTokens, 10);
     near(rec.toolCallTtftMs! - rec.ttftMs!, writes[5] - writes[1], 10, "first tool-call token after the 4 text chunks");
     assert.equal(rec.chunks.length, 14);
-    near(median(rec.itlMs), median(gaps(writes, range(1, 15))), 2, "ITL p50 vs written gaps");
+    near(median(rec.itlMs), median(gaps(writes, range(1, 15))), 5, "ITL p50 vs written gaps");
     near(rec.lastTokenAt! - rec.firstTokenAt!, writes[14] - writes[1], 10, "first to last token");
   }
 });

@@ -104,3 +104,81 @@ test("Ctrl-C stores partial results marked interrupted and exits 130", async () 
     await srv.close();
   }
 });
+
+test("a run that went wrong says so: test request failure, every request failed, error rate above --max-error-rate", async () => {
+  const notFound = { kind: "status" as const, status: 404, body: JSON.stringify({ error: { message: "The model `gpt-x` does not exist." } }) };
+  const bodies: Array<Record<string, unknown>> = [];
+  const srv = await startScriptedServer({
+    script: (n, body) => {
+      bodies.push(body);
+      if (body.model !== "scripted-model") return { ttftMs: 1, itlMs: 1, fault: notFound };
+      // 1 in 4 measured requests fails (the test request is n = 0).
+      return { ttftMs: 2, itlMs: 1, fault: n % 4 === 3 ? { kind: "status", status: 500 } : undefined };
+    },
+  });
+  const dead = await startScriptedServer({ script: { ttftMs: 1, itlMs: 1 } });
+  await dead.close();
+  // The error lines of stderr (the run's status line, which states the workload, comes before).
+  const oneLine = (r: { stderr: string }) => {
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    return r.stderr.trim().split("\n").filter((l) => l.startsWith("tokenbench: error"));
+  };
+  try {
+    // Nothing listening: the test request says so before anything is measured or stored.
+    const down = await cli(["run", "-t", dead.url, "-n", "4", "--no-store", "--no-progress"]);
+    assert.equal(down.code, 1, down.stderr);
+    assert.deepEqual(oneLine(down).length, 1, down.stderr);
+    assert.match(oneLine(down)[0], /^tokenbench: error: test request to http:\/\/127\.0\.0\.1:\d+ failed \(connect\): ECONNREFUSED/);
+    assert.equal(down.stdout, "");
+
+    // A wrong model: the server's own message, at once.
+    const wrong = await cli(["run", "-t", srv.url, "-m", "gpt-x", "-n", "4", "--no-store", "--no-progress"]);
+    assert.equal(wrong.code, 1, wrong.stderr);
+    assert.match(wrong.stderr, /failed \(http\): HTTP 404: .*The model `gpt-x` does not exist.*check --api .* and --model \(gpt-x\)/);
+
+    // Without the test request the run happens, every request fails: exit 1, one line with the commonest failure.
+    const all = await cli(["run", "-t", srv.url, "-m", "gpt-x", "-n", "4", "--warmup", "0", "--no-preflight", "--no-store", "--no-progress", "--tokenizer", "bytes"]);
+    assert.equal(all.code, 1, all.stderr);
+    assert.match(all.stdout, /run \S+ +completed/, "the table is still printed");
+    const lines = oneLine(all);
+    assert.equal(lines.length, 1, all.stderr);
+    assert.match(lines[0], /^tokenbench: error: every request of run \S+ failed \(4\); commonest: http \(4 of 4\): HTTP 404: .*The model `gpt-x` does not exist/);
+
+    // A /v1 base URL, --extra-body merged into every body, a prompt-length warning, and an error
+    // rate above --max-error-rate.
+    bodies.length = 0;
+    const dir = mkdtempSync(join(tmpdir(), "tb-cli-"));
+    const ci = await cli([
+      "run", "-t", `${srv.url}/v1`, "-n", "8", "--warmup", "0", "--input-tokens", "64", "--output-tokens", "4", "--tokenizer", "bytes",
+      "--extra-body", '{"top_k": 1, "stream_options": {"continuous_usage_stats": null}}', "--max-error-rate", "0.1",
+      "--json", join(dir, "s.json"), "--no-store", "--no-progress",
+    ]);
+    assert.equal(ci.code, 1, ci.stderr);
+    assert.equal(bodies.length, 9, "test request + 8 measured");
+    for (const b of bodies) {
+      assert.equal(b.top_k, 1);
+      assert.deepEqual(b.stream_options, { include_usage: true }, "null removes a field, objects merge");
+    }
+    const run = JSON.parse(readFileSync(join(dir, "s.json"), "utf8")).runs[0];
+    assert.equal(run.target, srv.url);
+    assert.equal(run.requests.failed, 2);
+    // The scripted server always counts 10 prompt tokens: far from the 64 asked.
+    assert.equal(run.requests.input_tokens_ratio, 10 / 64);
+    assert.equal(run.requests.input_length_mismatch, 6, "completed requests carry the server's count");
+    assert.match(ci.stderr, /warning: run \S+: the server counted 0\.16x the requested prompt tokens \(6 of 8 requests/);
+    assert.match(ci.stderr, /tokenbench: error: run \S+: 2 of 8 requests failed \(25%\), above --max-error-rate 0\.1; commonest: http \(2 of 2\): HTTP 500: .*scripted failure/);
+    assert.equal(ci.stderr.match(/warning: run/g)!.length, 1, "warned once per run");
+
+    const ok = await cli(["run", "-t", `${srv.url}/v1/`, "-n", "8", "--warmup", "0", "--output-tokens", "4", "--tokenizer", "bytes", "--max-error-rate", "0.5", "--no-store", "--no-progress"]);
+    assert.equal(ok.code, 0, ok.stderr);
+
+    const bad = await cli(["run", "-t", srv.url, "--extra-body", "[1]"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /expected a JSON object/);
+    const badRate = await cli(["run", "-t", srv.url, "--max-error-rate", "2"]);
+    assert.equal(badRate.code, 2);
+    assert.match(badRate.stderr, /between 0 and 1/);
+  } finally {
+    await srv.close();
+  }
+});

@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bootstrapRatio, meanOf, percentileOf, quantileSorted, rng } from "../../src/compare/bootstrap.js";
+import { bootstrapRatio, meanOf, percentileOf } from "../../src/compare/bootstrap.js";
+import { percentileSorted } from "../../src/aggregate/stats.js";
+import { createRng } from "../../src/workload/rng.js";
+
+const rng = (seed: number) => {
+  const g = createRng(seed);
+  return () => g.uniform();
+};
 import { normal } from "./storedRuns.js";
 
 const sample = (n: number, mean: number, sd: number, seed: number) => {
@@ -11,9 +18,9 @@ const ratioCi = (a: number[], b: number[], seed = 1, resamples = 2000, stat = me
   bootstrapRatio({ n: a.length, stat: stat(a) }, { n: b.length, stat: stat(b) }, { resamples, seed });
 
 test("quantiles interpolate linearly like numpy", () => {
-  assert.equal(quantileSorted([1, 2, 3, 4], 50), 2.5);
-  assert.equal(quantileSorted([10, 20, 30, 40, 50], 90), 46);
-  assert.equal(quantileSorted([7], 99), 7);
+  assert.equal(percentileSorted([1, 2, 3, 4], 50), 2.5);
+  assert.equal(percentileSorted([10, 20, 30, 40, 50], 90), 46);
+  assert.equal(percentileSorted([7], 99), 7);
   assert.equal(percentileOf([4, 1, 3, 2], 50)(Uint32Array.from([0, 1, 2, 3])), 2.5);
 });
 

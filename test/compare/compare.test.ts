@@ -104,7 +104,7 @@ test("CLI: table, --fail-if exit codes, bad expression exits 2 with one line", (
   assert.equal(json.status, 0, json.stderr);
   const parsed = JSON.parse(json.stdout);
   assert.equal(parsed.metrics.length, 1);
-  assert.equal(parsed.metrics[0].values[1].ciMethod, "repeats");
+  assert.equal(parsed.metrics[0].values[1].ci_method, "repeats"); // snake_case like every JSON output
 });
 
 test("command runs compare on the metrics they printed (training-style study)", async () => {

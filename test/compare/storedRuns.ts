@@ -3,8 +3,8 @@ import type { Db } from "../../src/store/db.js";
 import { appendRequests, createRun, finishRun } from "../../src/store/runs.js";
 import { deriveLatencies } from "../../src/measure/requestMetrics.js";
 import { summarizeRun } from "../../src/aggregate/summarize.js";
-import { rng } from "../../src/compare/bootstrap.js";
-import type { RequestRecord } from "../../src/types.js";
+import { createRng } from "../../src/workload/rng.js";
+import type { ApiKind, RequestRecord, WorkloadSummary } from "../../src/types.js";
 
 /** Standard normal by Box-Muller from a seeded uniform source. */
 export function normal(rand: () => number): () => number {
@@ -23,10 +23,13 @@ export interface SyntheticRun {
   failEvery?: number;
   experimentId?: string;
   cellKey?: string;
+  api?: ApiKind;
+  workload?: WorkloadSummary;
 }
 
 export function storeSyntheticRun(db: Db, s: SyntheticRun): void {
-  const rand = rng(s.seed);
+  const gen = createRng(s.seed);
+  const rand = () => gen.uniform();
   const z = normal(rand);
   const slotFree = new Array(s.concurrency).fill(0);
   const records: RequestRecord[] = [];
@@ -61,14 +64,15 @@ export function storeSyntheticRun(db: Db, s: SyntheticRun): void {
     slotFree[slot] = endAt;
   }
   const load = { mode: "concurrency" as const, concurrency: s.concurrency };
-  createRun(db, { id: s.id, api: "openai-completions", model: "m", target: "http://127.0.0.1:1", load, toolVersion: "test", experimentId: s.experimentId, cellKey: s.cellKey, label: s.cellKey });
+  createRun(db, { id: s.id, api: s.api ?? "openai-completions", model: "m", target: "http://127.0.0.1:1", load, toolVersion: "test", experimentId: s.experimentId, cellKey: s.cellKey, label: s.cellKey });
   appendRequests(db, s.id, 0, records);
   const summary = summarizeRun({
     id: s.id,
-    api: "openai-completions",
+    api: s.api ?? "openai-completions",
     model: "m",
     target: "http://127.0.0.1:1",
     load,
+    workload: s.workload,
     status: "completed",
     startedAt: new Date().toISOString(),
     records,

@@ -21,7 +21,7 @@ interface Value {
   ratio: number;
   ci95: [number | null, number | null];
   significant: boolean;
-  ciMethod: string;
+  ci_method: string;
   runs: number;
   samples?: number;
 }
@@ -58,7 +58,7 @@ test("recipe 5 runs on the embedded engine and its comparison holds together", (
     assert.deepEqual([base.ratio, base.significant], [1, false]);
     for (const v of values.slice(1)) {
       // Two repeats per configuration: intervals over the pooled requests (2 x 16).
-      assert.equal(v.ciMethod, "requests", name);
+      assert.equal(v.ci_method, "requests", name);
       assert.equal(v.runs, 2);
       assert.ok(Math.abs(v.ratio - v.value / base.value) < 1e-9, `${name} ratio`);
       assert.ok(v.ci95[0]! <= v.ratio && v.ratio <= v.ci95[1]!, `${name}: ${v.ratio} in ${v.ci95}`);

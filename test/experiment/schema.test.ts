@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkPaths, loadExperimentFile, parseExperiment } from "../../src/experiment/load.js";
 import { UsageError } from "../../src/cli/errors.js";
+import { expandCells, loadsOf } from "../../src/experiment/expand.js";
 
 const ok = {
   name: "study",
@@ -32,6 +33,16 @@ test("defaults are filled in", () => {
   assert.deepEqual(s.telemetry, { gpu: true, server: true, client: true, interval_s: 1 });
 });
 
+test("loads.shapes takes any registered load shape in its JSON form; cell keys come from the registry", () => {
+  const s = parseExperiment({ ...ok, loads: { concurrency: [2], shapes: [{ mode: "rate", rate: "inf", arrival: "constant", max_concurrency: 8 }, { mode: "concurrency", concurrency: 16 }] } }, "f.yaml");
+  assert.deepEqual(loadsOf(s), [
+    { mode: "concurrency", concurrency: 2 },
+    { mode: "rate", rate: Infinity, arrival: "constant", maxConcurrency: 8 },
+    { mode: "concurrency", concurrency: 16 },
+  ]);
+  assert.deepEqual(expandCells(s).map((c) => c.key), ["server=vllm/workload=w/load=c2/rep=1", "server=vllm/workload=w/load=rinf/rep=1", "server=vllm/workload=w/load=c16/rep=1"]);
+});
+
 test("errors name the file, the key path and what was expected", () => {
   assert.equal(err({ ...ok, name: undefined }), "study.yaml: name: missing (expected string)");
   assert.equal(err({ ...ok, repeats: "three" }), "study.yaml: repeats: expected number, got string");
@@ -44,7 +55,10 @@ test("errors name the file, the key path and what was expected", () => {
   assert.equal(err({ ...ok, servers: [{ name: "x", target: "not a url" }] }), "study.yaml: servers[0].target: expected a valid url");
   assert.equal(err({ ...ok, workloads: [{ name: "w", input: "long", output: 1 }] }), "study.yaml: workloads[0].input: expected number or object");
   assert.equal(err({ ...ok, loads: { concurrency: [1, 0] } }), "study.yaml: loads.concurrency[1]: expected > 0");
-  assert.equal(err({ ...ok, loads: {} }), "study.yaml: loads: expected at least one concurrency or rate value");
+  assert.equal(err({ ...ok, loads: {} }), "study.yaml: loads: expected at least one concurrency, rate or shapes value");
+  assert.equal(err({ ...ok, loads: { shapes: [{ mode: "rate", rate: "inf", arrival: "constant", max_concurency: 8 }] } }), "study.yaml: loads.shapes[0].max_concurency: unknown key (not part of the schema)");
+  assert.equal(err({ ...ok, loads: { shapes: [{ mode: "concurrency", concurrency: 2 }, { mode: "trace" }] } }), "study.yaml: loads.shapes[1].mode: expected one of concurrency, rate");
+  assert.equal(err({ ...ok, loads: { shapes: [{ mode: "rate", rate: 0, arrival: "poisson" }] } }), "study.yaml: loads.shapes[0].rate: expected > 0");
   assert.equal(err({ ...ok, loads: undefined }), "study.yaml: loads: expected a loads section when servers are given");
   assert.equal(err({ ...ok, servers: [ok.servers[0], ok.servers[0]] }), `study.yaml: servers[1].name: expected a unique name ("vllm" is used twice)`);
   assert.equal(err({ name: "x" }), "study.yaml: servers: expected at least one server or command");

@@ -18,8 +18,8 @@ const summarize = (eventLoopP99: number) =>
     status: "completed",
     startedAt: "2026-01-01T00:00:00.000Z",
     records: [
-      makeRecord({ sentAt: 0, ttft: 120 }),
-      makeRecord({ sentAt: 500, ttft: 80 }),
+      { ...makeRecord({ sentAt: 0, ttft: 120 }), finishReason: "length", retriedAfter: "UND_ERR_SOCKET: other side closed" },
+      { ...makeRecord({ sentAt: 500, ttft: 80 }), finishReason: "length" },
       makeRecord({ sentAt: 600, ok: false, tokens: 0, endAt: 700, errorKind: "timeout" }),
     ],
     warmupCount: 1,
@@ -31,7 +31,8 @@ test("final table shows counts, throughput, goodput and latency percentiles", ()
   const s = summarize(1);
   const out = renderRunTable(s);
   assert.ok(out.includes("run-xyz") && out.includes("concurrency 4"));
-  assert.ok(out.includes("2 completed, 1 failed (timeout 1)"));
+  assert.ok(out.includes("2 completed, 1 failed (timeout 1), 0 length mismatch, 1 retried on a fresh connection"));
+  assert.match(out, /Stop reasons +│ length 2 /);
   assert.ok(out.includes(`${s.throughput.output_tokens_per_s.toFixed(2)} output`));
   assert.ok(out.includes("Goodput"));
   assert.ok(out.includes("33.3% of requests; TTFT <= 100 ms"));

@@ -68,7 +68,11 @@ test("records JSONL: one parseable line per request, tagged with the run id, err
   assert.equal(lines.length, 4);
   assert.deepEqual(lines.map((l) => l.run_id), ["A", "A", "A", "B"]);
   assert.deepEqual(lines[1].chunks, records[1].chunks);
-  assert.equal(lines[0].inputTokens, records[0].inputTokens); // innocent "token" keys untouched
+  assert.equal(lines[0].input_tokens, records[0].inputTokens); // innocent "token" keys untouched
+  // snake_case like the summary: every RequestRecord field, renamed
+  assert.deepEqual(Object.keys(lines[0]).filter((k) => k !== "run_id").sort(), Object.keys(records[0]).filter((k) => (records[0] as unknown as Record<string, unknown>)[k] !== undefined).map((k) => k.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase()).sort());
+  assert.equal(lines[0].ttft_ms, records[0].ttftMs);
+  assert.deepEqual(lines[0].itl_ms, records[0].itlMs);
   assert.ok(!text.includes("sk-abcdefghijklmnop"));
   assert.match(lines[3].error, /\[redacted\]/);
 });

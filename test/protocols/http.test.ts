@@ -118,3 +118,26 @@ for (const c of CASES) {
     }
   });
 }
+
+test("the benchmark client over each API: a path-prefixed base URL, the server's stop reason kept", async () => {
+  const { openTargets, closeTargets } = await import("../../src/client/targets.js");
+  const { streamRequest } = await import("../../src/client/streamRequest.js");
+  const reasons: Record<string, string | undefined> = {};
+  for (const c of CASES) {
+    const adapter = getAdapter(c.api);
+    // Each API is mounted under /<api>: the prefix must go before every API path.
+    const targets = openTargets([`${base}/${c.api}`], 1, 10_000);
+    try {
+      const t0 = performance.now();
+      const raw = await streamRequest(targets[0], adapter, adapter.buildRequest(REQ), { timeoutMs: 10_000, now: () => performance.now() - t0 });
+      assert.equal(raw.ok, true, `${c.api}: ${raw.error}`);
+      const done = ofType(feedText(adapter, fixture(c.fixture)), "done").at(-1);
+      assert.equal(raw.finishReason, done?.finishReason, c.api);
+      reasons[c.api] = raw.finishReason;
+    } finally {
+      await closeTargets(targets);
+    }
+  }
+  // Triton's generate_stream has no stop reason; every other API names one.
+  assert.deepEqual(reasons, { "openai-completions": "length", "openai-chat": "stop", tgi: "eos_token", llamacpp: "limit", ollama: "length", sglang: "length", lightllm: "length", triton: undefined });
+});

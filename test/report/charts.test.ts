@@ -29,8 +29,11 @@ test("runs of one experiment group into configurations by label without the load
   assert.equal(cell("server=tgi/workload=chat/load=rinf/rep=1"), "server=tgi/workload=chat");
   assert.equal(cell("server=tgi/workload=chat/load=r2.5"), "server=tgi/workload=chat");
   assert.equal(configOf({ ...getRun(db, "exp1-tuning-on-c2")!, label: null, cell_key: null }), "llama-3-8b @ http://127.0.0.1:8000");
-  assert.deepEqual(loadOf({ mode: "rate", rate: null }), { mode: "rate", value: Infinity });
-  assert.deepEqual(loadOf({ mode: "rate", rate: "inf" }), { mode: "rate", value: Infinity });
+  // Old stored form (LoadSpec JSON: rate null, camelCase) and the summary form read the same.
+  const inf = { mode: "rate", value: Infinity, label: "inf req/s", description: "rate inf req/s, all at t=0, max concurrency 8" };
+  assert.deepEqual(loadOf({ mode: "rate", rate: null, arrival: "poisson", maxConcurrency: 8 }), inf);
+  assert.deepEqual(loadOf({ mode: "rate", rate: "inf", arrival: "poisson", max_concurrency: 8 }), inf);
+  assert.deepEqual(loadOf({ mode: "concurrency", concurrency: 4 }), { mode: "concurrency", value: 4, label: "c=4", description: "concurrency 4" });
   assert.equal(loadOf({ mode: "other" }), null);
 });
 
@@ -133,7 +136,7 @@ test("command cells (training runs) show their metrics and command line, without
 test("legend names tell runs with the same label apart by load, else by id suffix", async () => {
   const { runName } = await import("../../src/report/charts/common.js");
   type R = Parameters<typeof runName>[1];
-  const r = (id: string, label: string, c: number) => ({ id, label, load: { mode: "concurrency", value: c } }) as unknown as R;
+  const r = (id: string, label: string, c: number) => ({ id, label, load: { mode: "concurrency", value: c, label: `c=${c}`, description: `concurrency ${c}` } }) as unknown as R;
   const runs = [r("20261121-aaaaaa", "x", 1), r("20261121-bbbbbb", "x", 4), r("20261121-cccccc", "x", 4), r("20261121-dddddd", "y", 4)];
   assert.deepEqual(runs.map((x) => runName(runs, x)), ["x (c=1)", "x (bbbbbb)", "x (cccccc)", "y"]);
 });
@@ -141,7 +144,7 @@ test("legend names tell runs with the same label apart by load, else by id suffi
 test("rate sweeps (including 'send all at once') plot against request rate", () => {
   const { data } = experimentData();
   const rates = [1, 2, Infinity];
-  const runs = data.runs.map((r, i) => ({ ...r, load: { mode: "rate" as const, value: rates[i % 3] } }));
+  const runs = data.runs.map((r, i) => ({ ...r, load: loadOf({ mode: "rate", rate: rates[i % 3], arrival: "poisson" }) }));
   const charts = buildCharts({ ...data, runs });
   assert.ok(!charts.some((c) => c.id.endsWith("-concurrency")));
   const tp = charts.find((c) => c.id === "throughput-rate")!.option as { xAxis: { data: string[]; name: string }; series: Array<{ data: number[] }> };

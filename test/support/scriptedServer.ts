@@ -54,6 +54,12 @@ export interface ScriptedServerOptions {
   script: Script | ((n: number, body: Record<string, unknown>) => Script);
   /** Server-side concurrency limit: requests beyond it wait in a FIFO queue (batch slots). */
   slots?: number;
+  /**
+   * Close the connection this many ms after each streamed response ends, although keep-alive
+   * was advertised (a llama.cpp server build did this): a request the client sends on that
+   * connection meanwhile dies with "other side closed" before any response byte.
+   */
+  closeAfterEndMs?: number;
 }
 
 export async function startScriptedServer(opts: ScriptedServerOptions): Promise<ScriptedServer> {
@@ -80,8 +86,11 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     else active--;
   };
 
+  const closing = new WeakSet<object>();
   const server = http.createServer(async (req, res) => {
     const arrived = performance.now();
+    // The server has decided to close this connection: what arrives on it is never answered.
+    if (closing.has(req.socket)) return;
     if (req.method === "GET" && req.url === "/stats") {
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ received, maxActive, writtenGapsMs }));
@@ -164,6 +173,11 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     send({ id: "cmpl-1", object: "text_completion", model: "scripted-model", choices: [], usage: { prompt_tokens: 10, completion_tokens: sent, total_tokens: 10 + sent } });
     if (script.fault?.kind !== "no-done") res.write("data: [DONE]\n\n");
     res.end();
+    if (opts.closeAfterEndMs !== undefined) {
+      const socket = req.socket;
+      closing.add(socket);
+      setTimeout(() => socket.destroy(), opts.closeAfterEndMs);
+    }
   });
   server.on("connection", (s) => (sockets.add(s), s.on("close", () => sockets.delete(s))));
   server.keepAliveTimeout = 60_000;

@@ -26,7 +26,7 @@ test("sweep CLI finds the saturation knee of a 4-slot server and explains why", 
     assert.ok(loads.includes(4) && loads.includes(8), `tested ${loads}`);
     // Throughput at 4 is about 4x that at 1 (about 100 ms per request, 4 slots) and flat beyond;
     // tolerances for timer jitter under CPU contention.
-    const at = (l: number) => res.points.find((p: { load: number }) => p.load === l).outputTokensPerS;
+    const at = (l: number) => res.points.find((p: { load: number }) => p.load === l).output_tokens_per_s;
     assert.ok(at(4) / at(1) > 2.5, `x${at(4) / at(1)}`);
     assert.ok(Math.abs(at(8) / at(4) - 1) < 0.2, `plateau: x${at(8) / at(4)}`);
     // The knee is 4; jitter can put a point within 5% either side of it.
@@ -34,6 +34,9 @@ test("sweep CLI finds the saturation knee of a 4-slot server and explains why", 
     assert.match(res.reason, /^concurrency \d+: [\d.]+ output tok\/s meets the SLO.*growth stopped: saturated at (8|16): throughput/);
     assert.match(stdout, new RegExp(`chosen: concurrency ${res.chosen.load}:`));
     assert.ok(server.maxActive <= 4);
+    // progress while each point runs: its load, then (stderr is not a TTY) plain progress lines
+    assert.match(stderr, /^sweep point 1: c=1\n(run \d+\/\d+ )?\d+\/24 done/m);
+    assert.match(stderr, /^sweep point 2: c=2$/m);
   } finally {
     await server.close();
   }

@@ -23,10 +23,16 @@ test("sampler runs nvidia-smi in loop mode and stops it; a missing binary is a n
   const s = startNvidiaSmi(100, resolve("test/fixtures/experiment/fake-nvidia-smi.mjs"));
   // 4 s: the fake nvidia-smi is a node script, slow to start on busy cores.
   await new Promise((r) => setTimeout(r, 4000));
-  const { samples, notes } = await s.stop();
+  // Seen only by the one-off query at stop (the loop's process started with the old value).
+  process.env.FAKE_SMI_POWER = "99.5";
+  const { samples, notes } = await s.stop().finally(() => delete process.env.FAKE_SMI_POWER);
   assert.deepEqual(notes, []);
   assert.ok(samples.some((p) => p.source === "gpu" && p.name === "power_w" && p.value === 312.45 && p.labels?.gpu === "0"));
   assert.ok(!samples.some((p) => p.name === "utilization_percent" && p.labels?.gpu === "1"));
+  // The one-off query at stop gives the last sample, so the series reach the run's end.
+  const gpu0 = samples.filter((p) => p.name === "power_w" && p.labels?.gpu === "0");
+  assert.equal(gpu0.at(-1)!.value, 99.5);
+  assert.equal(gpu0.filter((p) => p.value === 99.5).length, 1);
   const missing = await startNvidiaSmi(100, "nvidia-smi-definitely-missing").stop();
   assert.deepEqual(missing.notes, ["nvidia-smi not found: GPU telemetry skipped"]);
 });

@@ -132,3 +132,25 @@ test("scraper samples a live endpoint and turns failures into notes", async () =
   const gone = await startPrometheusScraper(url, 50).stop();
   assert.equal(gone.samples.length, 0);
 });
+
+test("stopping takes one last scrape, so counters include the run's last requests", async () => {
+  let served = 0;
+  let requestsDone = 19;
+  const srv = http.createServer((_req, res) => {
+    served++;
+    res.end(`llamacpp:requests_processing 0\nllamacpp:n_decode_total ${requestsDone}\n`);
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}/metrics`;
+  try {
+    // A long interval: only the first scrape happens during the "run".
+    const scraper = startPrometheusScraper(url, 60_000);
+    for (let i = 0; i < 200 && served < 1; i++) await new Promise((r) => setTimeout(r, 25));
+    requestsDone = 22;
+    const { samples } = await scraper.stop();
+    const decoded = samples.filter((s) => s.name === "llamacpp:n_decode_total").map((s) => s.value);
+    assert.deepEqual(decoded, [19, 22]);
+  } finally {
+    srv.close();
+  }
+});

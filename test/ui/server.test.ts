@@ -130,3 +130,20 @@ test("tokenbench ui: serves on the given port until SIGTERM; bad input is one li
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^tokenbench: error: no results database at \/nonexistent\/results\.db.*\n$/);
 });
+
+test("answers only to localhost or an IP address: a DNS-rebinding Host is refused", async () => {
+  const { request } = await import("node:http");
+  const port = Number(new URL(ui.url).port);
+  const status = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, path: "/api/runs", headers: { host } }, (res) => (res.resume(), resolve(res.statusCode!)));
+      req.on("error", reject);
+      req.end();
+    });
+  assert.equal(await status(`127.0.0.1:${port}`), 200);
+  assert.equal(await status(`localhost:${port}`), 200);
+  assert.equal(await status(`[::1]:${port}`), 200);
+  assert.equal(await status(`rebind.attacker.example:${port}`), 421);
+  assert.equal(await status(`localhost.attacker.example:${port}`), 421);
+  assert.equal(await status(`127.0.0.1:${port + 1}`), 421);
+});

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
 import { defaultDbPath, openDb } from "../../store/db.js";
 import { getCells, getExperiment } from "../../experiment/cellStore.js";
 import { expandCells, filterCells } from "../../experiment/expand.js";
@@ -93,7 +94,10 @@ export function register(program: Command): void {
     .option("--db <path>", "results database")
     .action((arg: string, f: { db?: string }) => {
       const name = /\.(ya?ml|json)$/i.test(arg) ? loadExperimentFile(arg).name : arg;
-      const db = openDb(f.db ?? defaultDbPath());
+      const path = f.db ?? defaultDbPath();
+      if (!existsSync(path)) throw new UsageError(`no results database at ${path} (run an experiment first, or pass --db)`);
+      // Status writes nothing: read-only, so a database in a directory the user cannot write works.
+      const db = openDb(path, { readonly: true });
       try {
         const e = getExperiment(db, name);
         if (!e) throw new UsageError(`no experiment named "${name}" in the database`);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { register as compare } from "./compare.js";
 import { register as experiment } from "./experiment.js";
 import { register as model } from "./model.js";
+import { register as predict } from "./predict.js";
 import { register as report } from "./report.js";
 import { register as run } from "./run.js";
 import { register as runs } from "./runs.js";
@@ -16,6 +17,7 @@ export const COMMANDS: RegisterCommand[] = [
   compare,
   experiment,
   model,
+  predict,
   report,
   run,
   runs,

@@ -5,6 +5,7 @@ import { defaultDbPath, openDb } from "../../store/db.js";
 import { buildReport, UnknownIdError } from "../../report/index.js";
 import { defaultCompare } from "../../report/compareProvider.js";
 import { UsageError } from "../errors.js";
+import { checkOutputDir, checkOutputFile } from "../../output/paths.js";
 
 interface ReportFlags {
   out: string;
@@ -25,6 +26,8 @@ export function register(program: Command): void {
     .option("--title <text>", "report title")
     .option("--db <path>", "results database (default ~/.tokenbench/results.db or TOKENBENCH_DB)")
     .action(async (ids: string[], f: ReportFlags) => {
+      checkOutputFile(f.out, "--out");
+      if (f.png) checkOutputDir(f.png, "--png");
       const path = f.db ?? defaultDbPath();
       if (!existsSync(path)) throw new UsageError(`no results database at ${path} (run a benchmark first, or pass --db)`);
       const db = openDb(path, { readonly: true });

@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { runBenchmark } from "../../benchmark/run.js";
-import { syntheticWorkload } from "../../benchmark/resolve.js";
+import { DEFAULTS, EMBEDDED_DEFAULTS, syntheticWorkload } from "../../benchmark/resolve.js";
 import type { BenchmarkOptions } from "../../benchmark/options.js";
 import type { ApiKind, LoadSpec, WorkloadSpec } from "../../types.js";
 import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
@@ -11,7 +11,9 @@ import { createProgress } from "../../output/progress.js";
 import { writeJsonSummary } from "../../output/jsonSummary.js";
 import { withRunIds, writeRecordsJsonl } from "../../output/jsonl.js";
 import { writeCsv } from "../../output/csv.js";
+import { checkOutputFile } from "../../output/paths.js";
 import { TOOL_VERSION } from "../../version.js";
+import { runFailure } from "../../benchmark/verdict.js";
 
 interface RunFlags {
   target?: string[];
@@ -38,6 +40,9 @@ interface RunFlags {
   exactOutput: boolean;
   temperature?: number;
   timeout?: number;
+  extraBody?: Record<string, unknown>;
+  preflight: boolean;
+  maxErrorRate?: number;
   goodput?: ReturnType<typeof p.goodput>;
   balance: "round-robin" | "least-inflight";
   db?: string;
@@ -51,6 +56,8 @@ interface RunFlags {
   parallel?: number;
   threads?: number;
   progress: boolean;
+  percentiles?: number[];
+  percentileMetrics?: Array<"ttft" | "tpot" | "itl" | "e2e" | "client_wait">;
 }
 
 export function register(program: Command): void {
@@ -63,8 +70,8 @@ export function register(program: Command): void {
     .option("--shared-prefix <n>", "tokens of common prefix in every synthetic prompt", p.nonNegativeInt)
     .option("--dataset <file>", "prompts from a JSONL or ShareGPT JSON file")
     .addOption(new Option("--dataset-format <fmt>", "dataset format").choices(["jsonl", "sharegpt"]))
-    .option("-c, --concurrency <list>", "closed loop: concurrent requests, one run per value (e.g. 1,2,4)", p.intList)
-    .option("-r, --rate <list>", "open loop: requests/s, one run per value (e.g. 2,8,inf)", p.rateList)
+    .option("-c, --concurrency <list>", `closed loop: concurrent requests, one run per value, e.g. 1,2,4 (default ${DEFAULTS.concurrency}; embedded engine ${EMBEDDED_DEFAULTS.concurrencies.join(",")})`, p.intList)
+    .option("-r, --rate <list>", "open loop: requests/s, one run per value, e.g. 2,8,inf (inf: all at once); vLLM's --request-rate", p.rateList)
     .option("--arrival <kind>", "open-loop arrivals: constant | poisson | gamma", p.arrival, "poisson")
     .option("--burstiness <shape>", "gamma shape (1 = Poisson, <1 burstier)", p.positiveNumber)
     .option("--max-concurrency <n>", "open loop: cap on requests in flight", p.positiveInt)
@@ -72,6 +79,9 @@ export function register(program: Command): void {
     .option("--no-exact-output", "do not ask for exact output lengths (ignore_eos/min_tokens)")
     .option("--temperature <t>", "sampling temperature", p.nonNegativeNumber)
     .option("--goodput <bounds>", "SLO bounds, e.g. 'ttft:500 tpot:50 e2e:10000' (ms)", p.goodput)
+    .option("--max-error-rate <f>", "exit 1 when a run's failed fraction is above this (0-1; CI use); a run where every request failed always exits 1", p.fraction)
+    .option("--percentiles <list>", "latency percentile columns, e.g. 50,90,99.9 (default 50,90,99; p50/p90/p95/p99 are always stored); vLLM's --metric-percentiles", p.percentileList)
+    .option("--percentile-metrics <list>", "latency rows shown: ttft,tpot,itl,e2e (or e2el),client_wait (default all)", p.latencyMetricList)
     .addOption(new Option("--balance <strategy>", "spreading over targets").choices(["round-robin", "least-inflight"]).default("round-robin"))
     .option("--json <file>", "write the summary JSON")
     .option("--records <file>", "write one JSON line per request")
@@ -81,14 +91,20 @@ export function register(program: Command): void {
     .option("--no-progress", "no live progress line")
     .action(async (flags: RunFlags) => {
       const options = toOptions(flags);
+      if (flags.json) checkOutputFile(flags.json, "--json");
+      if (flags.records) checkOutputFile(flags.records, "--records");
+      if (flags.csv) checkOutputFile(flags.csv, "--csv");
       const controller = new AbortController();
       let interrupts = 0;
-      const onSigint = () => {
-        if (++interrupts > 1) process.exit(130);
-        process.stderr.write("\ninterrupted: finishing in-flight requests' bookkeeping and storing partial results (Ctrl-C again to quit at once)\n");
+      // SIGTERM (timeout(1), CI cancellation, container stop) is handled like Ctrl-C: partial
+      // results are stored and the embedded engine is stopped.
+      const onSigint = (signal: NodeJS.Signals) => {
+        if (++interrupts > 1) process.exit(signal === "SIGTERM" ? 143 : 130);
+        process.stderr.write(`\ninterrupted${signal === "SIGTERM" ? " (SIGTERM)" : ""}: finishing in-flight requests' bookkeeping and storing partial results (Ctrl-C again to quit at once)\n`);
         controller.abort();
       };
       process.on("SIGINT", onSigint);
+      process.on("SIGTERM", onSigint);
       const progress = flags.progress ? createProgress() : undefined;
       try {
         const result = await runBenchmark({
@@ -102,28 +118,36 @@ export function register(program: Command): void {
           },
         });
         progress?.stop();
-        for (const s of result.summaries) process.stdout.write(renderRunTable(s) + "\n");
+        for (const s of result.summaries) process.stdout.write(renderRunTable(s, { percentiles: flags.percentiles, metrics: flags.percentileMetrics }) + "\n");
         const doc = { tool: { name: "tokenbench" as const, version: TOOL_VERSION }, runs: result.summaries };
         if (flags.json) writeJsonSummary(flags.json, doc);
         if (flags.records) writeRecordsJsonl(flags.records, withRunIds(result.summaries, result.records));
         if (flags.csv) writeCsv(flags.csv, result.summaries);
         if (options.db !== null) process.stderr.write(`stored ${result.summaries.length} run(s): ${result.summaries.map((s) => s.id).join(", ")}\n`);
+        for (const s of result.summaries) {
+          const failure = runFailure(s, flags.maxErrorRate);
+          if (!failure) continue;
+          process.stderr.write(`tokenbench: error: ${failure}\n`);
+          process.exitCode = 1;
+        }
         if (result.interrupted) process.exitCode = 130;
       } finally {
         progress?.stop();
         process.off("SIGINT", onSigint);
+        process.off("SIGTERM", onSigint);
       }
     });
 }
 
 export function toOptions(f: RunFlags): BenchmarkOptions {
   if (f.concurrency && f.rate) throw new UsageError("--concurrency and --rate are exclusive: pick closed loop or open loop");
-  if (f.maxConcurrency && !f.rate) throw new UsageError("--max-concurrency applies to open loop (--rate) runs");
+  if (f.maxConcurrency && !f.rate) {
+    throw new UsageError(`--max-concurrency applies to open loop (--rate) runs: for vLLM's --max-concurrency ${f.maxConcurrency} alone use --rate inf --max-concurrency ${f.maxConcurrency} (or closed loop --concurrency ${f.maxConcurrency})`);
+  }
   if (f.burstiness !== undefined && f.arrival !== "gamma") throw new UsageError("--burstiness needs --arrival gamma");
   if ((f.dataset === undefined) !== (f.datasetFormat === undefined) && f.datasetFormat !== undefined) throw new UsageError("--dataset-format needs --dataset");
   const embedded = !f.target?.length;
   if (!embedded && (f.preset || f.modelFile || f.parallel || f.threads)) throw new UsageError("--preset, --model-file, --parallel and --threads apply to the embedded engine (no --target)");
-  if (embedded && f.api !== "openai-completions") throw new UsageError("the embedded engine speaks openai-completions; give --target to use another --api");
   let loads: LoadSpec[] | undefined;
   if (f.rate) loads = f.rate.map((rate) => ({ mode: "rate", rate, arrival: f.arrival, burstiness: f.burstiness, maxConcurrency: f.maxConcurrency }));
   else if (f.concurrency) loads = f.concurrency.map((c) => ({ mode: "concurrency", concurrency: c }));
@@ -150,7 +174,10 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
     exactOutput: f.exactOutput,
     temperature: f.temperature,
     timeoutS: f.timeout,
+    extraBody: f.extraBody,
+    preflight: f.preflight,
     goodput: f.goodput,
+    percentiles: f.percentiles,
     balance: f.balance,
     db: f.store ? f.db : null,
     label: f.label,

@@ -5,6 +5,8 @@ import { listRuns } from "../../store/runs.js";
 import { existsSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { positiveInt } from "../parse.js";
+import { storedLoadLabel } from "../../schedule/shapes/index.js";
+import { workloadShort } from "../../output/workloadText.js";
 
 export function register(program: Command): void {
   program
@@ -25,7 +27,7 @@ export function register(program: Command): void {
           return;
         }
         // No colour codes: the table is often piped or pasted.
-        const t = new Table({ head: ["id", "created", "status", "api", "model", "load", "done/failed", "out tok/s", "ttft p50 ms", "label"], style: { head: [], border: [] } });
+        const t = new Table({ head: ["id", "created", "status", "api", "model", "load", "workload", "done/failed", "out tok/s", "ttft p50 ms", "label"], style: { head: [], border: [] } });
         for (const r of runs) {
           // command cells store their own metrics, not a benchmark summary
           const s = r.kind === "bench" ? r.summary : null;
@@ -35,7 +37,8 @@ export function register(program: Command): void {
             r.status,
             r.api ?? "",
             r.model ?? "",
-            loadLabel(r.load),
+            storedLoadLabel(r.load),
+            workloadShort(s?.workload),
             s ? `${s.requests.completed}/${s.requests.failed}` : "",
             s ? s.throughput.output_tokens_per_s.toFixed(1) : "",
             s && s.latency_ms.ttft.count > 0 ? s.latency_ms.ttft.p50.toFixed(1) : "",
@@ -47,11 +50,4 @@ export function register(program: Command): void {
         db.close();
       }
     });
-}
-
-function loadLabel(load: unknown): string {
-  const l = load as { mode?: string; concurrency?: number; rate?: number | string | null; arrival?: string } | null;
-  if (!l) return "";
-  if (l.mode === "concurrency") return `c=${l.concurrency}`;
-  return `rate=${l.rate === null ? "inf" : l.rate}/s ${l.arrival ?? ""}`.trim();
 }

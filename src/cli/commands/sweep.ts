@@ -4,10 +4,15 @@ import { writeFileSync } from "node:fs";
 import { runSweep } from "../../sweep/run.js";
 import type { SweepConfig } from "../../sweep/strategy.js";
 import type { ApiKind, GoodputSpec, LengthSpec } from "../../types.js";
+import { checkOutputFile } from "../../output/paths.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
 import { presetTokenizer, startEmbeddedTarget, type EmbeddedTarget } from "../../benchmark/embeddedTarget.js";
 import { syntheticWorkload } from "../../benchmark/resolve.js";
+import type { ProgressUpdate } from "../../benchmark/options.js";
+import { createProgress, type Progress } from "../../output/progress.js";
+import { snakeKeys } from "../../output/snakeCase.js";
+import { loadLabel } from "../../schedule/shapes/index.js";
 import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
 
 interface Flags {
@@ -33,6 +38,8 @@ interface Flags {
   duration?: number;
   warmup?: number;
   timeout?: number;
+  extraBody?: Record<string, unknown>;
+  preflight: boolean;
   seed?: number;
   db?: string;
   store: boolean;
@@ -40,6 +47,7 @@ interface Flags {
   preset?: string;
   parallel?: number;
   threads?: number;
+  progress: boolean;
 }
 
 export function register(program: Command): void {
@@ -59,7 +67,8 @@ export function register(program: Command): void {
     .option("--slo-fraction <f>", "fraction of requests that must meet the bounds", p.positiveNumber, 0.95)
     .option("--max-error-rate <f>", "largest tolerated fraction of failed requests", p.nonNegativeNumber, 0.01)
     .option("--arrival <kind>", "rate mode arrivals: constant | poisson | gamma", p.arrival, "poisson")
-    .option("--json <file>", "write the curve and the chosen point as JSON")
+    .option("--json <file>", "write the curve and the chosen point as JSON (snake_case keys)")
+    .option("--no-progress", "no live progress while a point runs")
     .action(async (f: Flags) => {
       if (f.factor <= 1) throw new UsageError(`--factor must be greater than 1, got ${f.factor}`);
       if (f.sloFraction > 1) throw new UsageError(`--slo-fraction must be at most 1, got ${f.sloFraction}`);
@@ -67,18 +76,34 @@ export function register(program: Command): void {
       if (f.mode === "concurrency" && !Number.isInteger(start)) throw new UsageError(`--start must be an integer in concurrency mode, got ${start}`);
       const config: SweepConfig = { mode: f.mode, start, max: f.max ?? (f.mode === "concurrency" ? 512 : 1000), factor: f.factor, minGain: f.minGain / 100, refineSteps: f.refine };
       if (config.max < start) throw new UsageError(`--max (${config.max}) is below --start (${start})`);
+      if (f.json) checkOutputFile(f.json, "--json");
       const ac = new AbortController();
+      // SIGTERM (timeout(1), CI cancellation) is handled like Ctrl-C.
       const onSigint = () => ac.abort();
       process.on("SIGINT", onSigint);
+      process.on("SIGTERM", onSigint);
       let embedded: EmbeddedTarget | undefined;
       try {
         let targets = f.target;
         if (!targets?.length) {
-          embedded = await startEmbeddedTarget({ preset: f.preset ?? "small", parallel: f.parallel, threads: f.threads, log: (l) => process.stderr.write(`${l}\n`) });
+          embedded = await startEmbeddedTarget({ preset: f.preset ?? "small", parallel: f.parallel, threads: f.threads, signal: ac.signal, log: (l) => process.stderr.write(`${l}\n`) });
           targets = [embedded.url];
           process.stderr.write(`no --target: sweeping the embedded engine at ${embedded.url}\n`);
         } else if (f.preset || f.parallel || f.threads) throw new UsageError("--preset, --parallel and --threads apply to the embedded engine (no --target)");
         const workload = syntheticWorkload(Boolean(embedded), f.inputTokens, f.outputTokens);
+        // A point takes a minute or more: show its progress, one bar (or plain line) per point.
+        let progress: Progress | undefined;
+        let progressLoad: unknown;
+        let points = 0;
+        const onProgress = (u: ProgressUpdate) => {
+          if (u.load !== progressLoad) {
+            progress?.stop();
+            progressLoad = u.load;
+            process.stderr.write(`sweep point ${++points}: ${loadLabel(u.load)}\n`);
+            progress = createProgress();
+          }
+          progress?.update(u);
+        };
         const res = await runSweep({
           bench: {
             targets,
@@ -93,16 +118,22 @@ export function register(program: Command): void {
             durationS: f.duration,
             warmup: f.warmup,
             timeoutS: f.timeout,
+            extraBody: f.extraBody,
+            preflight: f.preflight,
             seed: f.seed,
             goodput: f.goodput,
             db: f.store ? f.db : null,
+            onProgress: f.progress ? onProgress : undefined,
           },
           config,
           slo: { bounds: f.goodput ?? {}, fraction: f.sloFraction, maxErrorRate: f.maxErrorRate },
           arrival: f.arrival,
           signal: ac.signal,
-          onPoint: (pt) =>
-            process.stderr.write(`${f.mode} ${pt.load}: ${pt.outputTokensPerS.toFixed(1)} output tok/s, e2e p50 ${pt.e2eP50Ms.toFixed(0)} ms, ${pt.meetsSlo ? "meets SLO" : "misses SLO"} (${pt.sloDetail})${pt.clientSaturated ? ", client saturated" : ""}\n`),
+          onPoint: (pt) => {
+            progress?.stop();
+            progress = undefined;
+            process.stderr.write(`${f.mode} ${pt.load}: ${pt.outputTokensPerS.toFixed(1)} output tok/s, e2e p50 ${pt.e2eP50Ms.toFixed(0)} ms, ${pt.meetsSlo ? "meets SLO" : "misses SLO"} (${pt.sloDetail})${pt.clientSaturated ? ", client saturated" : ""}\n`);
+          },
         });
         const st = res.state;
         const t = new Table({ head: [f.mode, "output tok/s", "e2e p50 ms", "SLO", "client", "chosen"], style: { head: [], border: [] } });
@@ -113,10 +144,11 @@ export function register(program: Command): void {
           process.stdout.write("interrupted: the curve above is incomplete\n");
           process.exitCode = 130;
         } else process.stdout.write(`${st.chosen ? "chosen" : "no point chosen"}: ${st.reason}\n`);
-        if (f.json) writeFileSync(f.json, JSON.stringify({ mode: f.mode, config, slo: { bounds: f.goodput ?? {}, fraction: f.sloFraction, max_error_rate: f.maxErrorRate }, points: st.points, chosen: st.chosen ?? null, reason: st.reason ?? null }, null, 2) + "\n");
+        if (f.json) writeFileSync(f.json, JSON.stringify(snakeKeys({ mode: f.mode, config, slo: { bounds: f.goodput ?? {}, fraction: f.sloFraction, maxErrorRate: f.maxErrorRate }, points: st.points, chosen: st.chosen ?? null, reason: st.reason ?? null }, true), null, 2) + "\n");
         if (!st.chosen && !res.interrupted) process.exitCode = 1;
       } finally {
         process.off("SIGINT", onSigint);
+        process.off("SIGTERM", onSigint);
         await embedded?.close();
       }
     });

@@ -1,6 +1,7 @@
 // Shared look of every chart. Options are plain JSON (no callbacks) so that the same object
 // renders in the browser and, for --png, in ECharts' server-side SVG renderer.
 import type { ChartSpec, LoadPoint, ReportRun, ReportSection } from "../model.js";
+import { shapeByMode } from "../../schedule/shapes/index.js";
 import { dropCommonSegments } from "../series.js";
 
 // Colour-blind-safe (Okabe-Ito based), then ECharts defaults for long lists.
@@ -66,7 +67,7 @@ export function countPoints(option: Record<string, unknown>): number {
 }
 
 export function loadAxisName(mode: LoadPoint["mode"]): string {
-  return mode === "concurrency" ? "concurrency (requests in flight)" : "request rate (req/s)";
+  return shapeByMode(mode)?.axis.name ?? mode;
 }
 
 export function formatLoad(v: number): string {
@@ -118,7 +119,7 @@ export function runName(runs: ReportRun[], r: ReportRun): string {
   const short = dropCommonSegments(runs.map((x) => x.label))[runs.indexOf(r)] ?? r.label;
   const same = runs.filter((x) => x.label === r.label);
   if (same.length <= 1) return short;
-  const load = r.load ? (r.load.mode === "concurrency" ? `c=${r.load.value}` : `${formatLoad(r.load.value)} req/s`) : "";
+  const load = r.load?.label ?? "";
   const loadUnique = load && same.filter((x) => x.load?.mode === r.load?.mode && x.load?.value === r.load?.value).length === 1;
   return `${short} (${loadUnique ? load : r.id.slice(-6)})`;
 }

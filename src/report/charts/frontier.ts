@@ -1,7 +1,7 @@
 // Throughput against tail latency across configurations: which config wins at which budget.
 import type { ChartSpec, ReportRun } from "../model.js";
 import { frontier, round3, type FrontierCandidate, type FrontierSegment } from "../series.js";
-import { baseOption, byConfig, chart, colorOf, formatLoad, NEUTRAL, valueAxis } from "./common.js";
+import { baseOption, byConfig, chart, colorOf, NEUTRAL, valueAxis } from "./common.js";
 
 export const FRONTIER_METRICS = [
   ["e2e", "E2E p99"],
@@ -18,6 +18,7 @@ export function frontierCandidates(runs: ReportRun[], metric: FrontierMetric): F
       latencyMs: r.summary!.latency_ms[metric].p99,
       throughput: r.summary!.throughput.output_tokens_per_s,
       load: r.load?.value ?? null,
+      loadLabel: r.load?.label ?? "",
     }));
 }
 
@@ -26,7 +27,6 @@ export function frontierChart(runs: ReportRun[], metric: FrontierMetric, label: 
   const candidates = frontierCandidates(runs, metric);
   const { pareto } = frontier(candidates);
   const series: unknown[] = [];
-  const prefix = runs.some((r) => r.load?.mode === "rate") ? "" : "c=";
   for (const [config] of byConfig(runs)) {
     const pts = candidates
       .filter((c) => c.config === config)
@@ -34,7 +34,7 @@ export function frontierChart(runs: ReportRun[], metric: FrontierMetric, label: 
     series.push({
       name: config,
       type: "line",
-      data: pts.map((p) => [round3(p.latencyMs), round3(p.throughput), p.load === null ? "" : `${prefix}${formatLoad(p.load)}`]),
+      data: pts.map((p) => [round3(p.latencyMs), round3(p.throughput), p.loadLabel ?? ""]),
       symbolSize: 9,
       lineStyle: { width: 1.5, color: color(config), opacity: 0.7 },
       itemStyle: { color: color(config) },

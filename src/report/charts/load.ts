@@ -1,5 +1,6 @@
 // Throughput and latency percentiles against the offered load, one curve per configuration.
 import type { ChartSpec, LoadPoint, ReportRun } from "../model.js";
+import { LOAD_MODES } from "../../schedule/shapes/index.js";
 import type { RunSummary } from "../../types.js";
 import { round3 } from "../series.js";
 import { baseOption, byConfig, chart, colorOf, formatLoad, loadAxisName, mean, valueAxis } from "./common.js";
@@ -40,7 +41,7 @@ export function curves(runs: ReportRun[], mode: LoadPoint["mode"], metric: Metri
 }
 
 export function loadModes(runs: ReportRun[]): LoadPoint["mode"][] {
-  return (["concurrency", "rate"] as const).filter((m) => runs.some((r) => r.summary && r.load?.mode === m));
+  return LOAD_MODES.filter((m) => runs.some((r) => r.summary && r.load?.mode === m));
 }
 
 export function throughputVsLoad(runs: ReportRun[], mode: LoadPoint["mode"]): ChartSpec {

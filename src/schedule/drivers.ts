@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 // Load drivers: decide *when* each request is sent. They know nothing of HTTP or metrics.
 
 export interface Dispatcher {
@@ -78,8 +80,9 @@ async function sleepUntil(d: Dispatcher, atMs: number): Promise<void> {
   for (;;) {
     const left = atMs - d.now();
     if (left <= 0 || d.signal?.aborted) return;
-    // Node timers fire >= 1 ms late; wake a little early and yield to I/O for the rest.
-    if (left > 2) await sleep(left - 1, undefined, { signal: d.signal }).catch(() => undefined);
+    // Node timers fire >= 1 ms late; wake a little early and yield to I/O for the rest. A delay
+    // beyond 2^31-1 ms would overflow to 1 ms (a busy loop): sleep in chunks instead.
+    if (left > 2) await sleep(Math.min(left - 1, MAX_TIMER_MS), undefined, { signal: d.signal }).catch(() => undefined);
     else await new Promise((r) => setImmediate(r));
   }
 }

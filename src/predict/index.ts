@@ -1,0 +1,14 @@
+export { GPUS, GPU_IDS, gpuById, gpuByDeviceName, type GpuSpec } from "./gpus.js";
+export {
+  decodeFlopsPerToken,
+  kvBytesPerToken,
+  matmulParams,
+  modelFromGguf,
+  modelFromHfConfig,
+  modelFromHfConfigFile,
+  modelFromPreset,
+  parameterCount,
+  prefillFlops,
+  type ModelSpec,
+} from "./model.js";
+export { compareToPrediction, predict, type Bound, type MeasuredVsPredicted, type Prediction, type PredictionRow, type PredictOptions } from "./predict.js";

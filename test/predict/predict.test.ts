@@ -1,0 +1,189 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeHeader, type GgufValue, type TensorInfo } from "../../src/engine/gguf/format.js";
+import { readGgufHeader } from "../../src/engine/gguf/read.js";
+import { UsageError } from "../../src/errors.js";
+import {
+  compareToPrediction,
+  gpuByDeviceName,
+  gpuById,
+  GPUS,
+  kvBytesPerToken,
+  modelFromGguf,
+  modelFromHfConfig,
+  modelFromPreset,
+  parameterCount,
+  predict,
+} from "../../src/predict/index.js";
+
+// Published figures: Llama-2-7B has 6.74B parameters, 13.48 GB of f16 weights (32000-token embeddings and
+// lm_head included), KV cache 0.5 MB/token in f16 (2 x 32 layers x 4096 x 2 bytes); Llama-3-8B has 8.03B
+// parameters and, with 8 KV heads, 128 KiB of KV per token.
+const LLAMA2_7B_HF = {
+  hidden_size: 4096, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 32,
+  intermediate_size: 11008, vocab_size: 32000, max_position_embeddings: 4096, torch_dtype: "float16", tie_word_embeddings: false,
+};
+
+test("Llama-2-7B from the preset and from its HF config: 6.74B parameters, 13.48 GB of f16 weights, 0.5 MiB of KV per token", () => {
+  for (const m of [modelFromPreset("llama-2-7b"), modelFromHfConfig(LLAMA2_7B_HF, "llama-2-7b")]) {
+    assert.equal(parameterCount(m), 6_738_415_616);
+    assert.equal(m.weightBytes, 13_476_831_232);
+    assert.equal((m.weightBytes / 1e9).toFixed(2), "13.48");
+    assert.equal(kvBytesPerToken(m), 524_288);
+    assert.equal(kvBytesPerToken(m, 1), 262_144);
+  }
+});
+
+test("Llama-3-8B: 8.03B parameters (128256-token vocabulary), GQA cuts KV to 128 KiB per token", () => {
+  const m = modelFromPreset("llama-3-8b");
+  assert.equal(parameterCount(m), 8_030_261_248);
+  assert.equal(kvBytesPerToken(m), 131_072);
+  const tied = modelFromHfConfig({ ...LLAMA2_7B_HF, tie_word_embeddings: true });
+  assert.equal(parameterCount(tied), 6_738_415_616 - 32000 * 4096);
+});
+
+test("HF config errors are one-line usage errors", () => {
+  assert.throws(() => modelFromHfConfig({ hidden_size: 4096 }), (e: Error) => e instanceof UsageError && /num_attention_heads/.test(e.message));
+  assert.throws(() => modelFromHfConfig({ ...LLAMA2_7B_HF, num_key_value_heads: 5 }), /multiple of kv heads/);
+  assert.throws(() => modelFromPreset("llama-9"), /unknown preset/);
+});
+
+test("GGUF header reader: shape from metadata, weight bytes from the tensor data, long arrays skipped", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tb-gguf-"));
+  const L = 2, H = 64, F = 160, V = 100;
+  const tensors: TensorInfo[] = [{ name: "token_embd.weight", dims: [H, V], type: "f16" }];
+  for (let i = 0; i < L; i++) {
+    tensors.push(
+      { name: `blk.${i}.attn_norm.weight`, dims: [H], type: "f32" },
+      { name: `blk.${i}.attn_q.weight`, dims: [H, H], type: "f16" },
+      { name: `blk.${i}.attn_k.weight`, dims: [H, H / 2], type: "f16" },
+      { name: `blk.${i}.attn_v.weight`, dims: [H, H / 2], type: "f16" },
+      { name: `blk.${i}.attn_output.weight`, dims: [H, H], type: "f16" },
+      { name: `blk.${i}.ffn_norm.weight`, dims: [H], type: "f32" },
+      { name: `blk.${i}.ffn_gate.weight`, dims: [H, F], type: "f16" },
+      { name: `blk.${i}.ffn_up.weight`, dims: [H, F], type: "f16" },
+      { name: `blk.${i}.ffn_down.weight`, dims: [F, H], type: "f16" },
+    );
+  }
+  tensors.push({ name: "output_norm.weight", dims: [H], type: "f32" }, { name: "output.weight", dims: [H, V], type: "f16" });
+  const meta: [string, GgufValue][] = [
+    ["general.architecture", { type: "string", value: "llama" }],
+    ["general.name", { type: "string", value: "probe" }],
+    ["llama.context_length", { type: "u32", value: 512 }],
+    ["llama.embedding_length", { type: "u32", value: H }],
+    ["llama.block_count", { type: "u32", value: L }],
+    ["llama.feed_forward_length", { type: "u32", value: F }],
+    ["llama.attention.head_count", { type: "u32", value: 4 }],
+    ["llama.attention.head_count_kv", { type: "u32", value: 2 }],
+    ["tokenizer.ggml.tokens", { type: "string[]", value: Array.from({ length: V }, (_, i) => `t${i}`) }],
+  ];
+  const { header, dataBytes } = encodeHeader(meta, tensors);
+  const path = join(dir, "m.gguf");
+  writeFileSync(path, Buffer.concat([header, Buffer.alloc(dataBytes)]));
+  const h = readGgufHeader(path);
+  assert.equal(h.tensors.length, tensors.length);
+  assert.deepEqual(h.metadata["tokenizer.ggml.tokens"], { arrayLength: V });
+  assert.equal(h.dataOffset, header.length);
+  assert.equal(h.tensors.reduce((a, t) => a + t.bytes, 0), dataBytes);
+  const m = modelFromGguf(h);
+  assert.deepEqual([m.name, m.layers, m.hidden, m.heads, m.kvHeads, m.headDim, m.intermediate, m.vocab, m.tiedEmbeddings], ["probe", L, H, 4, 2, 16, F, V, false]);
+  assert.equal(m.weightBytes, dataBytes);
+  // f16 matrices + f32 norms, plus alignment padding: between 2 and 2.1 bytes per parameter
+  assert.ok(m.bytesPerParam > 2 && m.bytesPerParam < 2.1, String(m.bytesPerParam));
+  writeFileSync(join(dir, "bad.gguf"), "not a gguf at all, just text");
+  assert.throws(() => readGgufHeader(join(dir, "bad.gguf")), (e: Error) => e instanceof UsageError && /not a GGUF file/.test(e.message));
+  assert.throws(() => readGgufHeader(join(dir, "missing.gguf")), /cannot open/);
+});
+
+test("GPU table: every entry has a source and sane figures; device names map to entries", () => {
+  for (const id of ["mi300x", "a100", "a800", "h100", "h200", "l40s", "a6000", "rtx3090", "rtx4090"]) assert.ok(gpuById(id), id);
+  for (const g of GPUS) {
+    assert.ok(g.source.length > 20, g.id);
+    assert.ok(g.memoryBandwidth >= 0.5e12 && g.memoryBandwidth <= 6e12, g.id);
+    assert.ok(g.peakFlops16 >= 50e12 && g.peakFlops16 <= 1500e12, g.id);
+  }
+  assert.equal(gpuByDeviceName("NVIDIA H200")?.id, "h200");
+  assert.equal(gpuByDeviceName("NVIDIA H100 PCIe")?.id, "h100-pcie");
+  assert.equal(gpuByDeviceName("NVIDIA A100-SXM4-40GB")?.id, "a100-40gb");
+  assert.equal(gpuByDeviceName("AMD Instinct MI300X")?.id, "mi300x");
+  assert.equal(gpuByDeviceName("Tesla T4"), undefined);
+});
+
+test("predict: decode at batch 1 is weights + KV over bandwidth; batching amortizes weights; KV memory caps the batch", () => {
+  const m = modelFromPreset("llama-2-7b");
+  const h200 = gpuById("h200")!;
+  const p = predict(m, h200, { inputTokens: 256, outputTokens: 256, concurrency: [1, 2, 4, 1000] });
+  const ctx = 256 + 128;
+  const expectStep1 = ((m.weightBytes + ctx * 524_288) / 4.8e12) * 1e3;
+  assert.ok(Math.abs(p.rooflineTpotMs - expectStep1) < 1e-9);
+  assert.ok(Math.abs(p.rooflineTpotMs - 2.85) < 0.01, String(p.rooflineTpotMs));
+  const [c1, c2, c4, cBig] = p.rows;
+  assert.equal(c1.tpotMs, c1.decodeStepMs); // no other requests' prefills at concurrency 1
+  assert.equal(c1.bound, "memory-bandwidth");
+  assert.ok(c4.outputTokensPerS > 3.5 * c1.outputTokensPerS && c4.outputTokensPerS < 4 * c1.outputTokensPerS);
+  assert.ok(c2.tpotMs > c1.tpotMs && c4.tpotMs > c2.tpotMs);
+  assert.equal(p.kvCapacityTokens, Math.floor((0.9 * 141e9 - m.weightBytes) / 524_288));
+  assert.equal(p.maxBatchKv, Math.floor(p.kvCapacityTokens / 512));
+  assert.equal(cBig.batch, p.maxBatchKv);
+  assert.equal(cBig.bound, "kv-capacity");
+  assert.ok(cBig.ttftMs > 100 * c1.ttftMs, "queued requests wait for a free sequence slot");
+  // An engine cap binds before the KV memory does.
+  const capped = predict(m, h200, { inputTokens: 256, outputTokens: 256, concurrency: [8], maxBatch: 4 });
+  assert.equal(capped.rows[0].batch, 4);
+  assert.equal(capped.rows[0].bound, "max-batch");
+  // Tensor parallel doubles bandwidth: batch-1 decode about halves.
+  const tp2 = predict(m, h200, { inputTokens: 256, outputTokens: 256, concurrency: [1], tensorParallel: 2 });
+  assert.ok(Math.abs(tp2.rooflineTpotMs * 2 - p.rooflineTpotMs) < 1e-9);
+});
+
+test("predict: long prompts make prefill compute-bound; a GQA model at large batch turns decode compute-bound", () => {
+  const h100 = gpuById("h100")!;
+  const l3 = modelFromPreset("llama-3-8b");
+  const p = predict(l3, h100, { inputTokens: 4096, outputTokens: 16, concurrency: [1] });
+  assert.equal(p.prefill.bound, "compute");
+  const q = predict(l3, h100, { inputTokens: 16, outputTokens: 16, concurrency: [1, 1024] });
+  assert.ok(Number.isFinite(q.computeBoundBatch) && q.computeBoundBatch > 100 && q.computeBoundBatch < 1024, String(q.computeBoundBatch));
+  assert.equal(q.rows[1].bound, "compute");
+});
+
+test("predict rejects what cannot run: weights larger than memory, bad options", () => {
+  const m = modelFromPreset("llama-2-7b");
+  assert.throws(() => predict(m, gpuById("rtx3090")!, { inputTokens: 256, outputTokens: 256, concurrency: [1], memoryUtilization: 0.5 }), /does not fit/);
+  assert.throws(() => predict(m, gpuById("h200")!, { inputTokens: 0, outputTokens: 256, concurrency: [1] }), /input tokens/);
+  assert.throws(() => predict(m, gpuById("h200")!, { inputTokens: 1, outputTokens: 1, concurrency: [] }), /concurrency/);
+});
+
+test("compareToPrediction: percent of the limit and achieved bandwidth from a measured TPOT", () => {
+  const p = predict(modelFromPreset("llama-2-7b"), gpuById("h200")!, { inputTokens: 256, outputTokens: 256, concurrency: [1, 4] });
+  const c = compareToPrediction(p, { concurrency: 1, tpotMs: p.rows[0].tpotMs * 2, outputTokensPerS: p.rows[0].outputTokensPerS / 2 });
+  assert.ok(Math.abs(c.tpotPctOfLimit - 50) < 1e-9);
+  assert.ok(Math.abs(c.bandwidthPct - 50) < 1e-9);
+  assert.ok(Math.abs(c.throughputPctOfLimit! - 50) < 1e-9);
+  const c8 = compareToPrediction(p, { concurrency: 8, tpotMs: 10 }); // not among the rows: predicted on demand
+  assert.ok(c8.predictedTpotMs > p.rows[1].tpotMs);
+});
+
+test("tokenbench predict prints the table and --json; bad flags are one-line errors with exit code 2", () => {
+  const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "predict", ...args], { encoding: "utf8" });
+  const t = run(["--preset", "llama-2-7b", "--gpu", "h200", "-c", "1,4"]);
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stdout, /weights\s+13\.48 GB/);
+  assert.match(t.stdout, /0\.500 MiB\/token/);
+  assert.match(t.stdout, /memory-bandwidth/);
+  const j = run(["--preset", "llama-2-7b", "--gpu", "a100", "-c", "2", "--json"]);
+  assert.equal(j.status, 0, j.stderr);
+  const doc = JSON.parse(j.stdout);
+  assert.equal(doc.rows[0].concurrency, 2);
+  assert.equal(doc.gpu.id, "a100");
+  for (const bad of [["--preset", "llama-2-7b"], ["--preset", "llama-2-7b", "--gpu", "x"], ["--gpu", "h200"], ["--preset", "llama-2-7b", "--gpu", "h200", "--kv-dtype", "q3"]]) {
+    const r = run(bad);
+    assert.equal(r.status, 2, bad.join(" "));
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  }
+  const l = run(["--list-gpus"]);
+  assert.match(l.stdout, /mi300x/);
+});
