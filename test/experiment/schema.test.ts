@@ -90,5 +90,8 @@ test("paths are checked up front and relative to the file", () => {
     (e: Error) => e.message === `${file}: workloads[0].dataset.path: file not found: ${join(dir, "missing.jsonl")}`,
   );
   assert.throws(() => checkPaths(spec({ tokenizer: "tok.json" }), file), /: tokenizer: file not found: .*tok\.json$/);
+  // bundled tokenizers and "bytes" are names, not paths
+  for (const tokenizer of ["mistral", "llama3", "bytes"]) checkPaths(spec({ tokenizer }), file);
+  assert.throws(() => checkPaths(spec({ tokenizer: "./mistral" }), file), /: tokenizer: file not found: .*mistral$/);
   assert.throws(() => checkPaths(spec({ servers: [{ name: "s", command: "x", cwd: "nowhere" }] }), file), /: servers\[0\]\.cwd: directory not found: .*nowhere$/);
 });
