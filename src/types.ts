@@ -25,6 +25,20 @@ export interface WorkItem {
   inputTokens: number;
   /** Output length asked for (max_tokens; also min_tokens when exact output is on). */
   outputTokens: number;
+  /**
+   * A conversation (multi-turn sessions): chat APIs send these messages; the others send
+   * `prompt`, which then holds the same conversation flattened.
+   */
+  messages?: ChatMessage[];
+  /** Multi-turn sessions: which session (0-based) and which turn of it (0-based). */
+  session?: number;
+  turn?: number;
+}
+
+/** One message of a chat conversation, as OpenAI-compatible chat APIs take it. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
 }
 
 export type LengthSpec =
@@ -65,6 +79,8 @@ export type { LoadSpec, LoadJson } from "./schedule/shapes/index.js";
 
 export interface GenerationRequest {
   prompt: string;
+  /** Whole conversation for chat APIs (multi-turn); absent: one user message holding `prompt`. */
+  messages?: ChatMessage[];
   model?: string;
   maxTokens: number;
   /** Ask the server to produce exactly maxTokens (ignore_eos / min_tokens) where the API allows. */
@@ -198,6 +214,9 @@ export interface RequestRecord {
    * keep-alive connection before any response byte; the first attempt's error.
    */
   retriedAfter?: string;
+  /** Multi-turn sessions: the session (0-based) and the turn within it (0-based); absent otherwise. */
+  session?: number;
+  turn?: number;
 }
 
 // ---------- aggregation ----------
@@ -322,8 +341,25 @@ export interface RunSummary {
   reasoning?: { requests: number; reasoning_tokens: number; answer_tokens: number; ttfo_ms: LatencyStats };
   /** Present when a completed request streamed a tool call: counts and time to the first tool-call token. */
   tool_calls?: { requests: number; tokens: number; ttft_ms: LatencyStats };
+  /** Present for multi-turn session loads: per-turn latency and per-session totals (src/aggregate/sessions.ts). */
+  sessions?: SessionsSummary;
   client: ClientHealth;
   endpoints?: EndpointSummary[];
+}
+
+/** Multi-turn sessions of a run (docs/metrics.md, "Multi-turn sessions"). */
+export interface SessionsSummary {
+  /** Sessions with at least one measured request. */
+  sessions: number;
+  /** Sessions whose every turn completed. */
+  completed: number;
+  /** Per turn index (0-based): requests, failures and TTFT (the prefix cache shows as a lower TTFT on later turns). */
+  by_turn: Array<{ turn: number; requests: number; failed: number; ttft_ms: LatencyStats; input_tokens_mean: number }>;
+  /** Per session: first scheduled send -> last end, ms (think times included). */
+  session_duration_ms: LatencyStats;
+  /** Per session: sums over its requests. */
+  input_tokens_per_session: LatencyStats;
+  output_tokens_per_session: LatencyStats;
 }
 
 export interface SummaryDocument {

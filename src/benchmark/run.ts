@@ -9,7 +9,7 @@ import type { WorkloadSummary } from "../types.js";
 import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
 import { fetchServerInfo, hostInfo } from "./environment.js";
 import { runLoad } from "./runLoad.js";
-import { countForDuration, loadLabel, loadToJson } from "../schedule/shapes/index.js";
+import { countForDuration, loadLabel, loadToJson, ownPrompts, ownsRequests } from "../schedule/shapes/index.js";
 import { describeWorkload } from "../output/workloadText.js";
 import { startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
 import { preflight } from "./preflight.js";
@@ -127,6 +127,8 @@ async function asUsage<T>(p: Promise<T>): Promise<T> {
 
 function promptCount(o: ResolvedOptions): number {
   if (o.requests !== undefined) return o.warmup + o.requests;
+  // Loads with their own requests draw what they say (sessions: one user message per turn; a trace: none).
+  if (o.durationS === undefined && o.loads.every(ownsRequests)) return o.warmup + Math.max(0, ...o.loads.map(ownPrompts));
   const bounded = o.loads.map((l) => countForDuration(l, o.durationS ?? 0) ?? 0);
   return o.warmup + Math.max(...bounded, DURATION_PROMPT_POOL);
 }

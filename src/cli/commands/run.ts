@@ -58,6 +58,12 @@ interface RunFlags {
   progress: boolean;
   percentiles?: number[];
   percentileMetrics?: Array<"ttft" | "tpot" | "itl" | "e2e" | "client_wait">;
+  trace?: string;
+  speedup?: number;
+  blockSize?: number;
+  sessions?: number;
+  turns?: number;
+  thinkTime?: number;
 }
 
 export function register(program: Command): void {
@@ -87,6 +93,12 @@ export function register(program: Command): void {
     .option("--records <file>", "write one JSON line per request")
     .option("--csv <file>", "write one CSV row per run")
     .option("--label <text>", "label stored with the runs")
+    .option("--trace <file>", "replay a JSONL trace (Mooncake: timestamp ms, input_length, output_length, hash_ids) at its recorded times; docs/workloads.md")
+    .option("--speedup <x>", "trace: replay this many times faster (default 1)", p.positiveNumber)
+    .option("--block-size <n>", "trace: tokens per hash id (default 512, as in the Mooncake traces)", p.positiveInt)
+    .option("--sessions <n>", "multi-turn: this many conversations, --concurrency of them at once; each turn carries the history with the real answers", p.positiveInt)
+    .option("--turns <k>", "multi-turn: turns per conversation (default 3)", p.positiveInt)
+    .option("--think-time <ms>", "multi-turn: pause between an answer and the next turn (default 0)", p.nonNegativeNumber)
     .option("--model-file <gguf>", "embedded engine: a GGUF file instead of a preset")
     .option("--no-progress", "no live progress line")
     .action(async (flags: RunFlags) => {
@@ -139,9 +151,26 @@ export function register(program: Command): void {
     });
 }
 
+/** --trace and --sessions loads, with their flags checked; undefined when neither is given. */
+function loadShapeFlags(f: RunFlags): LoadSpec[] | undefined {
+  if (f.trace === undefined && (f.speedup !== undefined || f.blockSize !== undefined)) throw new UsageError("--speedup and --block-size apply to --trace");
+  if (f.sessions === undefined && (f.turns !== undefined || f.thinkTime !== undefined)) throw new UsageError("--turns and --think-time apply to --sessions");
+  if (f.trace !== undefined) {
+    if (f.sessions !== undefined) throw new UsageError("--trace and --sessions are exclusive");
+    if (f.concurrency || f.rate) throw new UsageError("--trace sets its own arrival times: drop --concurrency/--rate (--max-concurrency caps what is in flight)");
+    if (f.dataset) throw new UsageError("--trace brings its own prompts: drop --dataset");
+    return [{ mode: "trace", path: f.trace, speedup: f.speedup ?? 1, blockSize: f.blockSize ?? 512, ...(f.maxConcurrency ? { maxConcurrency: f.maxConcurrency } : {}) }];
+  }
+  if (f.sessions !== undefined) {
+    if (f.rate || f.maxConcurrency) throw new UsageError("--sessions runs closed loop: give --concurrency (sessions at once), not --rate");
+    return (f.concurrency ?? [1]).map((c) => ({ mode: "sessions", sessions: f.sessions!, turns: f.turns ?? 3, concurrency: c, thinkTimeMs: f.thinkTime ?? 0 }));
+  }
+  return undefined;
+}
+
 export function toOptions(f: RunFlags): BenchmarkOptions {
   if (f.concurrency && f.rate) throw new UsageError("--concurrency and --rate are exclusive: pick closed loop or open loop");
-  if (f.maxConcurrency && !f.rate) {
+  if (f.maxConcurrency && !f.rate && !f.trace) {
     throw new UsageError(`--max-concurrency applies to open loop (--rate) runs: for vLLM's --max-concurrency ${f.maxConcurrency} alone use --rate inf --max-concurrency ${f.maxConcurrency} (or closed loop --concurrency ${f.maxConcurrency})`);
   }
   if (f.burstiness !== undefined && f.arrival !== "gamma") throw new UsageError("--burstiness needs --arrival gamma");
@@ -149,7 +178,9 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
   const embedded = !f.target?.length;
   if (!embedded && (f.preset || f.modelFile || f.parallel || f.threads)) throw new UsageError("--preset, --model-file, --parallel and --threads apply to the embedded engine (no --target)");
   let loads: LoadSpec[] | undefined;
-  if (f.rate) loads = f.rate.map((rate) => ({ mode: "rate", rate, arrival: f.arrival, burstiness: f.burstiness, maxConcurrency: f.maxConcurrency }));
+  const shapeFlags = loadShapeFlags(f);
+  if (shapeFlags) loads = shapeFlags;
+  else if (f.rate) loads = f.rate.map((rate) => ({ mode: "rate", rate, arrival: f.arrival, burstiness: f.burstiness, maxConcurrency: f.maxConcurrency }));
   else if (f.concurrency) loads = f.concurrency.map((c) => ({ mode: "concurrency", concurrency: c }));
   let workload: WorkloadSpec | undefined;
   if (f.dataset) {
