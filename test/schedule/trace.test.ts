@@ -127,3 +127,16 @@ test("replay at 100 req/s: requests leave at the trace's times; equal hash ids r
     await srv.close();
   }
 });
+
+test("trace summary text: lengths, arrival windows, reuse share", async () => {
+  const { renderTraceStats } = await import("../../src/cli/commands/trace.js");
+  const s = traceStats(await readTrace("examples/workloads/mooncake-sample.jsonl"), { blockSize: 512, windows: 2 });
+  const text = renderTraceStats("sample.jsonl", s);
+  assert.match(text, /^trace sample\.jsonl: 8 requests over 2\.6 s \(mean 3\.08 req\/s\)$/m);
+  assert.match(text, /^input tokens +mean 1127\.5 +min 300 /m);
+  assert.match(text, /^ +0\.0 s +3\.08 +#{40}$/m);
+  assert.match(text, /23 in all, 12 distinct; 47\.8% repeat an earlier request's block/);
+  const plain = renderTraceStats("t", traceStats(await readTrace("examples/workloads/timed-prompts.jsonl"), { blockSize: 512, tokenizer: byteTokenizer }));
+  assert.match(plain, /prefix blocks: none/);
+  assert.match(plain, /input tokens +mean 40\.7  min 35  p50 41/);
+});
