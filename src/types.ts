@@ -52,6 +52,11 @@ export interface SyntheticWorkloadSpec {
   output: LengthSpec;
   /** Tokens of common prefix shared by every prompt (prefix-cache studies). */
   sharedPrefixTokens?: number;
+  /**
+   * Several shared prefixes (tenants' system prompts): the share of requests starting with each
+   * of `sharedPrefixTokens` tokens; sums to 1. Absent: one prefix for every request.
+   */
+  prefixGroups?: number[];
 }
 
 export interface DatasetWorkloadSpec {
@@ -277,6 +282,8 @@ export interface WorkloadSummary {
   /** Output length asked for (max_tokens; exact when `exact_output`), synthetic workloads. */
   output_tokens?: LengthSpec;
   shared_prefix_tokens?: number;
+  /** Shares of requests per distinct shared prefix (several tenants), when more than one. */
+  prefix_groups?: number[];
   dataset?: { path: string; format: "jsonl" | "sharegpt"; default_output_tokens?: number };
   /** Measured requests per run asked for; null when the run is bounded by `duration_s` alone. */
   requests: number | null;

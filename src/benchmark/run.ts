@@ -139,7 +139,7 @@ export function workloadSummary(o: ResolvedOptions, tokenizerName: string): Work
   return {
     kind: w.kind,
     ...(w.kind === "synthetic"
-      ? { input_tokens: w.input, output_tokens: w.output, ...(w.sharedPrefixTokens ? { shared_prefix_tokens: w.sharedPrefixTokens } : {}) }
+      ? { input_tokens: w.input, output_tokens: w.output, ...(w.sharedPrefixTokens ? { shared_prefix_tokens: w.sharedPrefixTokens } : {}), ...(w.prefixGroups && w.prefixGroups.length > 1 ? { prefix_groups: w.prefixGroups } : {}) }
       : { dataset: { path: w.path, format: w.format, ...(w.defaultOutputTokens !== undefined ? { default_output_tokens: w.defaultOutputTokens } : {}) } }),
     requests: o.requests ?? null,
     ...(o.durationS !== undefined ? { duration_s: o.durationS } : {}),

@@ -15,7 +15,8 @@ export function lengths(w: WorkloadSummary): string {
     const out = w.dataset.default_output_tokens !== undefined ? `, ${w.dataset.default_output_tokens} out where the dataset has none` : "";
     return `dataset ${w.dataset.path} (${w.dataset.format}${out})`;
   }
-  const prefix = w.shared_prefix_tokens ? ` (${w.shared_prefix_tokens} shared prefix)` : "";
+  const groups = w.prefix_groups && w.prefix_groups.length > 1 ? ` x${w.prefix_groups.length} groups: ${w.prefix_groups.join("/")}` : "";
+  const prefix = w.shared_prefix_tokens ? ` (${w.shared_prefix_tokens} shared prefix${groups})` : "";
   return `${w.input_tokens ? lengthText(w.input_tokens) : "?"} in${prefix} / ${w.output_tokens ? lengthText(w.output_tokens) : "?"} out tokens`;
 }
 

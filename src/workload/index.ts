@@ -30,6 +30,7 @@ function buildSynthetic(spec: SyntheticWorkloadSpec, opts: BuildWorkloadOptions)
     count: opts.count,
     input: spec.input,
     sharedPrefixTokens: spec.sharedPrefixTokens,
+    prefixGroups: spec.prefixGroups,
     seed: opts.seed,
     tokenizer: opts.tokenizer,
   });

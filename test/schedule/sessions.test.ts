@@ -50,7 +50,7 @@ test("multi-turn over openai-chat: each turn carries the history with the previo
     assert.equal(srv.received, sessions * turns);
     // what the server answered each request, rebuilt from its own token texts
     const answers = bodies.map((_, n) => Array.from({ length: 4 }, (_, j) => ` a${n}_${j}`).join(""));
-    const seenByHistory = new Map<string, number>(); // first user message -> server request numbers in turn order
+    const seenByHistory = new Map<string, number[]>(); // first user message -> server request numbers in turn order
     for (const [n, b] of bodies.entries()) {
       const m = b.messages;
       assert.equal(m.length % 2, 1, `request ${n}: user, (assistant, user)*`);

@@ -1,4 +1,5 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { prefixGroupsProblem } from "../../workload/synthetic.js";
 import { runBenchmark } from "../../benchmark/run.js";
 import { DEFAULTS, EMBEDDED_DEFAULTS, syntheticWorkload } from "../../benchmark/resolve.js";
 import type { BenchmarkOptions } from "../../benchmark/options.js";
@@ -24,6 +25,7 @@ interface RunFlags {
   inputTokens?: ReturnType<typeof p.lengthSpec>;
   outputTokens?: ReturnType<typeof p.lengthSpec>;
   sharedPrefix?: number;
+  prefixGroups?: number[];
   dataset?: string;
   datasetFormat?: "jsonl" | "sharegpt";
   tokenizer?: string;
@@ -74,6 +76,7 @@ export function register(program: Command): void {
   addEmbeddedOptions(cmd);
   cmd
     .option("--shared-prefix <n>", "tokens of common prefix in every synthetic prompt", p.nonNegativeInt)
+    .option("--prefix-groups <n|shares>", "several shared prefixes (tenants' system prompts): N equal groups, or shares like 0.5,0.3,0.2; needs --shared-prefix", prefixGroupsFlag)
     .option("--dataset <file>", "prompts from a JSONL or ShareGPT JSON file")
     .addOption(new Option("--dataset-format <fmt>", "dataset format").choices(["jsonl", "sharegpt"]))
     .option("-c, --concurrency <list>", `closed loop: concurrent requests, one run per value, e.g. 1,2,4 (default ${DEFAULTS.concurrency}; embedded engine ${EMBEDDED_DEFAULTS.concurrencies.join(",")})`, p.intList)
@@ -151,6 +154,14 @@ export function register(program: Command): void {
     });
 }
 
+/** "4" -> four equal shares; "0.5,0.3,0.2" -> those shares (summing to 1). */
+function prefixGroupsFlag(v: string): number[] {
+  const shares = /^\d+$/.test(v.trim()) ? Array.from({ length: p.positiveInt(v) }, (_, _i, n = Number(v)) => 1 / n) : v.split(",").map((x) => p.positiveNumber(x.trim()));
+  const problem = prefixGroupsProblem(shares);
+  if (problem) throw new InvalidArgumentError(problem.replace(/^prefix groups: /, ""));
+  return shares;
+}
+
 /** --trace and --sessions loads, with their flags checked; undefined when neither is given. */
 function loadShapeFlags(f: RunFlags): LoadSpec[] | undefined {
   if (f.trace === undefined && (f.speedup !== undefined || f.blockSize !== undefined)) throw new UsageError("--speedup and --block-size apply to --trace");
@@ -187,6 +198,10 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
     workload = { kind: "dataset", path: f.dataset, format: f.datasetFormat ?? (f.dataset.endsWith(".jsonl") ? "jsonl" : "sharegpt"), defaultOutputTokens: f.outputTokens?.kind === "fixed" ? f.outputTokens.value : undefined };
   } else if (f.inputTokens || f.outputTokens || f.sharedPrefix) {
     workload = syntheticWorkload(embedded, f.inputTokens, f.outputTokens, f.sharedPrefix);
+  }
+  if (f.prefixGroups) {
+    if (!f.sharedPrefix || workload?.kind !== "synthetic") throw new UsageError("--prefix-groups needs --shared-prefix (synthetic prompts)");
+    workload.prefixGroups = f.prefixGroups;
   }
   return {
     targets: f.target,
