@@ -282,6 +282,8 @@ export interface WorkloadSummary {
   /** Output length asked for (max_tokens; exact when `exact_output`), synthetic workloads. */
   output_tokens?: LengthSpec;
   shared_prefix_tokens?: number;
+  /** Trace replay: the measured prompts come from this trace (the lengths above then apply to warm-up only). */
+  trace?: { path: string; block_size: number };
   /** Shares of requests per distinct shared prefix (several tenants), when more than one. */
   prefix_groups?: number[];
   dataset?: { path: string; format: "jsonl" | "sharegpt"; default_output_tokens?: number };

@@ -141,6 +141,7 @@ export function workloadSummary(o: ResolvedOptions, tokenizerName: string): Work
     ...(w.kind === "synthetic"
       ? { input_tokens: w.input, output_tokens: w.output, ...(w.sharedPrefixTokens ? { shared_prefix_tokens: w.sharedPrefixTokens } : {}), ...(w.prefixGroups && w.prefixGroups.length > 1 ? { prefix_groups: w.prefixGroups } : {}) }
       : { dataset: { path: w.path, format: w.format, ...(w.defaultOutputTokens !== undefined ? { default_output_tokens: w.defaultOutputTokens } : {}) } }),
+    ...traceOf(o),
     requests: o.requests ?? null,
     ...(o.durationS !== undefined ? { duration_s: o.durationS } : {}),
     warmup: o.warmup,
@@ -148,6 +149,13 @@ export function workloadSummary(o: ResolvedOptions, tokenizerName: string): Work
     seed: o.seed,
     exact_output: o.exactOutput,
   };
+}
+
+/** The trace every load replays, when they all replay the same one (what the measured prompts are). */
+function traceOf(o: ResolvedOptions): Pick<WorkloadSummary, "trace"> {
+  const t = o.loads[0];
+  if (t?.mode !== "trace" || !o.loads.every((l) => l.mode === "trace" && l.path === t.path && l.blockSize === t.blockSize)) return {};
+  return { trace: { path: t.path, block_size: t.blockSize } };
 }
 
 /** What is stored about the run's options: everything but secrets (header values are dropped). */

@@ -9,6 +9,7 @@ import { loadFromJson, loadLabel, loadProblem, loadToJson, type LoadSpec } from 
 import { runBenchmark } from "../../src/benchmark/run.js";
 import { toOptions } from "../../src/cli/commands/run.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
+import { describeWorkload } from "../../src/output/workloadText.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tb-trace-"));
 const write = (name: string, lines: unknown[]) => {
@@ -102,6 +103,9 @@ test("replay at 100 req/s: requests leave at the trace's times; equal hash ids r
     const s = r.summaries[0];
     assert.equal(s.requests.completed, n);
     assert.deepEqual(s.load, { mode: "trace", path, speedup: 1, block_size: bs });
+    assert.deepEqual(s.workload?.trace, { path, block_size: bs });
+    assert.equal(s.workload?.requests, null);
+    assert.match(describeWorkload(s.workload!), /^trace .*replay\.jsonl \(block size 16\), every request of the load \+ 0 warm-up/);
     const recs = [...r.records[0]].sort((a, b) => a.scheduledAt - b.scheduledAt);
     // scheduled exactly at the trace's times; sent within a few ms of them (client clock)
     recs.forEach((rec, i) => assert.equal(rec.scheduledAt, i * 10));
