@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { prefixGroupsProblem } from "../../workload/synthetic.js";
 import { runBenchmark } from "../../benchmark/run.js";
+import { runSweepProfile } from "../../benchmark/profile.js";
 import { DEFAULTS, EMBEDDED_DEFAULTS, syntheticWorkload } from "../../benchmark/resolve.js";
 import type { BenchmarkOptions } from "../../benchmark/options.js";
 import type { ApiKind, LoadSpec, WorkloadSpec } from "../../types.js";
@@ -66,6 +67,8 @@ interface RunFlags {
   sessions?: number;
   turns?: number;
   thinkTime?: number;
+  profile?: "sweep";
+  profileRates?: number;
 }
 
 export function register(program: Command): void {
@@ -102,6 +105,8 @@ export function register(program: Command): void {
     .option("--sessions <n>", "multi-turn: this many conversations, --concurrency of them at once; each turn carries the history with the real answers", p.positiveInt)
     .option("--turns <k>", "multi-turn: turns per conversation (default 3)", p.positiveInt)
     .option("--think-time <ms>", "multi-turn: pause between an answer and the next turn (default 0)", p.nonNegativeNumber)
+    .addOption(new Option("--profile <name>", "sweep: a synchronous run (c=1), a maximum-throughput run (rate inf), then --profile-rates rates evenly between them (GuideLLM's sweep)").choices(["sweep"]))
+    .option("--profile-rates <n>", "sweep: rates between synchronous and maximum (default 8)", p.positiveInt)
     .option("--model-file <gguf>", "embedded engine: a GGUF file instead of a preset")
     .option("--no-progress", "no live progress line")
     .action(async (flags: RunFlags) => {
@@ -122,7 +127,8 @@ export function register(program: Command): void {
       process.on("SIGTERM", onSigint);
       const progress = flags.progress ? createProgress() : undefined;
       try {
-        const result = await runBenchmark({
+        const run = flags.profile === "sweep" ? (o: BenchmarkOptions) => runSweepProfile({ ...o, rates: flags.profileRates ?? 8, arrival: flags.arrival }) : runBenchmark;
+        const result = await run({
           ...options,
           command: ["tokenbench", ...process.argv.slice(2)],
           signal: controller.signal,
@@ -188,6 +194,8 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
   if ((f.dataset === undefined) !== (f.datasetFormat === undefined) && f.datasetFormat !== undefined) throw new UsageError("--dataset-format needs --dataset");
   const embedded = !f.target?.length;
   if (!embedded && (f.preset || f.modelFile || f.parallel || f.threads)) throw new UsageError("--preset, --model-file, --parallel and --threads apply to the embedded engine (no --target)");
+  if (f.profile && (f.concurrency || f.rate || f.trace || f.sessions)) throw new UsageError("--profile sweep chooses its own loads: drop --concurrency/--rate/--trace/--sessions");
+  if (f.profileRates !== undefined && !f.profile) throw new UsageError("--profile-rates applies to --profile sweep");
   let loads: LoadSpec[] | undefined;
   const shapeFlags = loadShapeFlags(f);
   if (shapeFlags) loads = shapeFlags;
