@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import { redactArgv, redactValues, secretValues } from "../store/redact.js";
 import { getAdapter } from "../protocols/index.js";
 import { buildWorkload } from "../workload/index.js";
-import { BYTE_TOKENIZER, byteTokenizer, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
+import { BYTE_TOKENIZER, byteTokenizer, chatTemplateOverhead, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
 import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
 import type { WorkloadSummary } from "../types.js";
 import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
@@ -35,7 +35,11 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       log("warning: prompt lengths are counted in bytes; pass --tokenizer with this model's tokenizer.json for exact token lengths");
     }
     const tokenizer: Tokenizer = await resolveTokenizer(o.tokenizer ?? (targets ? undefined : BYTE_TOKENIZER));
-    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer, log }));
+    // On chat endpoints the server counts the chat template's frame too: with a tokenizer that has
+    // the model's template, prompts are built that much shorter so the server counts the length asked for.
+    const templateTokens = o.api === "openai-chat" ? chatTemplateOverhead(tokenizer) : undefined;
+    if (templateTokens) log(`chat template of ${tokenizer.name}: ${templateTokens} tokens around each prompt; prompts built that much shorter so the server counts the input length asked for`);
+    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer, log, inputOffset: templateTokens }));
     if (!targets) {
       const preset = options.embedded?.model ? undefined : options.embedded?.preset ?? EMBEDDED_DEFAULTS.preset;
       const server = await startEmbeddedTarget({
