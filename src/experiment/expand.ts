@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { LengthSpec, LoadSpec, WorkloadSpec } from "../types.js";
 import type { CommandSpec, ExperimentSpec, ServerSpec, WorkloadEntry } from "./schema.js";
-import { loadKey } from "../schedule/shapes/index.js";
+import { loadFromJson, loadKey } from "../schedule/shapes/index.js";
 
 // Pure: the experiment matrix servers x workloads x loads x repeats (plus commands x repeats)
 // as an ordered list of cells with stable, human-readable keys.
@@ -42,6 +42,11 @@ export function loadsOf(spec: ExperimentSpec): LoadSpec[] {
       ...(l.burstiness !== undefined ? { burstiness: l.burstiness } : {}),
       ...(l.max_concurrency !== undefined ? { maxConcurrency: l.max_concurrency } : {}),
     });
+  }
+  // Any registered shape in its JSON form (trace replay, sessions), validated by the schema.
+  for (const raw of l.shapes ?? []) {
+    const load = loadFromJson(raw);
+    if (load) out.push(load);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { LOAD_MODES, loadFromJson, loadProblem } from "../schedule/shapes/index.js";
 import { z } from "zod";
 import { MAX_CELLS, MAX_CONCURRENCY, MAX_REPEATS, MAX_REQUESTS, MAX_TIMER_S } from "../limits.js";
 import { API_KINDS } from "../types.js";
@@ -83,8 +84,18 @@ const loadsSchema = z
     arrival: z.enum(["constant", "poisson", "gamma"]).default("poisson"),
     burstiness: z.number().positive().optional(),
     max_concurrency: positiveInt.max(MAX_CONCURRENCY).optional(),
+    /** Any registered load shape in its JSON form, e.g. {mode: trace, path, speedup, block_size} or {mode: sessions, sessions, turns, concurrency, think_time_ms}. */
+    shapes: z
+      .array(
+        z.record(z.string(), z.unknown()).superRefine((raw, ctx) => {
+          const load = loadFromJson(raw);
+          const problem = load ? loadProblem(load) : `not a load tokenbench knows (mode one of ${LOAD_MODES.join(", ")}, with its fields)`;
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }),
+      )
+      .optional(),
   })
-  .refine((l) => (l.concurrency?.length ?? 0) + (l.rate?.length ?? 0) > 0, "at least one concurrency or rate value");
+  .refine((l) => (l.concurrency?.length ?? 0) + (l.rate?.length ?? 0) + (l.shapes?.length ?? 0) > 0, "at least one concurrency, rate or shapes value");
 
 const commandSchema = z.strictObject({
   name,
@@ -145,7 +156,7 @@ export const experimentSchema = z
       if (e.workloads.length === 0) ctx.addIssue({ code: "custom", path: ["workloads"], message: "at least one workload when servers are given" });
       if (!e.loads) ctx.addIssue({ code: "custom", path: ["loads"], message: "a loads section when servers are given" });
     }
-    const loadCount = (e.loads?.concurrency?.length ?? 0) + (e.loads?.rate?.length ?? 0);
+    const loadCount = (e.loads?.concurrency?.length ?? 0) + (e.loads?.rate?.length ?? 0) + (e.loads?.shapes?.length ?? 0);
     const cells = e.repeats * (e.servers.length * e.workloads.length * loadCount + e.commands.length);
     if (cells > MAX_CELLS) ctx.addIssue({ code: "custom", path: ["repeats"], message: `at most ${MAX_CELLS} cells (this file expands to ${cells})` });
     for (const [key, list] of [["servers", e.servers], ["workloads", e.workloads], ["commands", e.commands]] as const) {

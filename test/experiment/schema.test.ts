@@ -44,7 +44,7 @@ test("errors name the file, the key path and what was expected", () => {
   assert.equal(err({ ...ok, servers: [{ name: "x", target: "not a url" }] }), "study.yaml: servers[0].target: expected a valid url");
   assert.equal(err({ ...ok, workloads: [{ name: "w", input: "long", output: 1 }] }), "study.yaml: workloads[0].input: expected number or object");
   assert.equal(err({ ...ok, loads: { concurrency: [1, 0] } }), "study.yaml: loads.concurrency[1]: expected > 0");
-  assert.equal(err({ ...ok, loads: {} }), "study.yaml: loads: expected at least one concurrency or rate value");
+  assert.equal(err({ ...ok, loads: {} }), "study.yaml: loads: expected at least one concurrency, rate or shapes value");
   assert.equal(err({ ...ok, loads: undefined }), "study.yaml: loads: expected a loads section when servers are given");
   assert.equal(err({ ...ok, servers: [ok.servers[0], ok.servers[0]] }), `study.yaml: servers[1].name: expected a unique name ("vllm" is used twice)`);
   assert.equal(err({ name: "x" }), "study.yaml: servers: expected at least one server or command");

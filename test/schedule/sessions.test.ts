@@ -97,3 +97,20 @@ test("sessionsSummary: TTFT by turn, complete sessions, totals per session", () 
   assert.equal(s.input_tokens_per_session.max, 30);
   assert.equal(sessionsSummary([{ ok: true } as RequestRecord]), undefined);
 });
+
+test("experiment files take trace and sessions loads in their JSON form under loads.shapes", async () => {
+  const { parseExperiment } = await import("../../src/experiment/load.js");
+  const { loadsOf } = await import("../../src/experiment/expand.js");
+  const base = { name: "study", servers: [{ name: "s", command: "vllm", args: ["serve", "m", "--port", "{port}"] }], workloads: [{ name: "w", input: 64, output: 16 }] };
+  const spec = parseExperiment(
+    { ...base, loads: { concurrency: [2], shapes: [{ mode: "sessions", sessions: 4, turns: 2, concurrency: 2, think_time_ms: 0 }, { mode: "trace", path: "t.jsonl", speedup: 2, block_size: 64 }] } },
+    "s.yaml",
+  );
+  assert.deepEqual(loadsOf(spec), [
+    { mode: "concurrency", concurrency: 2 },
+    { mode: "sessions", sessions: 4, turns: 2, concurrency: 2, thinkTimeMs: 0 },
+    { mode: "trace", path: "t.jsonl", speedup: 2, blockSize: 64 },
+  ]);
+  assert.throws(() => parseExperiment({ ...base, loads: { shapes: [{ mode: "sessions", sessions: 0, turns: 2, concurrency: 1, think_time_ms: 0 }] } }, "s.yaml"), /sessions: /);
+  assert.throws(() => parseExperiment({ ...base, loads: { shapes: [{ mode: "bogus" }] } }, "s.yaml"), /not a load tokenbench knows/);
+});
