@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readTrace, tracePrompts, traceStats } from "../../src/workload/trace.js";
 import { byteTokenizer, loadTokenizer } from "../../src/workload/tokenizer.js";
-import { loadFromJson, loadLabel, loadProblem, loadToJson, type LoadSpec } from "../../src/schedule/shapes/index.js";
+import { loadFromJson, loadKey, loadLabel, loadProblem, loadToJson, type LoadSpec } from "../../src/schedule/shapes/index.js";
 import { runBenchmark } from "../../src/benchmark/run.js";
 import { toOptions } from "../../src/cli/commands/run.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
@@ -77,6 +77,7 @@ test("trace load: JSON round trip, label, validation", () => {
   assert.deepEqual(loadToJson(l), { mode: "trace", path: "t.jsonl", speedup: 2, block_size: 512 });
   assert.deepEqual(loadFromJson(JSON.parse(JSON.stringify(loadToJson(l)))), l);
   assert.equal(loadLabel(l), "trace t.jsonl x2");
+  assert.equal(loadKey(l), "trace-t-x2");
   assert.match(loadProblem({ ...l, speedup: 0 }) ?? "", /^speedup: /);
   assert.throws(() => toOptions({ api: "openai-completions", speedup: 2, arrival: "poisson" } as never), /--speedup and --block-size apply to --trace/);
   assert.throws(() => toOptions({ api: "openai-completions", trace: "t.jsonl", rate: [1], arrival: "poisson" } as never), /--trace sets its own arrival times/);

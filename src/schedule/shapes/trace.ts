@@ -43,7 +43,8 @@ export const traceShape = defineShape({
   label: (s) => `trace ${basename(s.path)}${s.speedup !== 1 ? ` x${s.speedup}` : ""}`,
   describe: (s) =>
     [`trace ${s.path}`, `speedup ${s.speedup}`, `block size ${s.blockSize}`, s.maxConcurrency !== undefined ? `max concurrency ${s.maxConcurrency}` : ""].filter(Boolean).join(", "),
-  key: (s) => `t${s.speedup}`,
+  // The file name is part of the key: two traces at one speedup are two cells.
+  key: (s) => `trace-${basename(s.path).replace(/\.jsonl?$/, "")}-x${s.speedup}`,
   toJson: (s) => {
     const out: TraceLoadJson = { mode: "trace", path: s.path, speedup: s.speedup, block_size: s.blockSize };
     if (s.maxConcurrency !== undefined) out.max_concurrency = s.maxConcurrency;
