@@ -114,3 +114,19 @@ test("experiment files take trace and sessions loads in their JSON form under lo
   assert.throws(() => parseExperiment({ ...base, loads: { shapes: [{ mode: "sessions", sessions: 0, turns: 2, concurrency: 1, think_time_ms: 0 }] } }, "s.yaml"), /sessions: /);
   assert.throws(() => parseExperiment({ ...base, loads: { shapes: [{ mode: "bogus" }] } }, "s.yaml"), /not a load tokenbench knows/);
 });
+
+test("CSV rows carry the sessions block: TTFT p50 per turn", async () => {
+  const { flattenSummary } = await import("../../src/output/csv.js");
+  const { summarizeRun } = await import("../../src/aggregate/summarize.js");
+  const rec = (session: number, turn: number, ttft: number): RequestRecord =>
+    ({ index: 0, target: "t", warmup: false, session, turn, ok: true, ttftMs: ttft, scheduledAt: turn * 100, sentAt: turn * 100, firstTokenAt: turn * 100 + ttft, lastTokenAt: turn * 100 + 40, endAt: turn * 100 + 50, e2eMs: 40, itlMs: [], chunks: [[turn * 100 + ttft, 1]], clientWaitMs: 0, inputTokens: 10, inputTokensSource: "workload", outputTokens: 1, outputTokensSource: "server", requestedOutputTokens: 1, lengthMismatch: false }) as RequestRecord;
+  const s = summarizeRun({
+    id: "r", api: "openai-chat", model: "m", target: "t", load: { mode: "sessions", sessions: 2, turns: 2, concurrency: 1, thinkTimeMs: 0 }, status: "completed", startedAt: "", records: [rec(0, 0, 30), rec(0, 1, 10), rec(1, 0, 50), rec(1, 1, 20)], warmupCount: 0,
+    client: { saturated: false, reasons: [], event_loop_lag_ms: { p99: 0, max: 0 }, send_lag_ms: { p99: 0, max: 0 }, cpu_percent: 0 }, rampUpS: 0, lastSendAt: 100,
+  } as never);
+  const row = flattenSummary(s);
+  assert.equal(row.sessions_completed, 2);
+  assert.equal(row.turn1_ttft_ms_p50, 40);
+  assert.equal(row.turn2_ttft_ms_p50, 15);
+  assert.equal(row.think_time_ms, 0);
+});
