@@ -34,6 +34,8 @@ export { API_KINDS } from "./types.js";
 export type {
   ApiKind,
   ArrivalKind,
+  ChatMessage,
+  SessionsSummary,
   BalanceStrategy,
   ClientHealth,
   CountSource,
@@ -58,7 +60,9 @@ export { TOOL_VERSION } from "./version.js";
 /**
  * Load shapes (src/schedule/shapes): `LoadSpec` is `{ mode: "concurrency", concurrency }` (closed
  * loop) or `{ mode: "rate", rate (req/s, Infinity = all at t=0), arrival, burstiness?, maxConcurrency? }`
- * (open loop). `loadLabel` gives "c=4" / "2 req/s"; `loadToJson` / `loadFromJson` convert to and
+ * (open loop), `{ mode: "trace", path, speedup, blockSize, maxConcurrency? }` (trace replay at the
+ * recorded times) or `{ mode: "sessions", sessions, turns, concurrency, thinkTimeMs }` (multi-turn
+ * conversations carrying the real answers; docs/workloads.md). `loadLabel` gives "c=4" / "2 req/s"; `loadToJson` / `loadFromJson` convert to and
  * from the snake_case form stored in summaries and the DB.
  */
 export {
@@ -153,10 +157,27 @@ export type { ExperimentSpec } from "./experiment/schema.js";
 /** `runSweep({ bench, config, slo })`: raises the load until throughput stops growing or the SLO fails; each point is a stored run. */
 export { runSweep, type SweepOptions, type SweepResult } from "./sweep/run.js";
 export type { SweepConfig, SweepPoint, SweepState } from "./sweep/strategy.js";
+/**
+ * GuideLLM-style sweep profile: `runSweepProfile({ ...BenchmarkOptions, rates: N })` runs at
+ * concurrency 1, then rate inf, then N rates (req/s) evenly between the two request rates
+ * measured (`sweepRates(sync, max, N)`); resolves with every run in that order.
+ */
+export { runSweepProfile, sweepRates } from "./benchmark/profile.js";
 
 // ---------- workload and outputs ----------
 /** Prompts of exact token length and datasets: `buildWorkload(spec, { count, seed, tokenizer })` resolves with WorkItems. */
 export { buildWorkload, byteTokenizer, loadTokenizer, type Tokenizer } from "./workload/index.js";
+/**
+ * Request traces: `readTrace(file)` parses JSONL (Mooncake `timestamp` ms / `input_length` /
+ * `output_length` / `hash_ids`, or `timestamp` + `prompt`) into TraceEntry[] sorted by time,
+ * throwing "file:line: what" on a bad line; `tracePrompts(entries, { tokenizer, seed, blockSize })`
+ * builds WorkItems whose equal hash ids are identical blocks of blockSize tokens;
+ * `traceStats(entries, { blockSize, windows? })` gives lengths (tokens), arrival rate per window
+ * (req/s) and the share of reused prefix blocks (0-1).
+ */
+export { readTrace, tracePrompts, traceStats, DEFAULT_BLOCK_SIZE, type TraceEntry, type TraceStats } from "./workload/trace.js";
+/** Per-turn TTFT and per-session totals of multi-turn records (RunSummary.sessions). */
+export { sessionsSummary } from "./aggregate/sessions.js";
 /** The CLI's outputs: console table, JSON summary document, JSONL records, CSV. */
 export { renderRunTable } from "./output/consoleTable.js";
 export { summaryDocument, writeJsonSummary } from "./output/jsonSummary.js";

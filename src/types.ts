@@ -25,6 +25,20 @@ export interface WorkItem {
   inputTokens: number;
   /** Output length asked for (max_tokens; also min_tokens when exact output is on). */
   outputTokens: number;
+  /**
+   * A conversation (multi-turn sessions): chat APIs send these messages; the others send
+   * `prompt`, which then holds the same conversation flattened.
+   */
+  messages?: ChatMessage[];
+  /** Multi-turn sessions: which session (0-based) and which turn of it (0-based). */
+  session?: number;
+  turn?: number;
+}
+
+/** One message of a chat conversation, as OpenAI-compatible chat APIs take it. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
 }
 
 export type LengthSpec =
@@ -38,6 +52,11 @@ export interface SyntheticWorkloadSpec {
   output: LengthSpec;
   /** Tokens of common prefix shared by every prompt (prefix-cache studies). */
   sharedPrefixTokens?: number;
+  /**
+   * Several shared prefixes (tenants' system prompts): the share of requests starting with each
+   * of `sharedPrefixTokens` tokens; sums to 1. Absent: one prefix for every request.
+   */
+  prefixGroups?: number[];
 }
 
 export interface DatasetWorkloadSpec {
@@ -65,6 +84,8 @@ export type { LoadSpec, LoadJson } from "./schedule/shapes/index.js";
 
 export interface GenerationRequest {
   prompt: string;
+  /** Whole conversation for chat APIs (multi-turn); absent: one user message holding `prompt`. */
+  messages?: ChatMessage[];
   model?: string;
   maxTokens: number;
   /** Ask the server to produce exactly maxTokens (ignore_eos / min_tokens) where the API allows. */
@@ -200,6 +221,9 @@ export interface RequestRecord {
    * keep-alive connection before any response byte; the first attempt's error.
    */
   retriedAfter?: string;
+  /** Multi-turn sessions: the session (0-based) and the turn within it (0-based); absent otherwise. */
+  session?: number;
+  turn?: number;
 }
 
 // ---------- aggregation ----------
@@ -260,6 +284,10 @@ export interface WorkloadSummary {
   /** Output length asked for (max_tokens; exact when `exact_output`), synthetic workloads. */
   output_tokens?: LengthSpec;
   shared_prefix_tokens?: number;
+  /** Trace replay: the measured prompts come from this trace (the lengths above then apply to warm-up only). */
+  trace?: { path: string; block_size: number };
+  /** Shares of requests per distinct shared prefix (several tenants), when more than one. */
+  prefix_groups?: number[];
   dataset?: { path: string; format: "jsonl" | "sharegpt"; default_output_tokens?: number };
   /** Measured requests per run asked for; null when the run is bounded by `duration_s` alone. */
   requests: number | null;
@@ -324,8 +352,25 @@ export interface RunSummary {
   reasoning?: { requests: number; reasoning_tokens: number; answer_tokens: number; ttfo_ms: LatencyStats };
   /** Present when a completed request streamed a tool call: counts and time to the first tool-call token. */
   tool_calls?: { requests: number; tokens: number; ttft_ms: LatencyStats };
+  /** Present for multi-turn session loads: per-turn latency and per-session totals (src/aggregate/sessions.ts). */
+  sessions?: SessionsSummary;
   client: ClientHealth;
   endpoints?: EndpointSummary[];
+}
+
+/** Multi-turn sessions of a run (docs/metrics.md, "Multi-turn sessions"). */
+export interface SessionsSummary {
+  /** Sessions with at least one measured request. */
+  sessions: number;
+  /** Sessions whose every turn completed. */
+  completed: number;
+  /** Per turn index (0-based): requests, failures and TTFT (the prefix cache shows as a lower TTFT on later turns). */
+  by_turn: Array<{ turn: number; requests: number; failed: number; ttft_ms: LatencyStats; input_tokens_mean: number }>;
+  /** Per session: first scheduled send -> last end, ms (think times included). */
+  session_duration_ms: LatencyStats;
+  /** Per session: sums over its requests. */
+  input_tokens_per_session: LatencyStats;
+  output_tokens_per_session: LatencyStats;
 }
 
 export interface SummaryDocument {

@@ -13,6 +13,7 @@ import { latencyStats } from "./stats.js";
 import { loadToJson } from "../schedule/shapes/index.js";
 import { computeThroughput, type Window } from "./throughput.js";
 import { computeGoodput, hasBounds } from "./goodput.js";
+import { sessionsSummary } from "./sessions.js";
 
 export interface SummarizeInput {
   id: string;
@@ -211,6 +212,8 @@ export function summarizeRun(input: SummarizeInput): RunSummary {
   };
   if (hasBounds(input.goodput)) summary.goodput = computeGoodput(records, input.goodput, durationS);
   Object.assign(summary, outputKindBlocks(records));
+  const sessions = sessionsSummary(records);
+  if (sessions) summary.sessions = sessions;
   const endpoints = endpointSummaries(records, whole);
   if (endpoints) summary.endpoints = endpoints;
   return summary;

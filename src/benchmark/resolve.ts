@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
-import { describeLoad, loadProblem, loadSchema } from "../schedule/shapes/index.js";
+import { describeLoad, loadProblem, loadSchema, ownsRequests } from "../schedule/shapes/index.js";
 
 /** A load's description for an error message, even when it does not validate. */
 function describeLoadLoose(l: unknown): string {
@@ -118,7 +118,7 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     beyond("ramp-up", opts.rampUpS ?? 0, MAX_TIMER_S, "s", TIMER_WHY) ??
     beyond("duration", opts.durationS ?? 0, MAX_TIMER_S, "s", TIMER_WHY) ??
     beyond("requests + warmup", (opts.requests ?? (opts.durationS !== undefined ? 0 : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests)) + (opts.warmup ?? (embedded ? EMBEDDED_DEFAULTS.warmup : DEFAULTS.warmup)), MAX_REQUESTS, "", "each gets a prompt and a record in memory") ??
-    loads.map((l) => beyond("concurrency", l.mode === "concurrency" ? l.concurrency : l.maxConcurrency ?? 0, MAX_CONCURRENCY)).find(Boolean) ??
+    loads.map((l) => beyond("concurrency", "concurrency" in l ? l.concurrency : l.maxConcurrency ?? 0, MAX_CONCURRENCY)).find(Boolean) ??
     loads
       .map((l) =>
         l.mode === "rate" && Number.isFinite(l.rate) && opts.requests === undefined && opts.durationS !== undefined
@@ -135,7 +135,8 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   for (const p of opts.percentiles ?? []) check("percentile", p, z.number().min(0).max(100));
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
-  const requests = opts.requests ?? (opts.durationS !== undefined ? undefined : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests);
+  // Loads that bring their own requests (a trace, sessions x turns) run them all unless told otherwise.
+  const requests = opts.requests ?? (opts.durationS !== undefined || loads.every(ownsRequests) ? undefined : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests);
   return {
     targets: embedded ? null : targets,
     api: opts.api ?? DEFAULTS.api,

@@ -3,13 +3,13 @@ import { UsageError } from "../errors.js";
 import { redactArgv, redactValues, secretValues } from "../store/redact.js";
 import { getAdapter } from "../protocols/index.js";
 import { buildWorkload } from "../workload/index.js";
-import { BYTE_TOKENIZER, byteTokenizer, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
+import { BYTE_TOKENIZER, byteTokenizer, chatTemplateOverhead, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
 import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
 import type { WorkloadSummary } from "../types.js";
 import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
 import { fetchServerInfo, hostInfo } from "./environment.js";
 import { runLoad } from "./runLoad.js";
-import { countForDuration, loadLabel, loadToJson } from "../schedule/shapes/index.js";
+import { countForDuration, loadLabel, loadToJson, ownPrompts, ownsRequests } from "../schedule/shapes/index.js";
 import { describeWorkload } from "../output/workloadText.js";
 import { presetTokenizer, startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
 import { preflight } from "./preflight.js";
@@ -36,7 +36,11 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     }
     // A generated preset is counted with the bundled tokenizer of its own vocabulary.
     const tokenizer: Tokenizer = await resolveTokenizer(o.tokenizer ?? (preset ? presetTokenizer(preset) : undefined));
-    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer, log }));
+    // On chat endpoints the server counts the chat template's frame too: with a tokenizer that has
+    // the model's template, prompts are built that much shorter so the server counts the length asked for.
+    const templateTokens = o.api === "openai-chat" ? chatTemplateOverhead(tokenizer) : undefined;
+    if (templateTokens) log(`chat template of ${tokenizer.name}: ${templateTokens} tokens around each prompt; prompts built that much shorter so the server counts the input length asked for`);
+    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer, log, inputOffset: templateTokens }));
     if (!targets) {
       const server = await startEmbeddedTarget({
         preset,
@@ -127,6 +131,8 @@ async function asUsage<T>(p: Promise<T>): Promise<T> {
 
 function promptCount(o: ResolvedOptions): number {
   if (o.requests !== undefined) return o.warmup + o.requests;
+  // Loads with their own requests draw what they say (sessions: one user message per turn; a trace: none).
+  if (o.durationS === undefined && o.loads.every(ownsRequests)) return o.warmup + Math.max(0, ...o.loads.map(ownPrompts));
   const bounded = o.loads.map((l) => countForDuration(l, o.durationS ?? 0) ?? 0);
   return o.warmup + Math.max(...bounded, DURATION_PROMPT_POOL);
 }
@@ -137,8 +143,9 @@ export function workloadSummary(o: ResolvedOptions, tokenizerName: string): Work
   return {
     kind: w.kind,
     ...(w.kind === "synthetic"
-      ? { input_tokens: w.input, output_tokens: w.output, ...(w.sharedPrefixTokens ? { shared_prefix_tokens: w.sharedPrefixTokens } : {}) }
+      ? { input_tokens: w.input, output_tokens: w.output, ...(w.sharedPrefixTokens ? { shared_prefix_tokens: w.sharedPrefixTokens } : {}), ...(w.prefixGroups && w.prefixGroups.length > 1 ? { prefix_groups: w.prefixGroups } : {}) }
       : { dataset: { path: w.path, format: w.format, ...(w.defaultOutputTokens !== undefined ? { default_output_tokens: w.defaultOutputTokens } : {}) } }),
+    ...traceOf(o),
     requests: o.requests ?? null,
     ...(o.durationS !== undefined ? { duration_s: o.durationS } : {}),
     warmup: o.warmup,
@@ -146,6 +153,13 @@ export function workloadSummary(o: ResolvedOptions, tokenizerName: string): Work
     seed: o.seed,
     exact_output: o.exactOutput,
   };
+}
+
+/** The trace every load replays, when they all replay the same one (what the measured prompts are). */
+function traceOf(o: ResolvedOptions): Pick<WorkloadSummary, "trace"> {
+  const t = o.loads[0];
+  if (t?.mode !== "trace" || !o.loads.every((l) => l.mode === "trace" && l.path === t.path && l.blockSize === t.blockSize)) return {};
+  return { trace: { path: t.path, block_size: t.blockSize } };
 }
 
 /** What is stored about the run's options: everything but secrets (header values are dropped). */

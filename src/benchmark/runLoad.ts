@@ -10,7 +10,7 @@ import { startClientMonitor } from "../measure/clientMonitor.js";
 import { summarizeRun } from "../aggregate/summarize.js";
 import { loadToJson, shapeOf } from "../schedule/shapes/index.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
-import { driveClosedLoop, type Dispatcher } from "../schedule/drivers.js";
+import { driveClosedLoop, type Dispatcher, type SendOutcome } from "../schedule/drivers.js";
 import { Recorder, StorageError } from "./recorder.js";
 import { setMaxListeners } from "node:events";
 import { writeFileSync } from "node:fs";
@@ -53,6 +53,8 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   const shape = shapeOf(load);
   const id = newRunId();
   const target = ctx.targets.join(",");
+  // A shape's own preparation (a trace read and its prompts built): before the run exists and any clock.
+  const prepared = await shape.prepare?.(load, { tokenizer, seed: o.seed, count: o.requests });
   ctx.db && createRun(ctx.db, {
     id,
     api: o.api,
@@ -83,10 +85,11 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   let clock0 = performance.now();
   const now = () => performance.now() - clock0;
 
-  const sendOne = async (seq: number, scheduledAt: number, warmup: boolean, itemIndex: number) => {
-    const item = items[itemIndex % items.length];
+  const sendOne = async (seq: number, scheduledAt: number, warmup: boolean, itemIndex: number, given?: WorkItem): Promise<SendOutcome> => {
+    const item = given ?? items[itemIndex % items.length];
     const spec = adapter.buildRequest({
       prompt: item.prompt,
+      messages: item.messages,
       model: ctx.model,
       maxTokens: item.outputTokens,
       exactOutput: o.exactOutput,
@@ -99,7 +102,10 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     const raw = await streamRequest(t, adapter, spec, { timeoutMs: o.timeoutMs, signal: stop.signal, now });
     // A server may echo the credentials it was sent in an error body: mask them before the record exists.
     if (raw.error !== undefined) raw.error = redactValues(raw.error, secrets);
-    recorder.add(buildRecord(raw, { item, target: t.url, scheduledAt, warmup, exactOutput: o.exactOutput, tokenizer }));
+    const record = buildRecord(raw, { item, target: t.url, scheduledAt, warmup, exactOutput: o.exactOutput, tokenizer });
+    recorder.add(record);
+    // Only the answer is carried on (sessions); reasoning and tool-call text are not part of it.
+    return { ok: record.ok, text: record.ok ? raw.chunks.filter((c) => c.kind === undefined).map((c) => c.text).join("") : "", outputTokens: record.outputTokens };
   };
 
   let interrupted = false;
@@ -139,13 +145,13 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     const dispatcher: Dispatcher = {
       now,
       signal: stop.signal,
-      send: async (seq, scheduledAt, readyAt) => {
+      send: (seq, scheduledAt, readyAt, item) => {
         if (shape.openLoop) monitor.recordSendLag(Math.max(0, now() - readyAt));
-        await sendOne(seq, scheduledAt, false, o.warmup + seq);
+        return sendOne(seq, scheduledAt, false, o.warmup + seq, item);
       },
     };
     const durationMs = o.durationS !== undefined ? o.durationS * 1000 : undefined;
-    const driven = await drive(shape.drive(dispatcher, load, { count: measuredCount, durationMs, rampUpS: o.rampUpS, seed: o.seed }));
+    const driven = await drive(shape.drive(dispatcher, load, { count: measuredCount, durationMs, rampUpS: o.rampUpS, seed: o.seed, workload: items.slice(o.warmup), prepared }));
     clearInterval(progress);
     emitProgress();
     interrupted = Boolean(ctx.signal?.aborted);

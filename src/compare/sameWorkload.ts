@@ -29,8 +29,8 @@ function workloadOf(run: StoredRun): WorkloadSummary | undefined {
 /** The part of a workload that changes what is measured (not the request count, warm-up or seed). */
 function measuredShape(w: WorkloadSummary | undefined): string {
   if (!w) return "unknown";
-  const { kind, input_tokens, output_tokens, shared_prefix_tokens, dataset, exact_output } = w;
-  return JSON.stringify({ kind, input_tokens, output_tokens, shared_prefix_tokens, dataset, exact_output });
+  const { kind, input_tokens, output_tokens, shared_prefix_tokens, prefix_groups, dataset, trace, exact_output } = w;
+  return JSON.stringify({ kind, input_tokens, output_tokens, shared_prefix_tokens, prefix_groups, dataset, trace, exact_output });
 }
 
 /**

@@ -154,7 +154,7 @@ export const experimentSchema = z
       if (e.workloads.length === 0) ctx.addIssue({ code: "custom", path: ["workloads"], message: "at least one workload when servers are given" });
       if (!e.loads) ctx.addIssue({ code: "custom", path: ["loads"], message: "a loads section when servers are given" });
     }
-    const loadCount = (e.loads?.concurrency?.length ?? 0) + (e.loads?.rate?.length ?? 0);
+    const loadCount = (e.loads?.concurrency?.length ?? 0) + (e.loads?.rate?.length ?? 0) + (e.loads?.shapes?.length ?? 0);
     const cells = e.repeats * (e.servers.length * e.workloads.length * loadCount + e.commands.length);
     if (cells > MAX_CELLS) ctx.addIssue({ code: "custom", path: ["repeats"], message: `at most ${MAX_CELLS} cells (this file expands to ${cells})` });
     for (const [key, list] of [["servers", e.servers], ["workloads", e.workloads], ["commands", e.commands]] as const) {

@@ -55,6 +55,7 @@ export function buildRecord(raw: RawResult, c: RecordContext): RequestRecord {
     requestedInputTokens: c.item.inputTokens,
     ...(raw.finishReason !== undefined ? { finishReason: raw.finishReason } : {}),
     ...(raw.retriedAfter !== undefined ? { retriedAfter: raw.retriedAfter } : {}),
+    ...(c.item.session !== undefined ? { session: c.item.session, turn: c.item.turn } : {}),
   };
   if (attributed.anomaly) record.tokenCountAnomaly = attributed.anomaly;
   Object.assign(record, outputKinds(raw, attributed, c.scheduledAt));

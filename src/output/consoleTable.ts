@@ -107,6 +107,11 @@ export function renderRunTable(s: RunSummary, opts: RunTableOptions = {}): strin
     const c = s.tool_calls;
     overview.push({ "Tool calls": `${c.requests} requests, ${c.tokens} tokens; time to first tool-call token p50 ${n2(c.ttft_ms.p50)} ms` });
   }
+  if (s.sessions) {
+    const x = s.sessions;
+    overview.push({ Sessions: `${x.completed} of ${x.sessions} complete; per session p50 ${n2(x.session_duration_ms.p50)} ms, ${n2(x.input_tokens_per_session.p50)} input + ${n2(x.output_tokens_per_session.p50)} output tokens` });
+    overview.push({ "TTFT p50 by turn": x.by_turn.map((t) => `${t.turn + 1}: ${n2(t.ttft_ms.p50)} ms`).join(", ") });
+  }
   overview.push({ Client: `event-loop lag p99 ${n2(s.client.event_loop_lag_ms.p99)} ms, send lag p99 ${n2(s.client.send_lag_ms.p99)} ms, CPU ${s.client.cpu_percent.toFixed(0)}%` });
 
   const ps = opts.percentiles?.length ? opts.percentiles : [50, 90, 99];

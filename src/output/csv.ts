@@ -56,6 +56,12 @@ export function flattenSummary(s: RunSummary): Record<string, Cell> {
   row.client_event_loop_lag_ms_p99 = s.client.event_loop_lag_ms.p99;
   row.client_send_lag_ms_p99 = s.client.send_lag_ms.p99;
   row.client_cpu_percent = s.client.cpu_percent;
+  if (s.sessions) {
+    row.sessions = s.sessions.sessions;
+    row.sessions_completed = s.sessions.completed;
+    row.session_duration_ms_p50 = s.sessions.session_duration_ms.p50;
+    for (const t of s.sessions.by_turn) row[`turn${t.turn + 1}_ttft_ms_p50`] = t.ttft_ms.p50;
+  }
   return row;
 }
 

@@ -36,7 +36,7 @@ export const openaiChatAdapter: ProtocolAdapter = {
   buildRequest(req) {
     const body = compact({
       model: req.model,
-      messages: [{ role: "user", content: req.prompt }],
+      messages: req.messages ?? [{ role: "user", content: req.prompt }],
       // max_tokens rather than max_completion_tokens: every OpenAI-compatible server accepts it.
       max_tokens: req.maxTokens,
       temperature: req.temperature ?? 0,

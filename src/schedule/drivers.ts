@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ChatMessage, WorkItem } from "../types.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -10,10 +11,21 @@ export interface Dispatcher {
    * `readyAt` is when the driver allowed it out (after any concurrency-cap wait): sending later
    * than that is the client's own lag.
    */
-  send(seq: number, scheduledAt: number, readyAt: number): Promise<void>;
+  send(seq: number, scheduledAt: number, readyAt: number, item?: WorkItem): Promise<SendOutcome | void>;
   /** Monotonic ms since the run's start. */
   now(): number;
   signal?: AbortSignal;
+}
+
+/**
+ * What a finished request gives back to a driver that needs it (sessions): whether it completed,
+ * its answer text (reasoning and tool-call text excluded) and its output token count.
+ * `item` in send(): the request to send instead of the workload's prompt number `seq`.
+ */
+export interface SendOutcome {
+  ok: boolean;
+  text: string;
+  outputTokens: number;
 }
 
 export interface DriveResult {
@@ -53,7 +65,7 @@ export async function driveOpenLoop(
   d: Dispatcher,
   o: { offsetsMs: number[]; maxConcurrency?: number; durationMs?: number },
 ): Promise<DriveResult> {
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new Set<Promise<unknown>>();
   let lastSendAt = 0;
   let sent = 0;
   for (let i = 0; i < o.offsetsMs.length; i++) {
@@ -75,8 +87,69 @@ export async function driveOpenLoop(
   return { sent, lastSendAt };
 }
 
+/**
+ * Multi-turn sessions: `concurrency` workers each run one session at a time, turn after turn;
+ * each turn is sent `thinkTimeMs` after the previous answer ended and carries the whole history
+ * with that answer verbatim. A failed turn ends its session (there is no answer to carry on).
+ * `userTurn(session, turn)` gives the new user message of a turn (a workload prompt).
+ */
+export async function driveSessions(
+  d: Dispatcher,
+  o: {
+    sessions: number;
+    turns: number;
+    concurrency: number;
+    thinkTimeMs: number;
+    count?: number;
+    durationMs?: number;
+    userTurn(session: number, turn: number): WorkItem;
+  },
+): Promise<DriveResult> {
+  let nextSession = 0;
+  let seq = 0;
+  let lastSendAt = 0;
+  const more = () => !d.signal?.aborted && (o.count === undefined || seq < o.count) && (o.durationMs === undefined || d.now() < o.durationMs);
+  const worker = async () => {
+    while (more() && nextSession < o.sessions) {
+      const session = nextSession++;
+      const history: ChatMessage[] = [];
+      let historyTokens = 0;
+      let dueAt = d.now();
+      for (let turn = 0; turn < o.turns; turn++) {
+        if (turn > 0) await sleepUntil(d, dueAt);
+        if (!more()) return;
+        const user = o.userTurn(session, turn);
+        history.push({ role: "user", content: user.prompt });
+        const item: WorkItem = {
+          index: user.index,
+          prompt: flatten(history),
+          inputTokens: historyTokens + user.inputTokens,
+          outputTokens: user.outputTokens,
+          messages: history.slice(),
+          session,
+          turn,
+        };
+        const mine = seq++;
+        lastSendAt = Math.max(lastSendAt, d.now());
+        const out = await d.send(mine, dueAt, dueAt, item);
+        if (!out || !out.ok) break;
+        history.push({ role: "assistant", content: out.text });
+        historyTokens = item.inputTokens + out.outputTokens;
+        dueAt = d.now() + o.thinkTimeMs;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, () => worker()));
+  return { sent: seq, lastSendAt };
+}
+
+/** A conversation as one prompt, for APIs without chat messages: the turns in order, a blank line apart. */
+export function flatten(messages: readonly ChatMessage[]): string {
+  return messages.map((m) => m.content).join("\n\n");
+}
+
 /** Sleeps to a point on the run clock; timers are coarse, so it never oversleeps by design. */
-async function sleepUntil(d: Dispatcher, atMs: number): Promise<void> {
+export async function sleepUntil(d: Dispatcher, atMs: number): Promise<void> {
   for (;;) {
     const left = atMs - d.now();
     if (left <= 0 || d.signal?.aborted) return;

@@ -23,7 +23,7 @@ export interface LoadedDataset {
 /** Accepted names for a JSONL line's output length, first match wins. */
 export const OUTPUT_LENGTH_FIELDS = ["output_tokens", "output_len", "max_tokens"] as const;
 
-async function ensureReadable(file: string): Promise<void> {
+export async function ensureReadable(file: string): Promise<void> {
   let isFile = false;
   try {
     isFile = (await stat(file)).isFile();
@@ -41,7 +41,7 @@ async function ensureReadable(file: string): Promise<void> {
 export const MAX_JSONL_LINE_BYTES = 64 * 1024 * 1024;
 
 /** Lines of a file (LF or CRLF), each decoded once; a line over `maxBytes` is an error naming it. */
-async function* fileLines(file: string, maxBytes: number): AsyncGenerator<string> {
+export async function* fileLines(file: string, maxBytes: number): AsyncGenerator<string> {
   let pieces: Buffer[] = [];
   let size = 0;
   let lineNo = 1;

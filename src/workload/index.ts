@@ -1,5 +1,5 @@
 // Turns a WorkloadSpec into the WorkItems a run sends, reproducibly for a seed.
-import type { DatasetWorkloadSpec, SyntheticWorkloadSpec, WorkItem, WorkloadSpec } from "../types.js";
+import type { DatasetWorkloadSpec, LengthSpec, SyntheticWorkloadSpec, WorkItem, WorkloadSpec } from "../types.js";
 import { readJsonl, readShareGpt, type DatasetEntry } from "./dataset.js";
 import { createRng, deriveSeed } from "./rng.js";
 import { sampleOutputLengths, syntheticPrompts } from "./synthetic.js";
@@ -9,6 +9,12 @@ export interface BuildWorkloadOptions {
   count: number;
   seed: number;
   tokenizer: Tokenizer;
+  /**
+   * Tokens the server adds around every prompt (a chat template's frame, chatTemplateOverhead):
+   * synthetic prompts are built this much shorter so that the server's count is the length
+   * asked for, and every item's inputTokens includes it. Default 0.
+   */
+  inputOffset?: number;
   /** Notices such as "n conversations skipped"; default: silent. */
   log?: (line: string) => void;
 }
@@ -26,15 +32,26 @@ export async function buildWorkload(spec: WorkloadSpec, opts: BuildWorkloadOptio
 }
 
 function buildSynthetic(spec: SyntheticWorkloadSpec, opts: BuildWorkloadOptions): WorkItem[] {
+  const off = opts.inputOffset ?? 0;
   const prompts = syntheticPrompts({
     count: opts.count,
-    input: spec.input,
+    input: off > 0 ? shorter(spec.input, off) : spec.input,
     sharedPrefixTokens: spec.sharedPrefixTokens,
+    prefixGroups: spec.prefixGroups,
     seed: opts.seed,
     tokenizer: opts.tokenizer,
   });
   const outputs = sampleOutputLengths(spec.output, opts.count, opts.seed);
-  return prompts.map((p, index) => ({ index, prompt: p.prompt, inputTokens: p.inputTokens, outputTokens: outputs[index] }));
+  return prompts.map((p, index) => ({ index, prompt: p.prompt, inputTokens: p.inputTokens + off, outputTokens: outputs[index] }));
+}
+
+/** A length spec `off` tokens shorter; every length must stay >= 1. */
+function shorter(l: LengthSpec, off: number): LengthSpec {
+  const lowest = l.kind === "fixed" ? l.value : l.kind === "uniform" ? l.min : l.min ?? off + 1;
+  if (lowest - off < 1) throw new Error(`input length ${lowest} is not above the chat template's ${off} tokens around each prompt: ask for more input tokens`);
+  if (l.kind === "fixed") return { kind: "fixed", value: l.value - off };
+  if (l.kind === "uniform") return { kind: "uniform", min: l.min - off, max: l.max - off };
+  return { ...l, mean: l.mean - off, ...(l.min !== undefined ? { min: l.min - off } : {}), ...(l.max !== undefined ? { max: l.max - off } : {}) };
 }
 
 /**
@@ -69,7 +86,7 @@ async function buildFromDataset(spec: DatasetWorkloadSpec, opts: BuildWorkloadOp
     else if (def !== undefined) outputTokens = def;
     else throw new Error(`${spec.path}:${e.line}: no output length in the entry and no default output length given`);
     if (outputTokens < 1) return null;
-    return { prompt: e.prompt, inputTokens: tok.count(e.prompt), outputTokens };
+    return { prompt: e.prompt, inputTokens: tok.count(e.prompt) + (opts.inputOffset ?? 0), outputTokens };
   };
   const items: WorkItem[] = [];
   let cursor = 0;

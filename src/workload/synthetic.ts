@@ -117,6 +117,24 @@ export function promptOfLength(length: number, tok: Tokenizer, rng: Rng, prefix?
 export interface SyntheticPrompt {
   prompt: string;
   inputTokens: number;
+  /** Which shared prefix it starts with, with several prefix groups. */
+  prefixGroup?: number;
+}
+
+/** Why a list of prefix-group shares is unusable (empty, not positive, not summing to 1), or undefined. */
+export function prefixGroupsProblem(shares: readonly number[]): string | undefined {
+  if (shares.length === 0) return "prefix groups: at least one share";
+  if (!shares.every((x) => Number.isFinite(x) && x > 0)) return `prefix groups: shares must be positive, got ${shares.join(",")}`;
+  const sum = shares.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) > 1e-6) return `prefix groups: shares must sum to 1, got ${shares.join(",")} (sum ${+sum.toFixed(6)})`;
+  return undefined;
+}
+
+/** The group whose cumulative share first exceeds u (u uniform in [0, 1)). */
+function pickGroup(shares: readonly number[], u: number): number {
+  let acc = 0;
+  for (let g = 0; g < shares.length; g++) if (u < (acc += shares[g])) return g;
+  return shares.length - 1;
 }
 
 /**
@@ -128,6 +146,8 @@ export function syntheticPrompts(opts: {
   count: number;
   input: LengthSpec;
   sharedPrefixTokens?: number;
+  /** Shares of requests per distinct prefix (see SyntheticWorkloadSpec.prefixGroups). */
+  prefixGroups?: number[];
   seed: number;
   tokenizer: Tokenizer;
 }): SyntheticPrompt[] {
@@ -145,15 +165,22 @@ export function syntheticPrompts(opts: {
   }
   const lengthRng = createRng(deriveSeed(seed, "input-lengths"));
   const textRng = createRng(deriveSeed(seed, "prompt-text"));
-  let prefix: PromptPrefix | undefined;
-  if (k > 0) {
-    const built = promptOfLength(k, tok, createRng(deriveSeed(seed, "shared-prefix")));
-    prefix = { units: built.units, tokens: k };
-  }
+  const shares = opts.prefixGroups ?? [1];
+  const problem = prefixGroupsProblem(shares);
+  if (problem) throw new Error(problem);
+  if (shares.length > 1 && k === 0) throw new Error("prefix groups need a shared prefix length (--shared-prefix)");
+  // Group 0 draws from the stream a single shared prefix always used, so one group = the old behaviour.
+  const prefixes: Array<PromptPrefix | undefined> = shares.map((_, g) => {
+    if (k === 0) return undefined;
+    const built = promptOfLength(k, tok, createRng(deriveSeed(seed, g === 0 ? "shared-prefix" : `shared-prefix-${g}`)));
+    return { units: built.units, tokens: k };
+  });
+  const groupRng = createRng(deriveSeed(seed, "prefix-groups"));
   const out: SyntheticPrompt[] = [];
   for (let i = 0; i < count; i++) {
     const n = sampleLength(input, lengthRng);
-    out.push({ prompt: promptOfLength(n, tok, textRng, prefix).text, inputTokens: n });
+    const g = shares.length > 1 ? pickGroup(shares, groupRng.uniform()) : 0;
+    out.push({ prompt: promptOfLength(n, tok, textRng, prefixes[g]).text, inputTokens: n, ...(shares.length > 1 ? { prefixGroup: g } : {}) });
   }
   return out;
 }

@@ -10,6 +10,12 @@ export interface Tokenizer {
   decode(ids: number[]): string;
   count(text: string): number;
   vocabSize: number;
+  /**
+   * Tokens of a conversation rendered through the model's chat template with the generation
+   * prompt (what a chat server counts as prompt tokens, BOS and headers included). Present only
+   * for a tokenizer loaded from a file or folder whose tokenizer_config.json has a chat_template.
+   */
+  chatCount?(messages: Array<{ role: string; content: string }>): number;
 }
 
 export const DEFAULT_TOKENIZER_NAME = "llama3 (bundled)";
@@ -36,6 +42,8 @@ interface HfTokenizer {
   decode(ids: number[], opts: { skip_special_tokens: boolean }): string;
   model: { vocab?: unknown; tokens_to_ids?: Map<string, number> };
   added_tokens?: Array<{ id: number }>;
+  chat_template?: unknown;
+  apply_chat_template?(messages: unknown[], opts: { tokenize: boolean; add_generation_prompt: boolean; return_tensor: boolean }): unknown;
 }
 
 function wrap(name: string, hf: HfTokenizer): Tokenizer {
@@ -48,6 +56,37 @@ function wrap(name: string, hf: HfTokenizer): Tokenizer {
     count: (text) => encode(text).length,
     vocabSize: vocabSizeOf(hf),
   };
+}
+
+/**
+ * Adds chatCount when the tokenizer config has a chat template that renders a one-message
+ * conversation (a template that cannot, e.g. one needing tools, is left out: counts then stay
+ * content-only, and the server's prompt counts still show the difference).
+ */
+function withChatTemplate(tok: Tokenizer, hf: HfTokenizer): void {
+  if (typeof hf.chat_template !== "string" || hf.chat_template === "" || !hf.apply_chat_template) return;
+  const count = (messages: Array<{ role: string; content: string }>): number => {
+    const ids = hf.apply_chat_template!(messages, { tokenize: true, add_generation_prompt: true, return_tensor: false });
+    if (!Array.isArray(ids)) throw new Error("chat template did not give token ids");
+    return ids.length;
+  };
+  try {
+    count([{ role: "user", content: "probe" }]);
+  } catch {
+    return;
+  }
+  tok.chatCount = count;
+}
+
+/**
+ * Tokens the chat template adds around one user message (count through the template minus the
+ * content's count), or undefined when the tokenizer has no usable template. Measured on a probe
+ * text: templates add a fixed frame (BOS, role headers, generation prompt) around the content.
+ */
+export function chatTemplateOverhead(tok: Tokenizer): number | undefined {
+  if (!tok.chatCount) return undefined;
+  const probe = "the quick brown fox jumps over the lazy dog";
+  return tok.chatCount([{ role: "user", content: probe }]) - tok.count(probe);
 }
 
 function vocabSizeOf(hf: HfTokenizer): number {
@@ -109,6 +148,7 @@ async function loadFromFile(resolved: string): Promise<Tokenizer> {
     const hf = TokenizerLoader.fromPreTrained({ tokenizerJSON, tokenizerConfig } as never) as unknown as HfTokenizer;
     const tok = wrap(jsonPath, hf);
     tok.count("probe"); // surface unsupported models/pre-tokenizers now, not mid-run
+    withChatTemplate(tok, hf);
     return tok;
   } catch (err) {
     throw new Error(`cannot use tokenizer ${jsonPath}: ${firstLine(err)}`);

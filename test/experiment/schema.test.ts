@@ -57,7 +57,7 @@ test("errors name the file, the key path and what was expected", () => {
   assert.equal(err({ ...ok, loads: { concurrency: [1, 0] } }), "study.yaml: loads.concurrency[1]: expected > 0");
   assert.equal(err({ ...ok, loads: {} }), "study.yaml: loads: expected at least one concurrency, rate or shapes value");
   assert.equal(err({ ...ok, loads: { shapes: [{ mode: "rate", rate: "inf", arrival: "constant", max_concurency: 8 }] } }), "study.yaml: loads.shapes[0].max_concurency: unknown key (not part of the schema)");
-  assert.equal(err({ ...ok, loads: { shapes: [{ mode: "concurrency", concurrency: 2 }, { mode: "trace" }] } }), "study.yaml: loads.shapes[1].mode: expected one of concurrency, rate");
+  assert.equal(err({ ...ok, loads: { shapes: [{ mode: "concurrency", concurrency: 2 }, { mode: "tracee" }] } }), "study.yaml: loads.shapes[1].mode: expected one of concurrency, rate, trace, sessions");
   assert.equal(err({ ...ok, loads: { shapes: [{ mode: "rate", rate: 0, arrival: "poisson" }] } }), "study.yaml: loads.shapes[0].rate: expected > 0");
   assert.equal(err({ ...ok, loads: undefined }), "study.yaml: loads: expected a loads section when servers are given");
   assert.equal(err({ ...ok, servers: [ok.servers[0], ok.servers[0]] }), `study.yaml: servers[1].name: expected a unique name ("vllm" is used twice)`);

@@ -30,6 +30,8 @@ export interface Script {
    * timetable above: each `data:` payload written at its time from the request's start.
    */
   frames?: readonly TimedFrame[];
+  /** Text of one token (request number, token number): answers that differ per request; default " tok". */
+  tokenText?: (request: number, token: number) => string;
 }
 
 export interface ScriptedServer {
@@ -135,8 +137,16 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     const maxTokens = Number(body.max_tokens ?? 16);
     const per = script.tokensPerChunk ?? 1;
     const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
+    // Chat endpoints get chat deltas; everything else the completions shape.
+    const chat = req.url?.includes("/chat/completions") ?? false;
     const chunk = (text: string, completion?: number) =>
-      send({
+      chat ? send({
+        id: "chatcmpl-1",
+        object: "chat.completion.chunk",
+        model: "scripted-model",
+        choices: [{ index: 0, delta: { content: text }, finish_reason: null }],
+        ...(completion !== undefined ? { usage: { prompt_tokens: 10, completion_tokens: completion, total_tokens: 10 + completion } } : {}),
+      }) : send({
         id: "cmpl-1",
         object: "text_completion",
         model: "scripted-model",
@@ -163,7 +173,9 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       const m = Math.min(per, maxTokens - sent);
       sent += m;
       k++;
-      chunk(" tok".repeat(m), script.continuousUsage ? sent : undefined);
+      let text = "";
+      for (let j = sent - m; j < sent; j++) text += script.tokenText ? script.tokenText(n, j) : " tok";
+      chunk(text, script.continuousUsage ? sent : undefined);
       const t = performance.now();
       if (k > 1) writtenGapsMs.push(t - lastWrite);
       else writtenTtftMs.push(t - arrived);

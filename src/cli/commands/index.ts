@@ -9,6 +9,7 @@ import { register as run } from "./run.js";
 import { register as runs } from "./runs.js";
 import { register as serve } from "./serve.js";
 import { register as sweep } from "./sweep.js";
+import { register as trace } from "./trace.js";
 import { register as ui } from "./ui.js";
 
 export type RegisterCommand = (program: Command) => void;
@@ -25,5 +26,6 @@ export const COMMANDS: RegisterCommand[] = [
   runs,
   serve,
   sweep,
+  trace,
   ui,
 ];

@@ -1,5 +1,7 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { prefixGroupsProblem } from "../../workload/synthetic.js";
 import { runBenchmark } from "../../benchmark/run.js";
+import { runSweepProfile } from "../../benchmark/profile.js";
 import { DEFAULTS, EMBEDDED_DEFAULTS, syntheticWorkload } from "../../benchmark/resolve.js";
 import type { BenchmarkOptions } from "../../benchmark/options.js";
 import type { ApiKind, LoadSpec, WorkloadSpec } from "../../types.js";
@@ -24,6 +26,7 @@ interface RunFlags {
   inputTokens?: ReturnType<typeof p.lengthSpec>;
   outputTokens?: ReturnType<typeof p.lengthSpec>;
   sharedPrefix?: number;
+  prefixGroups?: number[];
   dataset?: string;
   datasetFormat?: "jsonl" | "sharegpt";
   tokenizer?: string;
@@ -58,6 +61,14 @@ interface RunFlags {
   progress: boolean;
   percentiles?: number[];
   percentileMetrics?: Array<"ttft" | "tpot" | "itl" | "e2e" | "client_wait">;
+  trace?: string;
+  speedup?: number;
+  blockSize?: number;
+  sessions?: number;
+  turns?: number;
+  thinkTime?: number;
+  profile?: "sweep";
+  profileRates?: number;
 }
 
 export function register(program: Command): void {
@@ -68,6 +79,7 @@ export function register(program: Command): void {
   addEmbeddedOptions(cmd);
   cmd
     .option("--shared-prefix <n>", "tokens of common prefix in every synthetic prompt", p.nonNegativeInt)
+    .option("--prefix-groups <n|shares>", "several shared prefixes (tenants' system prompts): N equal groups, or shares like 0.5,0.3,0.2; needs --shared-prefix", prefixGroupsFlag)
     .option("--dataset <file>", "prompts from a JSONL or ShareGPT JSON file")
     .addOption(new Option("--dataset-format <fmt>", "dataset format").choices(["jsonl", "sharegpt"]))
     .option("-c, --concurrency <list>", `closed loop: concurrent requests, one run per value, e.g. 1,2,4 (default ${DEFAULTS.concurrency}; embedded engine ${EMBEDDED_DEFAULTS.concurrencies.join(",")})`, p.intList)
@@ -87,6 +99,14 @@ export function register(program: Command): void {
     .option("--records <file>", "write one JSON line per request")
     .option("--csv <file>", "write one CSV row per run")
     .option("--label <text>", "label stored with the runs")
+    .option("--trace <file>", "replay a JSONL trace (Mooncake: timestamp ms, input_length, output_length, hash_ids) at its recorded times; docs/workloads.md")
+    .option("--speedup <x>", "trace: replay this many times faster (default 1)", p.positiveNumber)
+    .option("--block-size <n>", "trace: tokens per hash id (default 512, as in the Mooncake traces)", p.positiveInt)
+    .option("--sessions <n>", "multi-turn: this many conversations, --concurrency of them at once; each turn carries the history with the real answers", p.positiveInt)
+    .option("--turns <k>", "multi-turn: turns per conversation (default 3)", p.positiveInt)
+    .option("--think-time <ms>", "multi-turn: pause between an answer and the next turn (default 0)", p.nonNegativeNumber)
+    .addOption(new Option("--profile <name>", "sweep: a synchronous run (c=1), a maximum-throughput run (rate inf), then --profile-rates rates evenly between them (GuideLLM's sweep)").choices(["sweep"]))
+    .option("--profile-rates <n>", "sweep: rates between synchronous and maximum (default 8)", p.positiveInt)
     .option("--model-file <gguf>", "embedded engine: a GGUF file instead of a preset")
     .option("--no-progress", "no live progress line")
     .action(async (flags: RunFlags) => {
@@ -107,7 +127,8 @@ export function register(program: Command): void {
       process.on("SIGTERM", onSigint);
       const progress = flags.progress ? createProgress() : undefined;
       try {
-        const result = await runBenchmark({
+        const run = flags.profile === "sweep" ? (o: BenchmarkOptions) => runSweepProfile({ ...o, rates: flags.profileRates ?? 8, arrival: flags.arrival }) : runBenchmark;
+        const result = await run({
           ...options,
           command: ["tokenbench", ...process.argv.slice(2)],
           signal: controller.signal,
@@ -139,23 +160,56 @@ export function register(program: Command): void {
     });
 }
 
+/** "4" -> four equal shares; "0.5,0.3,0.2" -> those shares (summing to 1). */
+function prefixGroupsFlag(v: string): number[] {
+  const shares = /^\d+$/.test(v.trim()) ? Array.from({ length: p.positiveInt(v) }, (_, _i, n = Number(v)) => 1 / n) : v.split(",").map((x) => p.positiveNumber(x.trim()));
+  const problem = prefixGroupsProblem(shares);
+  if (problem) throw new InvalidArgumentError(problem.replace(/^prefix groups: /, ""));
+  return shares;
+}
+
+/** --trace and --sessions loads, with their flags checked; undefined when neither is given. */
+function loadShapeFlags(f: RunFlags): LoadSpec[] | undefined {
+  if (f.trace === undefined && (f.speedup !== undefined || f.blockSize !== undefined)) throw new UsageError("--speedup and --block-size apply to --trace");
+  if (f.sessions === undefined && (f.turns !== undefined || f.thinkTime !== undefined)) throw new UsageError("--turns and --think-time apply to --sessions");
+  if (f.trace !== undefined) {
+    if (f.sessions !== undefined) throw new UsageError("--trace and --sessions are exclusive");
+    if (f.concurrency || f.rate) throw new UsageError("--trace sets its own arrival times: drop --concurrency/--rate (--max-concurrency caps what is in flight)");
+    if (f.dataset) throw new UsageError("--trace brings its own prompts: drop --dataset");
+    return [{ mode: "trace", path: f.trace, speedup: f.speedup ?? 1, blockSize: f.blockSize ?? 512, ...(f.maxConcurrency ? { maxConcurrency: f.maxConcurrency } : {}) }];
+  }
+  if (f.sessions !== undefined) {
+    if (f.rate || f.maxConcurrency) throw new UsageError("--sessions runs closed loop: give --concurrency (sessions at once), not --rate");
+    return (f.concurrency ?? [1]).map((c) => ({ mode: "sessions", sessions: f.sessions!, turns: f.turns ?? 3, concurrency: c, thinkTimeMs: f.thinkTime ?? 0 }));
+  }
+  return undefined;
+}
+
 export function toOptions(f: RunFlags): BenchmarkOptions {
   if (f.concurrency && f.rate) throw new UsageError("--concurrency and --rate are exclusive: pick closed loop or open loop");
-  if (f.maxConcurrency && !f.rate) {
+  if (f.maxConcurrency && !f.rate && !f.trace) {
     throw new UsageError(`--max-concurrency applies to open loop (--rate) runs: for vLLM's --max-concurrency ${f.maxConcurrency} alone use --rate inf --max-concurrency ${f.maxConcurrency} (or closed loop --concurrency ${f.maxConcurrency})`);
   }
   if (f.burstiness !== undefined && f.arrival !== "gamma") throw new UsageError("--burstiness needs --arrival gamma");
   if ((f.dataset === undefined) !== (f.datasetFormat === undefined) && f.datasetFormat !== undefined) throw new UsageError("--dataset-format needs --dataset");
   const embedded = !f.target?.length;
   if (!embedded && (f.preset || f.modelFile || f.parallel || f.threads)) throw new UsageError("--preset, --model-file, --parallel and --threads apply to the embedded engine (no --target)");
+  if (f.profile && (f.concurrency || f.rate || f.trace || f.sessions)) throw new UsageError("--profile sweep chooses its own loads: drop --concurrency/--rate/--trace/--sessions");
+  if (f.profileRates !== undefined && !f.profile) throw new UsageError("--profile-rates applies to --profile sweep");
   let loads: LoadSpec[] | undefined;
-  if (f.rate) loads = f.rate.map((rate) => ({ mode: "rate", rate, arrival: f.arrival, burstiness: f.burstiness, maxConcurrency: f.maxConcurrency }));
+  const shapeFlags = loadShapeFlags(f);
+  if (shapeFlags) loads = shapeFlags;
+  else if (f.rate) loads = f.rate.map((rate) => ({ mode: "rate", rate, arrival: f.arrival, burstiness: f.burstiness, maxConcurrency: f.maxConcurrency }));
   else if (f.concurrency) loads = f.concurrency.map((c) => ({ mode: "concurrency", concurrency: c }));
   let workload: WorkloadSpec | undefined;
   if (f.dataset) {
     workload = { kind: "dataset", path: f.dataset, format: f.datasetFormat ?? (f.dataset.endsWith(".jsonl") ? "jsonl" : "sharegpt"), defaultOutputTokens: f.outputTokens?.kind === "fixed" ? f.outputTokens.value : undefined };
   } else if (f.inputTokens || f.outputTokens || f.sharedPrefix) {
     workload = syntheticWorkload(embedded, f.inputTokens, f.outputTokens, f.sharedPrefix);
+  }
+  if (f.prefixGroups) {
+    if (!f.sharedPrefix || workload?.kind !== "synthetic") throw new UsageError("--prefix-groups needs --shared-prefix (synthetic prompts)");
+    workload.prefixGroups = f.prefixGroups;
   }
   return {
     targets: f.target,

@@ -4,18 +4,20 @@
 import { z } from "zod";
 import { concurrencyShape } from "./concurrency.js";
 import { rateShape, type RateLoadJson } from "./rate.js";
-import type { DriveContext, LoadShape } from "./shape.js";
+import { traceShape, type TraceLoadJson } from "./trace.js";
+import { sessionsShape, type SessionsLoadJson } from "./sessions.js";
+import type { LoadShape } from "./shape.js";
 
-const SHAPES = [concurrencyShape, rateShape] as const;
+const SHAPES = [concurrencyShape, rateShape, traceShape, sessionsShape] as const;
 
 /** A load as the library takes it: one member per shape, told apart by `mode`. */
 export type LoadSpec = z.output<(typeof SHAPES)[number]["schema"]>;
 /** A load in JSON (summaries, the store, exports): snake_case, "inf" for an unbounded rate. */
-export type LoadJson = { mode: "concurrency"; concurrency: number } | RateLoadJson;
+export type LoadJson = { mode: "concurrency"; concurrency: number } | RateLoadJson | TraceLoadJson | SessionsLoadJson;
 export type LoadMode = LoadSpec["mode"];
 
 /** Validates any shape's library form; messages name the key. */
-export const loadSchema = z.discriminatedUnion("mode", [concurrencyShape.schema, rateShape.schema]);
+export const loadSchema = z.discriminatedUnion("mode", [concurrencyShape.schema, rateShape.schema, traceShape.schema, sessionsShape.schema]);
 
 export const LOAD_MODES: readonly LoadMode[] = SHAPES.map((s) => s.mode);
 
@@ -103,5 +105,11 @@ export const maxInFlight = (l: LoadSpec, count: number): number => shapeOf(l).ma
 /** Prompts a run bounded by duration alone may use at this load; undefined: the shape has no bound. */
 export const countForDuration = (l: LoadSpec, durationS: number): number | undefined => shapeOf(l).countForDuration(l, durationS);
 
-export type { DriveContext, LoadShape };
-export { concurrencyShape, rateShape };
+/** Whether a load brings its own requests (trace lines, sessions x turns): no default request count then. */
+export const ownsRequests = (l: LoadSpec): boolean => shapeOf(l).ownRequests !== undefined;
+
+/** Workload prompts the measured phase of a load that brings its own requests draws (0: it builds its own). */
+export const ownPrompts = (l: LoadSpec): number => shapeOf(l).ownRequests?.(l).prompts ?? 0;
+
+export type { DriveContext, LoadShape, PrepareEnv } from "./shape.js";
+export { concurrencyShape, rateShape, traceShape, sessionsShape };

@@ -1,5 +1,15 @@
 import type { z } from "zod";
 import type { Dispatcher, DriveResult } from "../drivers.js";
+import type { WorkItem } from "../../types.js";
+import type { Tokenizer } from "../../workload/tokenizer.js";
+
+/** What a shape's prepare() gets: the run's tokenizer and seed, and the measured-request bound. */
+export interface PrepareEnv {
+  tokenizer: Tokenizer;
+  seed: number;
+  /** --requests when given: the shape sends at most this many. */
+  count?: number;
+}
 
 /** What the measured phase of a run gives a shape to drive it. */
 export interface DriveContext {
@@ -11,6 +21,10 @@ export interface DriveContext {
   rampUpS: number;
   /** Run seed; a shape derives its own stream from it (e.g. Poisson gaps), so schedules repeat. */
   seed: number;
+  /** The workload's prompts for the measured phase, in order (sessions take their user turns from them). */
+  workload: readonly WorkItem[];
+  /** What the shape's prepare() returned (a trace's timetable and prompts); undefined without one. */
+  prepared?: unknown;
 }
 
 /**
@@ -45,6 +59,14 @@ export interface LoadShape<S extends { mode: string } = { mode: string }, J exte
   openLoop: boolean;
   /** Checks that need the run's other options; returns why the shape cannot run, or undefined. */
   check?(s: S, o: { requests?: number; durationS?: number }): string | undefined;
+  /**
+   * The load brings its own requests (a trace's lines, sessions x turns): runs get no default
+   * request count, an explicit --requests truncates. Returns how many workload prompts the
+   * measured phase draws (0 when the shape builds its own).
+   */
+  ownRequests?(s: S): { prompts: number };
+  /** Work done before the warm-up and the measured clock (read a trace, build its prompts); passed to drive as c.prepared. */
+  prepare?(s: S, env: PrepareEnv): Promise<unknown>;
   /** Sends the measured requests through the dispatcher; resolves when all have finished. */
   drive(d: Dispatcher, s: S, c: DriveContext): Promise<DriveResult>;
 }
