@@ -324,6 +324,26 @@ export interface RunSummary {
   tool_calls?: { requests: number; tokens: number; ttft_ms: LatencyStats };
   client: ClientHealth;
   endpoints?: EndpointSummary[];
+  /** Present on a shard's run (`run --shard I/N`): which share it sent, from which common start (docs/metrics.md, "Shards and merge"). */
+  shard?: ShardInfo;
+  /** Present on a run made by `tokenbench merge`: the shard runs it combines. */
+  merged?: { shards: number; run_ids: string[] };
+}
+
+/** A shard run's place in the whole run; what `tokenbench merge` needs beyond the records. */
+export interface ShardInfo {
+  index: number;
+  count: number;
+  /** Common start of the measured phase, epoch ms (--start-at), or this shard's own start when none was given. */
+  start_at_ms: number;
+  /** How late this shard began its measured phase after start_at_ms (warm-up overran, pod started late), ms. */
+  start_lag_ms: number;
+  /** Last measured send of this shard, ms from start_at_ms. */
+  last_send_at_ms: number;
+  /** Ramp-up the run used, seconds (the steady window starts after it). */
+  ramp_up_s: number;
+  /** Extra percentiles asked for (--percentiles). */
+  percentiles: number[];
 }
 
 export interface SummaryDocument {

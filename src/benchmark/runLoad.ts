@@ -10,9 +10,11 @@ import { startClientMonitor } from "../measure/clientMonitor.js";
 import { summarizeRun } from "../aggregate/summarize.js";
 import { loadToJson, shapeOf } from "../schedule/shapes/index.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
-import { driveClosedLoop, type Dispatcher } from "../schedule/drivers.js";
+import { driveClosedLoop } from "../schedule/drivers.js";
+import { planShard, shardDispatcher, shareOf } from "../schedule/shard.js";
 import { Recorder, StorageError } from "./recorder.js";
 import { setMaxListeners } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -77,7 +79,9 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   const recorder = new Recorder(ctx.db, id, () => stop.abort());
   const measuredCount = o.requests;
   const plannedCount = measuredCount ?? (o.durationS !== undefined ? shape.countForDuration(load, o.durationS) : undefined) ?? 0;
-  const pools = openTargets(ctx.targets, shape.maxInFlight(load, Math.max(plannedCount, o.warmup)), o.timeoutMs);
+  // This process's share of the load when the run is split over shards (one share: all of it).
+  const plan = planShard(shape, load, measuredCount, o.shard ?? { index: 0, count: 1 });
+  const pools = openTargets(ctx.targets, shape.maxInFlight(plan.load, Math.max(plannedCount, o.warmup)), o.timeoutMs);
   const select = createSelector(pools, o.balance);
   const secrets = secretValues(o.headers);
   let clock0 = performance.now();
@@ -118,10 +122,15 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       );
     }
     collectGarbage();
-    clock0 = performance.now();
+    // With a common start (--start-at), the measured clock's zero is that wall-clock instant in
+    // every shard, so their records line up; a shard that gets there late starts at once, its
+    // lateness in start_lag_ms (and, open loop, in its requests' client wait).
+    if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs, stop.signal);
+    clock0 = o.startAtMs !== undefined ? performance.now() - (Date.now() - o.startAtMs) : performance.now();
+    const startLagMs = o.startAtMs !== undefined ? Math.max(0, now()) : 0;
     // Wall-clock time of the measured phase's start: the origin of every record's times, so
     // telemetry sampled by wall clock (GPU, server metrics) lines up with the requests.
-    const startedAt = new Date(performance.timeOrigin + clock0).toISOString();
+    const startedAt = new Date(o.startAtMs ?? performance.timeOrigin + clock0).toISOString();
     const monitor = startClientMonitor({ originMs: clock0 });
     const emitProgress = () =>
       ctx.onProgress?.({
@@ -130,22 +139,22 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
         load,
         done: recorder.done,
         failed: recorder.failed,
-        total: measuredCount ?? null,
+        total: measuredCount === undefined ? null : shareOf(measuredCount, o.shard ?? { index: 0, count: 1 }),
         inFlight: pools.reduce((a, p) => a + p.inFlight, 0),
         outputTokensPerS: recorder.outputTokens / Math.max(now() / 1000, 1e-3),
         elapsedS: now() / 1000,
       });
     const progress = setInterval(emitProgress, 250);
-    const dispatcher: Dispatcher = {
+    const dispatcher = shardDispatcher({
       now,
       signal: stop.signal,
       send: async (seq, scheduledAt, readyAt) => {
         if (shape.openLoop) monitor.recordSendLag(Math.max(0, now() - readyAt));
         await sendOne(seq, scheduledAt, false, o.warmup + seq);
       },
-    };
+    }, plan);
     const durationMs = o.durationS !== undefined ? o.durationS * 1000 : undefined;
-    const driven = await drive(shape.drive(dispatcher, load, { count: measuredCount, durationMs, rampUpS: o.rampUpS, seed: o.seed }));
+    const driven = await drive(shape.drive(dispatcher, plan.load, { count: plan.count, durationMs, rampUpS: o.rampUpS, seed: o.seed }));
     clearInterval(progress);
     emitProgress();
     interrupted = Boolean(ctx.signal?.aborted);
@@ -166,8 +175,19 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       goodput: o.goodput,
       client: health,
       rampUpS: o.rampUpS,
-      lastSendAt: driven.lastSendAt,
+      lastSendAt: o.shard ? dispatcher.lastSendAt : driven.lastSendAt,
     });
+    if (o.shard || o.startAtMs !== undefined) {
+      summary.shard = {
+        index: o.shard?.index ?? 0,
+        count: o.shard?.count ?? 1,
+        start_at_ms: o.startAtMs ?? Math.round(performance.timeOrigin + clock0),
+        start_lag_ms: startLagMs,
+        last_send_at_ms: o.shard ? dispatcher.lastSendAt : driven.lastSendAt,
+        ramp_up_s: o.rampUpS,
+        percentiles: o.percentiles,
+      };
+    }
     if (recorder.storageFailure) throw storageFailed(ctx, id, recorder, summary);
     if (ctx.db) {
       appendTimeseries(ctx.db, id, samples.map((s) => ({ source: "client", name: s.name, tMs: s.tMs, value: s.value })));
@@ -218,4 +238,14 @@ function storageFailed(ctx: LoadContext, id: string, recorder: Recorder, summary
     }
   }
   return new StorageError(`results database write failed (${cause}): load stopped; ${recorder.stored} records stored, ${recorder.unstored().length} could not be saved anywhere`);
+}
+
+/** Waits until the wall clock reads `epochMs` (or the signal aborts); long waits in chunks, the last ms by polling. */
+async function sleepUntilEpoch(epochMs: number, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const left = epochMs - Date.now();
+    if (left <= 0 || signal.aborted) return;
+    if (left > 2) await sleep(Math.min(left - 1, 2 ** 31 - 1), undefined, { signal }).catch(() => undefined);
+    else await new Promise((r) => setImmediate(r));
+  }
 }

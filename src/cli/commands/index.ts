@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { register as compare } from "./compare.js";
 import { register as experiment } from "./experiment.js";
+import { register as merge } from "./merge.js";
 import { register as model } from "./model.js";
 import { register as report } from "./report.js";
 import { register as run } from "./run.js";
@@ -15,6 +16,7 @@ export type RegisterCommand = (program: Command) => void;
 export const COMMANDS: RegisterCommand[] = [
   compare,
   experiment,
+  merge,
   model,
   report,
   run,

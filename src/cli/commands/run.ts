@@ -58,6 +58,8 @@ interface RunFlags {
   progress: boolean;
   percentiles?: number[];
   percentileMetrics?: Array<"ttft" | "tpot" | "itl" | "e2e" | "client_wait">;
+  shard?: { index: number; count: number };
+  startAt?: number;
 }
 
 export function register(program: Command): void {
@@ -89,6 +91,8 @@ export function register(program: Command): void {
     .option("--label <text>", "label stored with the runs")
     .option("--model-file <gguf>", "embedded engine: a GGUF file instead of a preset")
     .option("--no-progress", "no live progress line")
+    .option("--shard <I/N>", "send only shard I (from 0) of N of the load: open loop, arrivals i with i mod N = I of the full timetable; closed loop, a 1/N share of concurrency and requests (combine with tokenbench merge)", p.shard)
+    .option("--start-at <epoch-ms>", "wall-clock start of the measured phase (epoch ms), shared by shards; warm-up runs before it", p.epochMs)
     .action(async (flags: RunFlags) => {
       const options = toOptions(flags);
       if (flags.json) checkOutputFile(flags.json, "--json");
@@ -181,6 +185,8 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
     balance: f.balance,
     db: f.store ? f.db : null,
     label: f.label,
+    shard: f.shard,
+    startAtMs: f.startAt,
     embedded: embedded ? { preset: f.modelFile ? undefined : f.preset, model: f.modelFile, parallel: f.parallel, threads: f.threads } : undefined,
   };
 }
