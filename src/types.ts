@@ -324,6 +324,12 @@ export interface RunSummary {
   tool_calls?: { requests: number; tokens: number; ttft_ms: LatencyStats };
   client: ClientHealth;
   endpoints?: EndpointSummary[];
+  /**
+   * Connections to the target(s): opened before the measured phase (warm-up and pre-connect, so
+   * TTFT excludes TCP set-up) and during it (each such request's TTFT includes its connect), and
+   * the TCP (+TLS) set-up time of all of them. Absent in runs stored before it existed.
+   */
+  connections?: { opened_before: number; opened_during: number; failed: number; connect_ms: LatencyStats };
   /** Present on a shard's run (`run --shard I/N`): which share it sent, from which common start (docs/metrics.md, "Shards and merge"). */
   shard?: ShardInfo;
   /** Present on a run made by `tokenbench merge`: the shard runs it combines. */

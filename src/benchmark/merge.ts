@@ -71,6 +71,8 @@ export function mergeShardRuns(shards: readonly ShardRun[], id: string): ShardRu
     rampUpS: i0.ramp_up_s,
     lastSendAt: Math.max(...ordered.map((s) => info(s).last_send_at_ms)),
   });
+  const conns = ordered.map((s) => s.summary.connections).filter((c): c is NonNullable<RunSummary["connections"]> => c !== undefined);
+  if (conns.length === ordered.length) summary.connections = mergeConnections(conns);
   summary.merged = { shards: n, run_ids: ordered.map((s) => s.summary.id) };
   return { summary, records };
 }
@@ -78,6 +80,36 @@ export function mergeShardRuns(shards: readonly ShardRun[], id: string): ShardRu
 /** Request index order; ties (none in a proper split) by scheduled time. */
 function byIndex(a: RequestRecord, b: RequestRecord): number {
   return a.index - b.index || a.scheduledAt - b.scheduledAt;
+}
+
+/**
+ * Connection counts add up; connect time's count, min, max, mean and stddev are exact over all
+ * shards' connections, its percentiles the highest shard's (an upper bound: the shards' connect
+ * times are not in their records).
+ */
+function mergeConnections(cs: Array<NonNullable<RunSummary["connections"]>>): NonNullable<RunSummary["connections"]> {
+  const withAny = cs.filter((c) => c.connect_ms.count > 0);
+  const count = withAny.reduce((a, c) => a + c.connect_ms.count, 0);
+  const mean = count ? withAny.reduce((a, c) => a + c.connect_ms.mean * c.connect_ms.count, 0) / count : 0;
+  // Pooled: E[x²] per shard from its mean and (population) variance.
+  const ex2 = count ? withAny.reduce((a, c) => a + (c.connect_ms.stddev ** 2 + c.connect_ms.mean ** 2) * c.connect_ms.count, 0) / count : 0;
+  const top = (k: "p50" | "p90" | "p95" | "p99" | "max") => (withAny.length ? Math.max(...withAny.map((c) => c.connect_ms[k])) : 0);
+  return {
+    opened_before: cs.reduce((a, c) => a + c.opened_before, 0),
+    opened_during: cs.reduce((a, c) => a + c.opened_during, 0),
+    failed: cs.reduce((a, c) => a + c.failed, 0),
+    connect_ms: {
+      count,
+      mean,
+      stddev: Math.sqrt(Math.max(0, ex2 - mean * mean)),
+      min: withAny.length ? Math.min(...withAny.map((c) => c.connect_ms.min)) : 0,
+      p50: top("p50"),
+      p90: top("p90"),
+      p95: top("p95"),
+      p99: top("p99"),
+      max: top("max"),
+    },
+  };
 }
 
 function mergeHealth(shards: Array<[number, ClientHealth]>): ClientHealth {

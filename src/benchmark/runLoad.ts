@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "../store/db.js";
 import { appendTimeseries, createRun, finishRun } from "../store/runs.js";
 import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem, WorkloadSummary } from "../types.js";
-import { closeTargets, createSelector, openTargets } from "../client/targets.js";
+import { closeTargets, createSelector, openTargets, preconnect, type Target } from "../client/targets.js";
+import { latencyStats } from "../aggregate/stats.js";
 import { streamRequest } from "../client/streamRequest.js";
 import { buildRecord } from "../measure/record.js";
 import { startClientMonitor } from "../measure/clientMonitor.js";
@@ -125,6 +126,13 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     // With a common start (--start-at), the measured clock's zero is that wall-clock instant in
     // every shard, so their records line up; a shard that gets there late starts at once, its
     // lateness in start_lag_ms (and, open loop, in its requests' client wait).
+    // Connections for every request that can be in flight, opened now so no measured TTFT holds a
+    // TCP set-up; with a common start, shortly before it (servers close idle connections).
+    if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs - PRECONNECT_LEAD_MS, stop.signal);
+    if (!stop.signal.aborted) {
+      const share = plannedCount > 0 ? shareOf(plannedCount, o.shard ?? { index: 0, count: 1 }) : 0;
+      await preconnect(pools, Math.ceil(shape.maxInFlight(plan.load, Math.max(share, 1)) / pools.length), adapter.modelsPath);
+    }
     if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs, stop.signal);
     clock0 = o.startAtMs !== undefined ? performance.now() - (Date.now() - o.startAtMs) : performance.now();
     const startLagMs = o.startAtMs !== undefined ? Math.max(0, now()) : 0;
@@ -177,6 +185,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       rampUpS: o.rampUpS,
       lastSendAt: o.shard ? dispatcher.lastSendAt : driven.lastSendAt,
     });
+    summary.connections = connectionSummary(pools, clock0);
     if (o.shard || o.startAtMs !== undefined) {
       summary.shard = {
         index: o.shard?.index ?? 0,
@@ -238,6 +247,20 @@ function storageFailed(ctx: LoadContext, id: string, recorder: Recorder, summary
     }
   }
   return new StorageError(`results database write failed (${cause}): load stopped; ${recorder.stored} records stored, ${recorder.unstored().length} could not be saved anywhere`);
+}
+
+/** How long before a common start the connections are opened (enough for thousands of local connects). */
+const PRECONNECT_LEAD_MS = 2000;
+
+/** RunSummary.connections: connections opened before the measured phase's zero (`clock0`, performance.now() ms) and after it. */
+function connectionSummary(pools: Target[], clock0: number): NonNullable<RunSummary["connections"]> {
+  const all = pools.flatMap((p) => p.connects);
+  return {
+    opened_before: all.filter((c) => c.atMs < clock0).length,
+    opened_during: all.filter((c) => c.atMs >= clock0).length,
+    failed: pools.reduce((a, p) => a + p.connectFailures, 0),
+    connect_ms: latencyStats(all.map((c) => c.ms)),
+  };
 }
 
 /** Waits until the wall clock reads `epochMs` (or the signal aborts); long waits in chunks, the last ms by polling. */

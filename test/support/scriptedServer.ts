@@ -101,6 +101,12 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       res.end(JSON.stringify({ object: "list", data: [{ id: "scripted-model", object: "model" }] }));
       return;
     }
+    // Any other GET (the client's pre-connect to an API without a models list) is no generation.
+    if (req.method === "GET") {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
     let raw = "";
     for await (const c of req) raw += c;
     const body = JSON.parse(raw || "{}") as Record<string, unknown>;
