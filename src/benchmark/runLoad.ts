@@ -136,6 +136,8 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs, stop.signal);
     clock0 = o.startAtMs !== undefined ? performance.now() - (Date.now() - o.startAtMs) : performance.now();
     const startLagMs = o.startAtMs !== undefined ? Math.max(0, now()) : 0;
+    // Connections opened before this instant were open before any measured request could go out.
+    const measuredFrom = performance.now();
     // Wall-clock time of the measured phase's start: the origin of every record's times, so
     // telemetry sampled by wall clock (GPU, server metrics) lines up with the requests.
     const startedAt = new Date(o.startAtMs ?? performance.timeOrigin + clock0).toISOString();
@@ -185,7 +187,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       rampUpS: o.rampUpS,
       lastSendAt: o.shard ? dispatcher.lastSendAt : driven.lastSendAt,
     });
-    summary.connections = connectionSummary(pools, clock0);
+    summary.connections = connectionSummary(pools, measuredFrom);
     if (o.shard || o.startAtMs !== undefined) {
       summary.shard = {
         index: o.shard?.index ?? 0,
@@ -252,12 +254,12 @@ function storageFailed(ctx: LoadContext, id: string, recorder: Recorder, summary
 /** How long before a common start the connections are opened (enough for thousands of local connects). */
 const PRECONNECT_LEAD_MS = 2000;
 
-/** RunSummary.connections: connections opened before the measured phase's zero (`clock0`, performance.now() ms) and after it. */
-function connectionSummary(pools: Target[], clock0: number): NonNullable<RunSummary["connections"]> {
+/** RunSummary.connections: connections opened before the measured phase began (`from`, performance.now() ms; a late shard's is after the common zero) and after. */
+function connectionSummary(pools: Target[], from: number): NonNullable<RunSummary["connections"]> {
   const all = pools.flatMap((p) => p.connects);
   return {
-    opened_before: all.filter((c) => c.atMs < clock0).length,
-    opened_during: all.filter((c) => c.atMs >= clock0).length,
+    opened_before: all.filter((c) => c.atMs < from).length,
+    opened_during: all.filter((c) => c.atMs >= from).length,
     failed: pools.reduce((a, p) => a + p.connectFailures, 0),
     connect_ms: latencyStats(all.map((c) => c.ms)),
   };

@@ -93,7 +93,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     if (closing.has(req.socket)) return;
     if (req.method === "GET" && req.url === "/stats") {
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ received, maxActive, writtenGapsMs }));
+      res.end(JSON.stringify({ received, maxActive, writtenGapsMs, writtenTtftMs }));
       return;
     }
     if (req.method === "GET" && req.url === "/v1/models") {
