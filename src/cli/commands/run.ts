@@ -98,6 +98,9 @@ export function register(program: Command): void {
       if (flags.json) checkOutputFile(flags.json, "--json");
       if (flags.records) checkOutputFile(flags.records, "--records");
       if (flags.csv) checkOutputFile(flags.csv, "--csv");
+      if (flags.startAt !== undefined && flags.startAt < Date.now()) {
+        process.stderr.write(`warning: --start-at is ${((Date.now() - flags.startAt) / 1000).toFixed(1)} s in the past: this run starts late (its summary's shard.start_lag_ms says by how much)\n`);
+      }
       const controller = new AbortController();
       let interrupts = 0;
       // SIGTERM (timeout(1), CI cancellation, container stop) is handled like Ctrl-C: partial
