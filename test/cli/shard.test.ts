@@ -144,7 +144,7 @@ test("bad shard flags: one line, exit 2", async () => {
     [["run", "--target", "http://127.0.0.1:9", "--shard", "x"], /I\/N/],
     [["run", "--target", "http://127.0.0.1:9", "--shard", "3/4", "--concurrency", "2", "--no-preflight", "--no-store"], /cannot be split over 4 shards/],
     [["run", "--target", "http://127.0.0.1:9", "--start-at", "12", "--no-preflight", "--no-store"], /epoch milliseconds/],
-    [["run", "--target", "http://127.0.0.1:9", "--start-at", String(Date.now()), "--concurrency", "1,2", "--no-preflight", "--no-store"], /one load/],
+    [["run", "--target", "http://127.0.0.1:9", "--start-at", String(Date.now() + 600_000), "--concurrency", "1,2", "--no-preflight", "--no-store"], /one load/],
   ] as Array<[string[], RegExp]>) {
     const r = await cli(args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
