@@ -78,7 +78,8 @@ export function buildShardJob(o: ShardJobOptions): Record<string, unknown> {
       backoffLimit: 0,
       ...(o.deadlineS ? { activeDeadlineSeconds: o.deadlineS } : {}),
       template: {
-        metadata: { labels: { "app.kubernetes.io/name": "tokenbench", "job-name": o.name } },
+        // (the Job controller adds job-name and controller-uid labels itself)
+        metadata: { labels: { "app.kubernetes.io/name": "tokenbench" } },
         spec: {
           restartPolicy: "Never",
           containers: [
