@@ -123,9 +123,6 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       );
     }
     collectGarbage();
-    // With a common start (--start-at), the measured clock's zero is that wall-clock instant in
-    // every shard, so their records line up; a shard that gets there late starts at once, its
-    // lateness in start_lag_ms (and, open loop, in its requests' client wait).
     // Connections for every request that can be in flight, opened now so no measured TTFT holds a
     // TCP set-up; with a common start, shortly before it (servers close idle connections).
     if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs - PRECONNECT_LEAD_MS, stop.signal);
@@ -133,6 +130,9 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       const share = plannedCount > 0 ? shareOf(plannedCount, o.shard ?? { index: 0, count: 1 }) : 0;
       await preconnect(pools, Math.ceil(shape.maxInFlight(plan.load, Math.max(share, 1)) / pools.length), adapter.modelsPath);
     }
+    // With a common start (--start-at), the measured clock's zero is that wall-clock instant in
+    // every shard, so their records line up; a shard that gets there late starts at once, its
+    // lateness in start_lag_ms (and, open loop, in its requests' client wait).
     if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs, stop.signal);
     clock0 = o.startAtMs !== undefined ? performance.now() - (Date.now() - o.startAtMs) : performance.now();
     const startLagMs = o.startAtMs !== undefined ? Math.max(0, now()) : 0;
