@@ -118,7 +118,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       await drive(
         driveClosedLoop(
           { now, signal: stop.signal, send: (seq, at) => sendOne(seq, at, true, seq) },
-          { concurrency: shape.warmupConcurrency(load, o.warmup), count: o.warmup },
+          { concurrency: shape.warmupConcurrency(plan.load, o.warmup), count: o.warmup },
         ),
       );
     }
