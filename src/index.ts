@@ -47,6 +47,7 @@ export type {
   LengthSpec,
   RequestRecord,
   RunSummary,
+  ShardInfo,
   SummaryDocument,
   SyntheticWorkloadSpec,
   Throughput,
@@ -183,3 +184,9 @@ export { renderRunTable } from "./output/consoleTable.js";
 export { summaryDocument, writeJsonSummary } from "./output/jsonSummary.js";
 export { withRunIds, writeRecordsJsonl } from "./output/jsonl.js";
 export { flattenSummary, writeCsv } from "./output/csv.js";
+
+// ---- Beyond one process: shards, merge, the Kubernetes Job (docs/client-capacity.md) ----
+// runBenchmark({ shard: {index, count}, startAtMs }) runs one shard; these combine and launch them.
+export { mergeShardRuns, groupShardFiles, camelRecord, MergeError, type ShardRun } from "./benchmark/merge.js";
+export { parseShard, planShard, shareOf, MAX_SHARDS, type ShardSpec, type ShardPlan } from "./schedule/shard.js";
+export { buildShardJob, JOB_OWNED_FLAGS, type ShardJobOptions } from "./k8s/job.js";

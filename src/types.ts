@@ -356,6 +356,32 @@ export interface RunSummary {
   sessions?: SessionsSummary;
   client: ClientHealth;
   endpoints?: EndpointSummary[];
+  /**
+   * Connections to the target(s): opened before the measured phase (warm-up and pre-connect, so
+   * TTFT excludes TCP set-up) and during it (each such request's TTFT includes its connect), and
+   * the TCP (+TLS) set-up time of all of them. Absent in runs stored before it existed.
+   */
+  connections?: { opened_before: number; opened_during: number; failed: number; connect_ms: LatencyStats };
+  /** Present on a shard's run (`run --shard I/N`): which share it sent, from which common start (docs/metrics.md, "Shards and merge"). */
+  shard?: ShardInfo;
+  /** Present on a run made by `tokenbench merge`: the shard runs it combines. */
+  merged?: { shards: number; run_ids: string[] };
+}
+
+/** A shard run's place in the whole run; what `tokenbench merge` needs beyond the records. */
+export interface ShardInfo {
+  index: number;
+  count: number;
+  /** Common start of the measured phase, epoch ms (--start-at), or this shard's own start when none was given. */
+  start_at_ms: number;
+  /** How late this shard began its measured phase after start_at_ms (warm-up overran, pod started late), ms. */
+  start_lag_ms: number;
+  /** Last measured send of this shard, ms from start_at_ms. */
+  last_send_at_ms: number;
+  /** Ramp-up the run used, seconds (the steady window starts after it). */
+  ramp_up_s: number;
+  /** Extra percentiles asked for (--percentiles). */
+  percentiles: number[];
 }
 
 /** Multi-turn sessions of a run (docs/metrics.md, "Multi-turn sessions"). */

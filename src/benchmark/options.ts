@@ -55,6 +55,16 @@ export interface BenchmarkOptions {
    * embedded engine.
    */
   preflight?: boolean;
+  /**
+   * Send only shard `index` of `count` of each load (src/schedule/shard.ts); the summary gets a
+   * `shard` block for `tokenbench merge`.
+   */
+  shard?: { index: number; count: number };
+  /**
+   * Wall-clock start of the measured phase, epoch ms (shards on several hosts share it): warm-up
+   * runs before it, and every record's times count from it. One load per run.
+   */
+  startAtMs?: number;
   /** Results database path; null: do not store. */
   db?: string | null;
   /** Grouping for experiments. */

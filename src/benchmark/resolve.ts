@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
-import { describeLoad, loadProblem, loadSchema, ownsRequests } from "../schedule/shapes/index.js";
+import { describeLoad, loadProblem, loadSchema, ownsRequests, shapeOf } from "../schedule/shapes/index.js";
+import { MAX_SHARDS, planShard } from "../schedule/shard.js";
 
 /** A load's description for an error message, even when it does not validate. */
 function describeLoadLoose(l: unknown): string {
@@ -82,6 +83,8 @@ export interface ResolvedOptions {
   /** Percentiles computed beyond p50/p90/p95/p99 (ascending, deduplicated). */
   percentiles: number[];
   db: string | null | undefined;
+  shard?: { index: number; count: number };
+  startAtMs?: number;
 }
 
 const positive = z.number().positive();
@@ -133,6 +136,19 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     }
   }
   for (const p of opts.percentiles ?? []) check("percentile", p, z.number().min(0).max(100));
+  if (opts.startAtMs !== undefined && (!Number.isSafeInteger(opts.startAtMs) || opts.startAtMs <= 0)) throw new UsageError(`invalid start time: ${opts.startAtMs} (epoch milliseconds)`);
+  if (opts.startAtMs !== undefined && loads.length > 1) throw new UsageError("--start-at takes one load per run (one --concurrency or --rate value)");
+  if (opts.shard) {
+    const { index, count } = opts.shard;
+    if (!Number.isInteger(count) || count < 1 || count > MAX_SHARDS || !Number.isInteger(index) || index < 0 || index >= count) throw new UsageError(`invalid shard ${index}/${count}`);
+    for (const l of loads) {
+      try {
+        planShard(shapeOf(l), l, opts.requests, opts.shard);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
+  }
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
   // Loads that bring their own requests (a trace, sessions x turns) run them all unless told otherwise.
@@ -159,5 +175,7 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     preflight: opts.preflight ?? true,
     percentiles: [...new Set(opts.percentiles ?? [])].sort((a, b) => a - b),
     db: opts.db,
+    ...(opts.shard ? { shard: opts.shard } : {}),
+    ...(opts.startAtMs !== undefined ? { startAtMs: opts.startAtMs } : {}),
   };
 }

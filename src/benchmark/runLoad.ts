@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "../store/db.js";
 import { appendTimeseries, createRun, finishRun } from "../store/runs.js";
 import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem, WorkloadSummary } from "../types.js";
-import { closeTargets, createSelector, openTargets } from "../client/targets.js";
+import { closeTargets, createSelector, openTargets, preconnect, type Target } from "../client/targets.js";
+import { latencyStats } from "../aggregate/stats.js";
 import { streamRequest } from "../client/streamRequest.js";
 import { buildRecord } from "../measure/record.js";
 import { startClientMonitor } from "../measure/clientMonitor.js";
@@ -11,8 +12,10 @@ import { summarizeRun } from "../aggregate/summarize.js";
 import { loadToJson, shapeOf } from "../schedule/shapes/index.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
 import { driveClosedLoop, type Dispatcher, type SendOutcome } from "../schedule/drivers.js";
+import { planShard, shardDispatcher, shareOf } from "../schedule/shard.js";
 import { Recorder, StorageError } from "./recorder.js";
 import { setMaxListeners } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -79,7 +82,9 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   const recorder = new Recorder(ctx.db, id, () => stop.abort());
   const measuredCount = o.requests;
   const plannedCount = measuredCount ?? (o.durationS !== undefined ? shape.countForDuration(load, o.durationS) : undefined) ?? 0;
-  const pools = openTargets(ctx.targets, shape.maxInFlight(load, Math.max(plannedCount, o.warmup)), o.timeoutMs);
+  // This process's share of the load when the run is split over shards (one share: all of it).
+  const plan = planShard(shape, load, measuredCount, o.shard ?? { index: 0, count: 1 });
+  const pools = openTargets(ctx.targets, shape.maxInFlight(plan.load, Math.max(plannedCount, o.warmup)), o.timeoutMs);
   const select = createSelector(pools, o.balance);
   const secrets = secretValues(o.headers);
   let clock0 = performance.now();
@@ -119,15 +124,29 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       await drive(
         driveClosedLoop(
           { now, signal: stop.signal, send: (seq, at) => sendOne(seq, at, true, seq) },
-          { concurrency: shape.warmupConcurrency(load, o.warmup), count: o.warmup },
+          { concurrency: shape.warmupConcurrency(plan.load, o.warmup), count: o.warmup },
         ),
       );
     }
     collectGarbage();
-    clock0 = performance.now();
+    // Connections for every request that can be in flight, opened now so no measured TTFT holds a
+    // TCP set-up; with a common start, shortly before it (servers close idle connections).
+    if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs - PRECONNECT_LEAD_MS, stop.signal);
+    if (!stop.signal.aborted) {
+      const share = plannedCount > 0 ? shareOf(plannedCount, o.shard ?? { index: 0, count: 1 }) : 0;
+      await preconnect(pools, Math.ceil(shape.maxInFlight(plan.load, Math.max(share, 1)) / pools.length), adapter.modelsPath);
+    }
+    // With a common start (--start-at), the measured clock's zero is that wall-clock instant in
+    // every shard, so their records line up; a shard that gets there late starts at once, its
+    // lateness in start_lag_ms (and, open loop, in its requests' client wait).
+    if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs, stop.signal);
+    clock0 = o.startAtMs !== undefined ? performance.now() - (Date.now() - o.startAtMs) : performance.now();
+    const startLagMs = o.startAtMs !== undefined ? Math.max(0, now()) : 0;
+    // Connections opened before this instant were open before any measured request could go out.
+    const measuredFrom = performance.now();
     // Wall-clock time of the measured phase's start: the origin of every record's times, so
     // telemetry sampled by wall clock (GPU, server metrics) lines up with the requests.
-    const startedAt = new Date(performance.timeOrigin + clock0).toISOString();
+    const startedAt = new Date(o.startAtMs ?? performance.timeOrigin + clock0).toISOString();
     const monitor = startClientMonitor({ originMs: clock0 });
     const emitProgress = () =>
       ctx.onProgress?.({
@@ -136,22 +155,22 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
         load,
         done: recorder.done,
         failed: recorder.failed,
-        total: measuredCount ?? null,
+        total: measuredCount === undefined ? null : shareOf(measuredCount, o.shard ?? { index: 0, count: 1 }),
         inFlight: pools.reduce((a, p) => a + p.inFlight, 0),
         outputTokensPerS: recorder.outputTokens / Math.max(now() / 1000, 1e-3),
         elapsedS: now() / 1000,
       });
     const progress = setInterval(emitProgress, 250);
-    const dispatcher: Dispatcher = {
+    const dispatcher = shardDispatcher({
       now,
       signal: stop.signal,
       send: (seq, scheduledAt, readyAt, item) => {
         if (shape.openLoop) monitor.recordSendLag(Math.max(0, now() - readyAt));
         return sendOne(seq, scheduledAt, false, o.warmup + seq, item);
       },
-    };
+    }, plan);
     const durationMs = o.durationS !== undefined ? o.durationS * 1000 : undefined;
-    const driven = await drive(shape.drive(dispatcher, load, { count: measuredCount, durationMs, rampUpS: o.rampUpS, seed: o.seed, workload: items.slice(o.warmup), prepared }));
+    const driven = await drive(shape.drive(dispatcher, plan.load, { count: plan.count, durationMs, rampUpS: o.rampUpS, seed: o.seed, workload: items.slice(o.warmup), prepared }));
     clearInterval(progress);
     emitProgress();
     interrupted = Boolean(ctx.signal?.aborted);
@@ -172,8 +191,20 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       goodput: o.goodput,
       client: health,
       rampUpS: o.rampUpS,
-      lastSendAt: driven.lastSendAt,
+      lastSendAt: o.shard ? dispatcher.lastSendAt : driven.lastSendAt,
     });
+    summary.connections = connectionSummary(pools, measuredFrom);
+    if (o.shard || o.startAtMs !== undefined) {
+      summary.shard = {
+        index: o.shard?.index ?? 0,
+        count: o.shard?.count ?? 1,
+        start_at_ms: o.startAtMs ?? Math.round(performance.timeOrigin + clock0),
+        start_lag_ms: startLagMs,
+        last_send_at_ms: o.shard ? dispatcher.lastSendAt : driven.lastSendAt,
+        ramp_up_s: o.rampUpS,
+        percentiles: o.percentiles,
+      };
+    }
     if (recorder.storageFailure) throw storageFailed(ctx, id, recorder, summary);
     if (ctx.db) {
       appendTimeseries(ctx.db, id, samples.map((s) => ({ source: "client", name: s.name, tMs: s.tMs, value: s.value })));
@@ -224,4 +255,28 @@ function storageFailed(ctx: LoadContext, id: string, recorder: Recorder, summary
     }
   }
   return new StorageError(`results database write failed (${cause}): load stopped; ${recorder.stored} records stored, ${recorder.unstored().length} could not be saved anywhere`);
+}
+
+/** How long before a common start the connections are opened (enough for thousands of local connects). */
+const PRECONNECT_LEAD_MS = 2000;
+
+/** RunSummary.connections: connections opened before the measured phase began (`from`, performance.now() ms; a late shard's is after the common zero) and after. */
+function connectionSummary(pools: Target[], from: number): NonNullable<RunSummary["connections"]> {
+  const all = pools.flatMap((p) => p.connects);
+  return {
+    opened_before: all.filter((c) => c.atMs < from).length,
+    opened_during: all.filter((c) => c.atMs >= from).length,
+    failed: pools.reduce((a, p) => a + p.connectFailures, 0),
+    connect_ms: latencyStats(all.map((c) => c.ms)),
+  };
+}
+
+/** Waits until the wall clock reads `epochMs` (or the signal aborts); long waits in chunks, the last ms by polling. */
+async function sleepUntilEpoch(epochMs: number, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const left = epochMs - Date.now();
+    if (left <= 0 || signal.aborted) return;
+    if (left > 2) await sleep(Math.min(left - 1, 2 ** 31 - 1), undefined, { signal }).catch(() => undefined);
+    else await new Promise((r) => setImmediate(r));
+  }
 }

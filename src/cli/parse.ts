@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "commander";
 import type { ArrivalKind, GoodputSpec, LengthSpec } from "../types.js";
+import { parseShard } from "../schedule/shard.js";
 
 // Option parsers: each turns one CLI string into a typed value or a one-line error.
 
@@ -106,3 +107,15 @@ export const fraction = numberParser((n) => Number.isFinite(n) && n >= 0 && n <=
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
+
+/** "I/N": shard I (from 0) of N. */
+export function shard(v: string): { index: number; count: number } {
+  try {
+    return parseShard(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^--shard( takes)?:? ?/, ""));
+  }
+}
+
+/** Epoch milliseconds (Date.now() form), e.g. $(( $(date +%s) * 1000 + 30000 )). */
+export const epochMs = numberParser((n) => Number.isSafeInteger(n) && n > 1e12, "epoch milliseconds (13 digits, e.g. $(( $(date +%s) * 1000 + 30000 )))");

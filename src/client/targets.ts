@@ -1,4 +1,5 @@
-import { Client, Pool } from "undici";
+import { buildConnector, Client, Pool } from "undici";
+import { performance } from "node:perf_hooks";
 import type { BalanceStrategy } from "../types.js";
 
 export interface Target {
@@ -12,6 +13,10 @@ export interface Target {
   /** Options for a one-off connection outside the pool (a retry on a fresh connection). */
   connectionOptions: Client.Options;
   inFlight: number;
+  /** Every connection opened to this target: when the connect began (performance.now() ms) and how long TCP (+TLS) set-up took. */
+  connects: Array<{ atMs: number; ms: number }>;
+  /** Connection attempts that failed. */
+  connectFailures: number;
 }
 
 /**
@@ -50,26 +55,63 @@ export function splitBaseUrl(base: string): { origin: string; prefix: string } {
  * already sets TCP_NODELAY on every socket.
  */
 export function openTargets(urls: string[], maxInFlight: number, timeoutMs: number): Target[] {
-  const connectionOptions: Client.Options = {
+  return urls.map((url) => {
+    const { origin, prefix } = splitBaseUrl(url);
+    const target: Target = { url, origin, prefix, inFlight: 0, connects: [], connectFailures: 0, connectionOptions: {}, pool: undefined as unknown as Pool };
+    const connectionOptions = clientOptions(timeoutMs, timedConnector(target, Math.min(timeoutMs, 10_000)));
+    target.connectionOptions = connectionOptions;
+    target.pool = new Pool(origin, { ...connectionOptions, connections: Math.max(1, maxInFlight) });
+    return target;
+  });
+}
+
+/** undici's own connector, timed: each connection's set-up is recorded on the target (connect time, reported apart from TTFT). */
+function timedConnector(target: Target, timeoutMs: number): buildConnector.connector {
+  const base = buildConnector({ timeout: timeoutMs });
+  return (opts, cb) => {
+    const atMs = performance.now();
+    base(opts, (err, socket) => {
+      if (err) target.connectFailures++;
+      else target.connects.push({ atMs, ms: performance.now() - atMs });
+      (cb as (e: Error | null, s: unknown) => void)(err, socket);
+    });
+  };
+}
+
+function clientOptions(timeoutMs: number, connect: buildConnector.connector): Client.Options {
+  return {
     pipelining: 1,
     keepAliveTimeout: 60_000,
     // Streams can legitimately idle between tokens (queueing at the server), so both bounds
     // follow the per-request timeout instead of undici's 300 s defaults.
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    connectTimeout: Math.min(timeoutMs, 10_000),
+    connect,
   };
-  return urls.map((url) => {
-    const { origin, prefix } = splitBaseUrl(url);
-    return {
-      url,
-      origin,
-      prefix,
-      inFlight: 0,
-      connectionOptions,
-      pool: new Pool(origin, { ...connectionOptions, connections: Math.max(1, maxInFlight) }),
-    };
-  });
+}
+
+/** Most connections opened ahead per target (an open loop without a cap bounds in-flight by its request count alone). */
+export const PRECONNECT_MAX = 4096;
+
+/**
+ * Opens up to `count` connections to each target before the measured phase, so no measured
+ * request's TTFT includes TCP set-up: `count` GET requests for `path` (a cheap one: the models
+ * list, else "/") are put in flight at once, which makes the pool dial one connection each; their
+ * answers (404 is fine) are drained and the connections stay open (keep-alive). Failures are not
+ * errors here: a target that cannot be reached fails the measured requests, which record why.
+ */
+export async function preconnect(targets: Target[], count: number, path: string | undefined): Promise<void> {
+  const n = Math.min(Math.max(0, count), PRECONNECT_MAX);
+  await Promise.all(
+    targets.flatMap((t) =>
+      Array.from({ length: n }, () =>
+        t.pool
+          .request({ method: "GET", path: t.prefix + (path ?? "/") })
+          .then((r) => r.body.dump())
+          .catch(() => undefined),
+      ),
+    ),
+  );
 }
 
 export function createSelector(targets: Target[], strategy: BalanceStrategy): () => Target {

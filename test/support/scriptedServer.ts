@@ -95,12 +95,18 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     if (closing.has(req.socket)) return;
     if (req.method === "GET" && req.url === "/stats") {
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ received, maxActive, writtenGapsMs }));
+      res.end(JSON.stringify({ received, maxActive, writtenGapsMs, writtenTtftMs }));
       return;
     }
     if (req.method === "GET" && req.url === "/v1/models") {
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ object: "list", data: [{ id: "scripted-model", object: "model" }] }));
+      return;
+    }
+    // Any other GET (the client's pre-connect to an API without a models list) is no generation.
+    if (req.method === "GET") {
+      res.statusCode = 404;
+      res.end();
       return;
     }
     let raw = "";

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { register as compare } from "./compare.js";
 import { register as experiment } from "./experiment.js";
+import { register as k8sJob } from "./k8sJob.js";
+import { register as merge } from "./merge.js";
 import { register as model } from "./model.js";
 import { register as predict } from "./predict.js";
 import { register as probe } from "./probe.js";
@@ -18,6 +20,8 @@ export type RegisterCommand = (program: Command) => void;
 export const COMMANDS: RegisterCommand[] = [
   compare,
   experiment,
+  k8sJob,
+  merge,
   model,
   predict,
   probe,

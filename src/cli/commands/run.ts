@@ -69,6 +69,8 @@ interface RunFlags {
   thinkTime?: number;
   profile?: "sweep";
   profileRates?: number;
+  shard?: { index: number; count: number };
+  startAt?: number;
 }
 
 export function register(program: Command): void {
@@ -109,11 +111,16 @@ export function register(program: Command): void {
     .option("--profile-rates <n>", "sweep: rates between synchronous and maximum (default 8)", p.positiveInt)
     .option("--model-file <gguf>", "embedded engine: a GGUF file instead of a preset")
     .option("--no-progress", "no live progress line")
+    .option("--shard <I/N>", "send only shard I (from 0) of N of the load: open loop, arrivals i with i mod N = I of the full timetable; closed loop, a 1/N share of concurrency and requests (combine with tokenbench merge)", p.shard)
+    .option("--start-at <epoch-ms>", "wall-clock start of the measured phase (epoch ms), shared by shards; warm-up runs before it", p.epochMs)
     .action(async (flags: RunFlags) => {
       const options = toOptions(flags);
       if (flags.json) checkOutputFile(flags.json, "--json");
       if (flags.records) checkOutputFile(flags.records, "--records");
       if (flags.csv) checkOutputFile(flags.csv, "--csv");
+      if (flags.startAt !== undefined && flags.startAt < Date.now()) {
+        process.stderr.write(`warning: --start-at is ${((Date.now() - flags.startAt) / 1000).toFixed(1)} s in the past: this run starts late (its summary's shard.start_lag_ms says by how much)\n`);
+      }
       const controller = new AbortController();
       let interrupts = 0;
       // SIGTERM (timeout(1), CI cancellation, container stop) is handled like Ctrl-C: partial
@@ -235,6 +242,8 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
     balance: f.balance,
     db: f.store ? f.db : null,
     label: f.label,
+    shard: f.shard,
+    startAtMs: f.startAt,
     embedded: embedded ? { preset: f.modelFile ? undefined : f.preset, model: f.modelFile, parallel: f.parallel, threads: f.threads } : undefined,
   };
 }

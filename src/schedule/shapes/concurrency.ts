@@ -21,6 +21,8 @@ export const concurrencyShape = defineShape({
   countForDuration: () => undefined,
   warmupConcurrency: (s, warmup) => Math.min(s.concurrency, warmup),
   openLoop: false,
+  // Shard I runs floor(c/N) (+1 for the first c mod N shards) of the c loops (c >= N is checked by the run).
+  shard: (s, sh) => ({ ...s, concurrency: Math.floor(s.concurrency / sh.count) + (sh.index < s.concurrency % sh.count ? 1 : 0) }),
   drive: (d, s, c) =>
     driveClosedLoop(d, {
       concurrency: s.concurrency,

@@ -66,6 +66,9 @@ export const rateShape = defineShape({
   countForDuration: (s, durationS) => (Number.isFinite(s.rate) ? Math.ceil(s.rate * durationS) : undefined),
   warmupConcurrency: (s, warmup) => Math.min(s.maxConcurrency ?? warmup, warmup),
   openLoop: true,
+  // The in-flight cap is the run's: each shard holds its round-robin share of it (at least 1).
+  shard: (s, sh) =>
+    s.maxConcurrency === undefined ? s : { ...s, maxConcurrency: Math.max(1, Math.floor(s.maxConcurrency / sh.count) + (sh.index < s.maxConcurrency % sh.count ? 1 : 0)) },
   check: (s, o) =>
     !Number.isFinite(s.rate) && o.requests === undefined && o.durationS !== undefined
       ? "rate inf needs --requests (an infinite rate for a duration has no end)"

@@ -67,6 +67,12 @@ export interface LoadShape<S extends { mode: string } = { mode: string }, J exte
   ownRequests?(s: S): { prompts: number };
   /** Work done before the warm-up and the measured clock (read a trace, build its prompts); passed to drive as c.prepared. */
   prepare?(s: S, env: PrepareEnv): Promise<unknown>;
+  /**
+   * This shard's spec when the run is split over `count` client processes (src/schedule/shard.ts):
+   * closed-loop shapes must define it (their concurrency split); open-loop shapes may (e.g. an
+   * in-flight cap split), else every shard keeps the spec and sends its share of the timetable.
+   */
+  shard?(s: S, shard: { index: number; count: number }): S;
   /** Sends the measured requests through the dispatcher; resolves when all have finished. */
   drive(d: Dispatcher, s: S, c: DriveContext): Promise<DriveResult>;
 }

@@ -1,0 +1,86 @@
+import type { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { groupShardFiles, mergeShardRuns, MergeError } from "../../benchmark/merge.js";
+import { newRunId } from "../../benchmark/runLoad.js";
+import { defaultDbPath, openDb } from "../../store/db.js";
+import { appendRequests, createRun, finishRun } from "../../store/runs.js";
+import { addStoreOptions } from "../sharedOptions.js";
+import { UsageError } from "../errors.js";
+import { renderRunTable } from "../../output/consoleTable.js";
+import { summaryDocument, writeJsonSummary } from "../../output/jsonSummary.js";
+import { withRunIds, writeRecordsJsonl } from "../../output/jsonl.js";
+import { writeCsv } from "../../output/csv.js";
+import { checkOutputFile } from "../../output/paths.js";
+import { TOOL_VERSION } from "../../version.js";
+import type { RequestRecord, RunSummary } from "../../types.js";
+
+interface MergeFlags {
+  db?: string;
+  store: boolean;
+  json?: string;
+  records?: string;
+  csv?: string;
+  label?: string;
+}
+
+export function register(program: Command): void {
+  addStoreOptions(
+    program
+      .command("merge")
+      .description("combine shard results (run --shard I/N: each shard's --json and --records files) into one run per load")
+      .argument("<files...>", "every shard's summary JSON (--json) and records JSONL (--records)"),
+  )
+    .option("--json <file>", "write the merged summary JSON")
+    .option("--records <file>", "write the merged records, one JSON line per request")
+    .option("--csv <file>", "write one CSV row per merged run")
+    .option("--label <text>", "label stored with the merged runs")
+    .action((files: string[], flags: MergeFlags) => {
+      for (const [f, name] of [[flags.json, "--json"], [flags.records, "--records"], [flags.csv, "--csv"]] as const) if (f) checkOutputFile(f, name);
+      const inputs = files.map((path) => {
+        try {
+          return { path, text: readFileSync(path, "utf8") };
+        } catch (e) {
+          throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+      });
+      const merged: Array<{ summary: RunSummary; records: RequestRecord[] }> = [];
+      try {
+        for (const group of groupShardFiles(inputs)) merged.push(mergeShardRuns(group, newRunId()));
+      } catch (e) {
+        if (e instanceof MergeError) throw new UsageError(e.message);
+        throw e;
+      }
+      if (flags.store) {
+        const db = openDb(flags.db ?? defaultDbPath());
+        try {
+          for (const m of merged) {
+            const s = m.summary;
+            createRun(db, {
+              id: s.id,
+              api: s.api,
+              model: s.model,
+              target: s.target,
+              load: s.load,
+              options: { merged_from: s.merged?.run_ids },
+              toolVersion: TOOL_VERSION,
+              host: null,
+              serverInfo: null,
+              label: flags.label,
+            });
+            appendRequests(db, s.id, 0, m.records);
+            finishRun(db, s.id, s.status, s);
+          }
+        } finally {
+          db.close();
+        }
+      }
+      for (const m of merged) process.stdout.write(renderRunTable(m.summary) + "\n");
+      const summaries = merged.map((m) => m.summary);
+      if (flags.json) writeJsonSummary(flags.json, summaryDocument(summaries));
+      if (flags.records) writeRecordsJsonl(flags.records, withRunIds(summaries, merged.map((m) => m.records)));
+      if (flags.csv) writeCsv(flags.csv, summaries);
+      process.stderr.write(
+        `merged ${merged.map((m) => `${m.summary.merged!.shards} shards into run ${m.summary.id}`).join(", ")}${flags.store ? " (stored)" : ""}\n`,
+      );
+    });
+}
