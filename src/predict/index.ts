@@ -11,4 +11,4 @@ export {
   prefillFlops,
   type ModelSpec,
 } from "./model.js";
-export { compareToPrediction, predict, type Bound, type MeasuredVsPredicted, type Prediction, type PredictionRow, type PredictOptions } from "./predict.js";
+export { compareToPrediction, measuredRun, predict, predictRuns, type MeasuredRun, type Bound, type MeasuredVsPredicted, type Prediction, type PredictionRow, type PredictOptions } from "./predict.js";

@@ -2,6 +2,7 @@
 // load. Pure functions. Units: bytes, FLOPs, seconds inside; the result's fields say ms or tokens/s.
 // docs/predict.md states the model and its limits; docs/metrics.md defines every printed number.
 import { UsageError } from "../errors.js";
+import type { RunSummary } from "../types.js";
 import type { GpuSpec } from "./gpus.js";
 import { decodeFlopsPerToken, kvBytesPerToken, prefillFlops, type ModelSpec } from "./model.js";
 
@@ -208,4 +209,51 @@ export function compareToPrediction(p: Prediction, m: { concurrency: number; tpo
     predictedOutputTokensPerS: row.outputTokensPerS,
     throughputPctOfLimit: m.outputTokensPerS !== undefined ? (100 * m.outputTokensPerS) / row.outputTokensPerS : undefined,
   };
+}
+
+/** A stored concurrency run's figures that a prediction is compared with. */
+export interface MeasuredRun {
+  id: string;
+  concurrency: number;
+  /** Mean TPOT, ms. */
+  tpotMs: number;
+  outputTokensPerS: number;
+  /** Mean prompt / output tokens per completed request. */
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/**
+ * The figures of a stored run's summary (src/types.ts RunSummary), or why it cannot be compared:
+ * only closed-loop runs (requests in flight = batch) with measured requests are.
+ */
+export function measuredRun(id: string, s: RunSummary | null | undefined): MeasuredRun | string {
+  if (!s || !s.latency_ms || !s.throughput) return `run ${id} has no benchmark summary`;
+  if (s.load.mode !== "concurrency" || !("concurrency" in s.load) || !s.load.concurrency) return `run ${id} is not a concurrency run; compare concurrency runs (requests in flight = batch)`;
+  const rps = s.throughput.requests_per_s;
+  if (!(rps > 0) || !(s.latency_ms.tpot.mean > 0)) return `run ${id} completed no measurable requests`;
+  return {
+    id,
+    concurrency: s.load.concurrency,
+    tpotMs: s.latency_ms.tpot.mean,
+    outputTokensPerS: s.throughput.output_tokens_per_s,
+    inputTokens: s.throughput.input_tokens_per_s / rps,
+    outputTokens: s.throughput.output_tokens_per_s / rps,
+  };
+}
+
+/**
+ * One prediction for a set of measured runs (at their mean prompt and output lengths and their
+ * concurrencies, unless `o` says otherwise) and each run next to it.
+ */
+export function predictRuns(model: ModelSpec, gpu: GpuSpec, runs: readonly MeasuredRun[], o: Partial<PredictOptions> = {}): { prediction: Prediction; rows: Array<MeasuredVsPredicted & { run: string }> } {
+  const mean = (k: "inputTokens" | "outputTokens") => (runs.length ? Math.round(runs.reduce((a, m) => a + m[k], 0) / runs.length) : 256);
+  const prediction = predict(model, gpu, {
+    ...o,
+    inputTokens: o.inputTokens ?? mean("inputTokens"),
+    outputTokens: o.outputTokens ?? mean("outputTokens"),
+    concurrency: o.concurrency ?? (runs.length ? [...new Set(runs.map((m) => m.concurrency))].sort((a, b) => a - b) : [1, 2, 4, 8, 16, 32, 64]),
+  });
+  const rows = runs.map((m) => ({ run: m.id, ...compareToPrediction(prediction, { concurrency: m.concurrency, tpotMs: m.tpotMs, outputTokensPerS: m.outputTokensPerS }) }));
+  return { prediction, rows };
 }

@@ -1,3 +1,4 @@
+import { measuredRun, predictRuns, type GpuSpec, type MeasuredRun, type ModelSpec } from "../predict/index.js";
 // Store -> ReportData. The only part of the report that touches the database.
 import { getExperiment } from "../store/experiments.js";
 import type { Db } from "../store/db.js";
@@ -20,6 +21,8 @@ export interface ReportDataOptions {
   compare?: CompareFn;
   /** Fixed timestamp for reproducible output (tests). */
   now?: Date;
+  /** The model and GPU the runs served: adds measured vs predicted (src/predict) per concurrency run. */
+  hardware?: { model: ModelSpec; gpu: GpuSpec };
 }
 
 /** Runs, experiments and `experimentId:cellKeyPrefix` selections, in the order given, without duplicates. */
@@ -76,6 +79,17 @@ export function loadReportData(db: Db, ids: string[], opts: ReportDataOptions = 
       }
     }
   }
+  let hardware: ReportData["hardware"] = null;
+  if (opts.hardware) {
+    const measured = reportRuns.map((r) => measuredRun(r.id, r.summary));
+    const usable = measured.filter((m): m is MeasuredRun => typeof m !== "string");
+    hardware = {
+      model: opts.hardware.model.name,
+      gpu: opts.hardware.gpu.name,
+      rows: usable.length ? predictRuns(opts.hardware.model, opts.hardware.gpu, usable).rows : [],
+      skipped: measured.filter((m): m is string => typeof m === "string"),
+    };
+  }
   const title =
     opts.title ??
     (experiments.length === 1 && ids.length === 1
@@ -92,6 +106,7 @@ export function loadReportData(db: Db, ids: string[], opts: ReportDataOptions = 
     experiments,
     comparison,
     comparisonNote,
+    hardware,
   };
 }
 

@@ -134,7 +134,7 @@ function metadataBlock(r: ReportRun): string {
 export interface HtmlParts {
   data: ReportData;
   charts: ChartSpec[];
-  tables: { summary: Table; other: Table; comparison: Table | null; frontier: Table[]; errors: Table };
+  tables: { summary: Table; other: Table; comparison: Table | null; frontier: Table[]; errors: Table; hardware?: Table | null };
 }
 
 export function renderReportHtml({ data, charts, tables }: HtmlParts): string {
@@ -154,7 +154,7 @@ export function renderReportHtml({ data, charts, tables }: HtmlParts): string {
 <div class="grid">${cs.map(chartCard).join("\n")}</div>
 ${extra}</section>`);
   }
-  const tableHtml = [renderTable(tables.summary), renderTable(tables.other), renderTable(tables.errors)].filter(Boolean).join("\n");
+  const tableHtml = [tables.hardware ? renderTable(tables.hardware) : "", renderTable(tables.summary), renderTable(tables.other), renderTable(tables.errors)].filter(Boolean).join("\n");
   toc.push(`<a href="#sec-tables">Summary tables</a>`, `<a href="#sec-metadata">Metadata</a>`);
   const subtitle = `${data.runs.length} run${data.runs.length === 1 ? "" : "s"}` +
     (data.experiments.length ? ` · experiment ${data.experiments.map((e) => e.name).join(", ")}` : "") +

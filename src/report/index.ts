@@ -4,7 +4,7 @@ import { buildCharts } from "./charts/index.js";
 import { loadReportData, type ReportDataOptions } from "./data.js";
 import { renderReportHtml } from "./html.js";
 import type { ChartSpec, ReportData } from "./model.js";
-import { comparisonTable, errorsTable, frontierTables, otherRunsTable, summaryTable } from "./tables.js";
+import { comparisonTable, errorsTable, frontierTables, hardwareTable, otherRunsTable, summaryTable } from "./tables.js";
 
 export { UnknownIdError, type CompareFn } from "./data.js";
 // PNG export (src/report/png.ts) is not re-exported: importing ECharts costs ~0.7 s, which
@@ -29,6 +29,7 @@ export function renderReport(data: ReportData): Report {
       comparison: data.comparison && data.comparison.items.length > 1 ? comparisonTable(data.comparison) : null,
       frontier: frontierTables(data.runs),
       errors: errorsTable(data.runs),
+      hardware: data.hardware ? hardwareTable(data.hardware) : null,
     },
   });
   return { html, charts, data };

@@ -1,3 +1,4 @@
+import type { MeasuredVsPredicted } from "../predict/index.js";
 import type { Comparison } from "../compare/types.js";
 import type { RunSummary } from "../types.js";
 import type { LoadMode } from "../schedule/shapes/index.js";
@@ -84,6 +85,8 @@ export interface ReportData {
   comparison: Comparison | null;
   /** Why there is no comparison when one was expected. */
   comparisonNote: string | null;
+  /** Measured vs predicted per concurrency run, when the model and GPU were given (null otherwise). */
+  hardware?: { model: string; gpu: string; rows: Array<MeasuredVsPredicted & { run: string }>; skipped: string[] } | null;
 }
 
 /** One chart: a JSON-only ECharts option (no functions) so the browser and the PNG renderer draw the same thing. */

@@ -4,7 +4,7 @@ import { hasCi, verdict } from "./charts/comparison.js";
 import { formatLoad } from "./charts/common.js";
 import { FRONTIER_METRICS, frontierSegments } from "./charts/frontier.js";
 import { fmt, fmtRatio } from "./format.js";
-import type { ReportRun } from "./model.js";
+import type { ReportData, ReportRun } from "./model.js";
 
 export interface Table {
   id: string;
@@ -18,6 +18,22 @@ export interface Table {
 
 function loadText(r: ReportRun): string {
   return r.load ? r.load.label : "–";
+}
+
+/** Measured vs what the hardware allows (metrics.md section 19), one row per concurrency run. */
+export function hardwareTable(h: NonNullable<ReportData["hardware"]>): Table {
+  const pct = (x: number | undefined) => (x === undefined ? "–" : `${x.toFixed(0)}%`);
+  return {
+    id: "hardware",
+    title: `Measured vs the hardware limit: ${h.model} on ${h.gpu}`,
+    columns: ["run", "concurrency", "TPOT ms", "predicted TPOT ms", "% of limit", "achieved TB/s", "% of HBM", "output tok/s", "predicted tok/s", "% of limit"],
+    rows: h.rows.map((r) => [
+      r.run, String(r.concurrency), fmt(r.measuredTpotMs), fmt(r.predictedTpotMs), pct(r.tpotPctOfLimit), fmt(r.achievedBandwidth / 1e12), pct(r.bandwidthPct),
+      r.measuredOutputTokensPerS === undefined ? "–" : fmt(r.measuredOutputTokensPerS), fmt(r.predictedOutputTokensPerS), pct(r.throughputPctOfLimit),
+    ]),
+    numeric: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    note: "Prediction: roofline + continuous batching at the runs' mean prompt and output lengths (tokenbench predict). 100% = at the limit." + (h.skipped.length ? ` Not compared: ${h.skipped.join("; ")}.` : ""),
+  };
 }
 
 export function summaryTable(runs: ReportRun[]): Table {

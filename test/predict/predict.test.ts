@@ -231,3 +231,32 @@ test("tokenbench predict --run: a stored run next to the prediction (the H200 ru
     assert.equal(b.stderr.trim().split("\n").length, 1, b.stderr);
   }
 });
+
+test("tokenbench report --gpu --preset: the H200 runs against the hardware limit in the HTML, a rate run named as not compared", () => {
+  const runs = JSON.parse(readFileSync("docs/data/h200/llama-server/runs.json", "utf8")) as { id: string; cell_key: string; summary: RunSummary }[];
+  const cells = runs.filter((r) => r.cell_key.startsWith("server=np4-fa-on/"));
+  const dir = mkdtempSync(join(tmpdir(), "tb-report-hw-"));
+  const dbPath = join(dir, "r.db");
+  const db = openDb(dbPath);
+  for (const c of cells) {
+    createRun(db, { id: c.id, kind: "bench", toolVersion: "test" });
+    finishRun(db, c.id, "completed", c.summary);
+  }
+  createRun(db, { id: "rate-run", kind: "bench", toolVersion: "test" });
+  finishRun(db, "rate-run", "completed", { ...cells[0].summary, load: { mode: "rate", rate: 2, arrival: "poisson" } });
+  db.close();
+  const cli = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "report", ...args, "--db", dbPath], { encoding: "utf8" });
+  const out = join(dir, "r.html");
+  const r = cli([...cells.map((c) => c.id), "rate-run", "--gpu", "h200", "--preset", "llama-2-7b", "-o", out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /not compared with the hardware limit: run rate-run is not a concurrency run/);
+  const html = readFileSync(out, "utf8");
+  assert.match(html, /Measured vs the hardware limit: llama-2-7b on NVIDIA H200/);
+  // The same figure as `predict --run` for c=1: 2.85 ms predicted / 4.79 ms measured.
+  const c1 = cells.find((c) => c.cell_key.includes("/load=c1/"))!;
+  const row = new RegExp(`${c1.id}</td><td class="num">1</td>.*?<td class="num">(\\d+)%</td>`).exec(html);
+  assert.ok(row && Number(row[1]) >= 55 && Number(row[1]) <= 65, row?.[0]);
+  const noModel = cli([cells[0].id, "--gpu", "h200", "-o", out]);
+  assert.equal(noModel.status, 2);
+  assert.match(noModel.stderr, /^tokenbench: error: --gpu needs the model the runs served/);
+});

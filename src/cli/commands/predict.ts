@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import Table from "cli-table3";
 import { readGgufHeader } from "../../engine/gguf/read.js";
-import { GPUS, compareToPrediction, gpuById, modelFromGguf, modelFromHfConfigFile, modelFromPreset, predict, type MeasuredVsPredicted, type ModelSpec, type Prediction } from "../../predict/index.js";
+import { GPUS, gpuById, measuredRun, modelFromGguf, modelFromHfConfigFile, modelFromPreset, predictRuns, type MeasuredRun, type MeasuredVsPredicted, type ModelSpec, type Prediction } from "../../predict/index.js";
 import { defaultDbPath, openDb } from "../../store/db.js";
 import { getRun } from "../../store/runs.js";
 import { UsageError } from "../errors.js";
@@ -69,11 +69,10 @@ export function register(program: Command): void {
       if (kvBytes === undefined) throw new UsageError(`unknown --kv-dtype "${f.kvDtype}" (known: ${Object.keys(KV_BYTES).join(", ")})`);
       if (f.memoryUtil > 1) throw new UsageError(`--memory-util must be at most 1 (got ${f.memoryUtil})`);
       const measured = f.run ? loadRuns(f.run, f.db) : [];
-      const meanOf = (k: "in" | "out") => (measured.length ? Math.round(measured.reduce((a, m) => a + m[k], 0) / measured.length) : 256);
-      const pr = predict(model, gpu, {
-        inputTokens: f.inputTokens ?? meanOf("in"),
-        outputTokens: f.outputTokens ?? meanOf("out"),
-        concurrency: f.concurrency ?? (measured.length ? [...new Set(measured.map((m) => m.concurrency))].sort((a, b) => a - b) : [1, 2, 4, 8, 16, 32, 64]),
+      const { prediction: pr, rows: vs } = predictRuns(model, gpu, measured, {
+        inputTokens: f.inputTokens,
+        outputTokens: f.outputTokens,
+        concurrency: f.concurrency,
         tensorParallel: f.tp,
         kvBytes,
         memoryUtilization: f.memoryUtil,
@@ -81,19 +80,9 @@ export function register(program: Command): void {
         memoryBandwidth: f.bandwidth !== undefined ? f.bandwidth * 1e12 : undefined,
         peakFlops: f.peak !== undefined ? f.peak * 1e12 : undefined,
       });
-      const vs = measured.map((m) => ({ run: m.id, ...compareToPrediction(pr, { concurrency: m.concurrency, tpotMs: m.tpotMs, outputTokensPerS: m.outputTokensPerS }) }));
       if (f.json) process.stdout.write(JSON.stringify(measured.length ? { ...pr, measured: vs } : pr, (_k, v) => (v === Infinity ? null : v), 2) + "\n");
       else process.stdout.write(renderPrediction(pr) + (vs.length ? renderMeasured(vs) : ""));
     });
-}
-
-interface MeasuredRun {
-  id: string;
-  concurrency: number;
-  tpotMs: number;
-  outputTokensPerS: number;
-  in: number;
-  out: number;
 }
 
 /** Stored runs' figures the prediction is compared with; one-line errors for unknown or unusable runs. */
@@ -103,12 +92,9 @@ function loadRuns(ids: string[], dbPath?: string): MeasuredRun[] {
     return ids.map((id) => {
       const r = getRun(db, id);
       if (!r) throw new UsageError(`no run ${id} in ${dbPath ?? defaultDbPath()}`);
-      const s = r.summary;
-      if (!s || !s.latency_ms || !s.throughput) throw new UsageError(`run ${id} has no benchmark summary (kind ${r.kind}, status ${r.status})`);
-      if (s.load.mode !== "concurrency" || !s.load.concurrency) throw new UsageError(`run ${id} is a rate run; compare concurrency runs (requests in flight = batch)`);
-      const rps = s.throughput.requests_per_s;
-      if (!(rps > 0) || !(s.latency_ms.tpot.mean > 0)) throw new UsageError(`run ${id} completed no measurable requests`);
-      return { id, concurrency: s.load.concurrency, tpotMs: s.latency_ms.tpot.mean, outputTokensPerS: s.throughput.output_tokens_per_s, in: s.throughput.input_tokens_per_s / rps, out: s.throughput.output_tokens_per_s / rps };
+      const m = measuredRun(id, r.summary);
+      if (typeof m === "string") throw new UsageError(m);
+      return m;
     });
   } finally {
     db.close();
@@ -128,7 +114,8 @@ export function renderMeasured(rows: (MeasuredVsPredicted & { run: string })[]):
   return "measured vs predicted:\n" + t.toString() + "\n";
 }
 
-function loadModel(f: Flags): ModelSpec {
+/** The model of --preset / --gguf / --hf-config (exactly one), with --dtype and --vocab; one-line errors. */
+export function loadModel(f: Pick<Flags, "preset" | "gguf" | "hfConfig" | "dtype" | "vocab">): ModelSpec {
   const given = [f.preset, f.gguf, f.hfConfig].filter((x) => x !== undefined).length;
   if (given !== 1) throw new UsageError("give exactly one of --preset, --gguf, --hf-config");
   let bpp: number | undefined;
