@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { runCli } from "../support/cli.js";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -8,16 +9,7 @@ import { startScriptedServer } from "../support/scriptedServer.js";
 
 const CLI = ["--import", "tsx", "src/cli/main.ts"];
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 test("tokenbench run writes the summary JSON contract, records, CSV, and stores the runs", async () => {
   const srv = await startScriptedServer({ script: { ttftMs: 10, itlMs: 3 } });

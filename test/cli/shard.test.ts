@@ -1,8 +1,8 @@
 // Shards and merge through the real CLI: N processes against the scripted server from one
 // common start, merged into one run whose figures are exactly summarizeRun's over the union.
 import { test } from "node:test";
+import { runCli } from "../support/cli.js";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,18 +15,8 @@ import { openDb } from "../../src/store/db.js";
 import { getRun, getRequests } from "../../src/store/runs.js";
 import type { RequestRecord, RunSummary } from "../../src/types.js";
 
-const CLI = ["--import", "tsx", "src/cli/main.ts"];
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [...CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 const readRecords = (path: string): RequestRecord[] =>
   readFileSync(path, "utf8").trim().split("\n").map((l) => {

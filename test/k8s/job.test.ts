@@ -1,8 +1,8 @@
 // The k8s-job manifest: valid against the official Kubernetes Job schema (kubernetes-models),
 // and its pods' command lines, run here as local processes, give shard results that merge.
 import { test } from "node:test";
+import { runCli } from "../support/cli.js";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,17 +11,7 @@ import { Job } from "kubernetes-models/batch/v1/Job";
 import { startScriptedServer } from "../support/scriptedServer.js";
 import type { RunSummary } from "../../src/types.js";
 
-const CLI = ["--import", "tsx", "src/cli/main.ts"];
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [...CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 type Container = { command: string[]; args: string[]; env: Array<{ name: string; valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } } }> };
 
