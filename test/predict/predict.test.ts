@@ -205,6 +205,28 @@ test("prediction against the H200 llama-server run (docs/data/h200/llama-server)
   }
 });
 
+test("the H200 --cache-ram 0 run (docs/data/h200/llama-server-cache-ram): under the roofline, and the prompt cache is the TTFT", () => {
+  // docs/gpu.md section 2, second run: the same server with and without llama-server's host-RAM prompt cache.
+  type R = { cell_key: string; summary: RunSummary };
+  const runs = JSON.parse(readFileSync("docs/data/h200/llama-server-cache-ram/runs.json", "utf8")) as R[];
+  const cell = (server: string, c: number) => runs.find((r) => r.cell_key === `server=${server}/workload=in256-out256/load=c${c}/rep=1`)!.summary;
+  assert.equal(runs.length, 12);
+  for (const r of runs) assert.deepEqual([r.summary.requests.completed, r.summary.requests.failed, r.summary.requests.length_mismatch], [10, 0, 0], r.cell_key);
+  const p = predict(modelFromPreset("llama-2-7b"), gpuById("h200")!, { inputTokens: 256, outputTokens: 256, concurrency: [1, 2, 4], maxBatch: 4 });
+  for (const server of ["np4-fa-on-cram0", "np4-fa-off-cram0"]) {
+    for (const c of [1, 2, 4]) {
+      const s = cell(server, c);
+      const cmp = compareToPrediction(p, { concurrency: c, tpotMs: s.latency_ms.tpot.mean, outputTokensPerS: s.throughput.output_tokens_per_s });
+      assert.ok(cmp.tpotPctOfLimit > 25 && cmp.tpotPctOfLimit <= 100, `${server} c=${c}: ${cmp.tpotPctOfLimit}%`);
+      assert.ok(cmp.throughputPctOfLimit! > 20 && cmp.throughputPctOfLimit! <= 100, `${server} c=${c}: ${cmp.throughputPctOfLimit}%`);
+    }
+  }
+  // the claim in the docs: without the cache TTFT at concurrency 1 falls from ~200 ms (~1.4 s without flash attention) to tens of ms
+  assert.ok(cell("np4-fa-on", 1).latency_ms.ttft.mean > 150 && cell("np4-fa-on-cram0", 1).latency_ms.ttft.mean < 30);
+  assert.ok(cell("np4-fa-off", 1).latency_ms.ttft.mean > 1000 && cell("np4-fa-off-cram0", 1).latency_ms.ttft.mean < 30);
+  assert.ok(cell("np4-fa-off-cram0", 4).throughput.output_tokens_per_s > 4 * cell("np4-fa-off", 4).throughput.output_tokens_per_s);
+});
+
 test("tokenbench predict --run: a stored run next to the prediction (the H200 run's summary), rate runs refused", () => {
   const runs = JSON.parse(readFileSync("docs/data/h200/llama-server/runs.json", "utf8")) as { id: string; cell_key: string; summary: RunSummary }[];
   const c1 = runs.find((r) => r.cell_key.startsWith("server=np4-fa-on/") && r.cell_key.includes("/load=c1/"))!;
