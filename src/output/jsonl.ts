@@ -49,25 +49,44 @@ export class RecordsJsonlWriter {
   private batch = "";
   /** Records written so far. */
   count = 0;
+  /** The first write error (disk full...): later records are dropped here (the store has them) and close() throws it. */
+  private failure: Error | undefined;
 
-  constructor(path: string) {
+  constructor(readonly path: string) {
     this.file = new AtomicFileWriter(path);
   }
 
+  /** Never throws: it runs inside a finished request's bookkeeping (see `failure`). */
   write(r: RecordLine): void {
+    if (this.failure) return;
     this.batch += recordLine(r);
     this.count++;
     if (this.batch.length > 1 << 20) this.flush();
   }
 
+  /** @throws Error naming the file when a write failed during the run or at close */
   close(evenEmpty = true): void {
-    if (this.count === 0 && !evenEmpty) return this.file.discard();
-    this.flush();
-    this.file.commit();
+    if (!this.failure) {
+      if (this.count === 0 && !evenEmpty) return this.file.discard();
+      this.flush();
+    }
+    if (!this.failure) {
+      try {
+        this.file.commit();
+      } catch (e) {
+        this.failure = e as Error;
+      }
+    }
+    if (this.failure) throw new Error(`could not write ${this.path}: ${this.failure.message}`);
   }
 
   private flush(): void {
-    this.file.write(this.batch);
+    try {
+      this.file.write(this.batch);
+    } catch (e) {
+      this.failure = e as Error;
+      this.file.discard();
+    }
     this.batch = "";
   }
 }
