@@ -179,6 +179,17 @@ export { buildWorkload, byteTokenizer, loadTokenizer, type Tokenizer } from "./w
 export { readTrace, tracePrompts, traceStats, DEFAULT_BLOCK_SIZE, type TraceEntry, type TraceStats } from "./workload/trace.js";
 /** Per-turn TTFT and per-session totals of multi-turn records (RunSummary.sessions). */
 export { sessionsSummary } from "./aggregate/sessions.js";
+/**
+ * Run statistics in bounded memory (docs/metrics.md section 3): `new RunAccumulator({ goodput })`,
+ * `add(record)` per measured RequestRecord, `merge(other)` across processes, `summary(input)` gives
+ * the RunSummary that `summarizeRun({ ...input, records })` gives. `Distribution`: one latency
+ * population (ms), exact up to EXACT_VALUES_CAP values, then an HdrHistogram (`stats().exact === false`).
+ */
+export { RunAccumulator, type SummaryInput } from "./aggregate/accumulator.js";
+export { summarizeRun, type SummarizeInput } from "./aggregate/summarize.js";
+export { Distribution, EXACT_VALUES_CAP } from "./aggregate/distribution.js";
+/** `new RecordsJsonlWriter(path)`: `write(record)` as a run's onRecord, `close()` renames the file into place. */
+export { RecordsJsonlWriter } from "./output/jsonl.js";
 /** The CLI's outputs: console table, JSON summary document, JSONL records, CSV. */
 export { renderRunTable } from "./output/consoleTable.js";
 export { summaryDocument, writeJsonSummary } from "./output/jsonSummary.js";

@@ -240,6 +240,11 @@ export interface LatencyStats {
   count: number;
   /** Percentiles asked for beyond the fixed ones (--percentiles), keyed "p99.9", "p25", ... */
   extra?: Record<string, number>;
+  /**
+   * Present (false) when the sample outgrew the exact cap (2^20 values) and its percentiles come
+   * from an HdrHistogram: within 0.1% + 1 µs of the exact ones (docs/metrics.md); count, min, max exact.
+   */
+  exact?: false;
 }
 
 export interface GoodputSpec {

@@ -17,12 +17,16 @@ export function meetsBounds(r: RequestRecord, spec: GoodputSpec): boolean {
   return true;
 }
 
-/** Good requests per second over `durationS`, and their fraction of all measured requests. */
-export function computeGoodput(records: readonly RequestRecord[], spec: GoodputSpec, durationS: number) {
-  const good = records.filter((r) => meetsBounds(r, spec)).length;
+/** The goodput block from the count of good requests among `n` measured over `durationS`. */
+export function goodputOf(good: number, n: number, spec: GoodputSpec, durationS: number) {
   return {
     requests_per_s: durationS > 0 ? good / durationS : 0,
-    fraction: records.length > 0 ? good / records.length : 0,
+    fraction: n > 0 ? good / n : 0,
     bounds: { ...spec },
   };
+}
+
+/** Good requests per second over `durationS`, and their fraction of all measured requests. */
+export function computeGoodput(records: readonly RequestRecord[], spec: GoodputSpec, durationS: number) {
+  return goodputOf(records.filter((r) => meetsBounds(r, spec)).length, records.length, spec, durationS);
 }

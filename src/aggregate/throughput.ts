@@ -1,4 +1,5 @@
 import type { RequestRecord, Throughput } from "../types.js";
+import { Timeline } from "./timeline.js";
 
 /** The steady window must cover at least this share of the whole window to be reported. */
 export const MIN_STEADY_FRACTION = 0.1;
@@ -9,25 +10,15 @@ export interface Window {
   end: number;
 }
 
-/** First send -> last completion of the measured requests; null when there are none. */
-export function wholeWindow(records: readonly RequestRecord[]): Window | null {
-  if (records.length === 0) return null;
-  let start = Infinity;
-  let end = -Infinity;
-  for (const r of records) {
-    start = Math.min(start, r.sentAt);
-    end = Math.max(end, r.endAt);
-  }
-  return { start, end };
-}
-
+/** What the steady window is chosen from: the whole window and the extremes of sends and completions. */
 export interface SteadyWindowInput {
-  records: readonly RequestRecord[];
   whole: Window;
+  /** Earliest completion (endAt of an ok request), ms; Infinity when none completed. */
+  firstCompletion: number;
+  /** Time of the last send, ms. */
+  lastSend: number;
   /** Seconds of ramp-up, counted from the first measured send. */
   rampUpS?: number;
-  /** Time of the last send (ms); default: the latest sentAt among the records. */
-  lastSendAt?: number;
 }
 
 export type SteadyWindow = { window: Window; fallback?: undefined } | { window: Window; fallback: string };
@@ -38,14 +29,7 @@ export type SteadyWindow = { window: Window; fallback?: undefined } | { window: 
  * reason, when that span is empty or shorter than MIN_STEADY_FRACTION of the whole window.
  */
 export function steadyWindow(input: SteadyWindowInput): SteadyWindow {
-  const { records, whole } = input;
-  let firstCompletion = Infinity;
-  let lastSend = -Infinity;
-  for (const r of records) {
-    if (r.ok) firstCompletion = Math.min(firstCompletion, r.endAt);
-    lastSend = Math.max(lastSend, r.sentAt);
-  }
-  if (input.lastSendAt !== undefined) lastSend = input.lastSendAt;
+  const { whole, firstCompletion, lastSend } = input;
   if (firstCompletion === Infinity) return { window: whole, fallback: "no request completed" };
   const rampEnd = whole.start + (input.rampUpS ?? 0) * 1000;
   const start = Math.max(firstCompletion, rampEnd);
@@ -59,17 +43,6 @@ export function steadyWindow(input: SteadyWindowInput): SteadyWindow {
   return { window: { start, end } };
 }
 
-/** Output tokens whose chunk arrived inside [start, end], over all requests (in flight at the edges included). */
-export function tokensInWindow(records: readonly RequestRecord[], w: Window): number {
-  let tokens = 0;
-  for (const r of records) {
-    for (const [t, k] of r.chunks) {
-      if (t >= w.start && t <= w.end) tokens += k;
-    }
-  }
-  return tokens;
-}
-
 export interface ThroughputResult {
   throughput: Throughput;
   whole: Window | null;
@@ -78,66 +51,124 @@ export interface ThroughputResult {
 const rate = (n: number, ms: number) => (ms > 0 ? (n * 1000) / ms : 0);
 
 /**
- * Whole-window figures count completed requests and their tokens only (failed output is not
- * service delivered). Steady figures count every token that arrived inside the steady window.
+ * The throughput figures of a run, folded one record at a time (O(chunks) each) in bounded
+ * memory: sends and completions' extremes, completed requests' token sums, and the timelines of
+ * token arrivals (every request's, failed ones' included) and of completions, from which the
+ * steady window's counts are taken once the window is known.
  */
-export function computeThroughput(records: readonly RequestRecord[], opts: { rampUpS?: number; lastSendAt?: number } = {}): ThroughputResult {
-  const whole = wholeWindow(records);
-  if (!whole) {
-    return {
-      whole: null,
-      throughput: {
-        requests_per_s: 0,
-        input_tokens_per_s: 0,
-        output_tokens_per_s: 0,
-        total_tokens_per_s: 0,
-        steady_output_tokens_per_s: 0,
-        steady_requests_per_s: 0,
-        steady_window_s: [0, 0],
-        steady_window_fallback: "no measured requests",
-      },
+export class ThroughputFold {
+  private firstSend = Infinity;
+  private lastEnd = -Infinity;
+  private firstCompletion = Infinity;
+  private lastSend = -Infinity;
+  private records = 0;
+  private completed = 0;
+  private inTok = 0;
+  private outTok = 0;
+  private readonly tokens: Timeline;
+  private readonly completions: Timeline;
+
+  constructor(caps: { events?: number } = {}) {
+    this.tokens = new Timeline(caps.events);
+    this.completions = new Timeline(caps.events);
+  }
+
+  add(r: RequestRecord): void {
+    this.records++;
+    if (r.sentAt < this.firstSend) this.firstSend = r.sentAt;
+    if (r.sentAt > this.lastSend) this.lastSend = r.sentAt;
+    if (r.endAt > this.lastEnd) this.lastEnd = r.endAt;
+    for (const [t, k] of r.chunks) this.tokens.add(t, k);
+    if (!r.ok) return;
+    this.completed++;
+    this.inTok += r.inputTokens;
+    this.outTok += r.outputTokens;
+    if (r.endAt < this.firstCompletion) this.firstCompletion = r.endAt;
+    this.completions.add(r.endAt);
+  }
+
+  merge(o: ThroughputFold): void {
+    this.records += o.records;
+    this.firstSend = Math.min(this.firstSend, o.firstSend);
+    this.lastSend = Math.max(this.lastSend, o.lastSend);
+    this.lastEnd = Math.max(this.lastEnd, o.lastEnd);
+    this.firstCompletion = Math.min(this.firstCompletion, o.firstCompletion);
+    this.completed += o.completed;
+    this.inTok += o.inTok;
+    this.outTok += o.outTok;
+    this.tokens.merge(o.tokens);
+    this.completions.merge(o.completions);
+  }
+
+  /** First send -> last completion of the records; null when there are none. */
+  get whole(): Window | null {
+    return this.records === 0 ? null : { start: this.firstSend, end: this.lastEnd };
+  }
+
+  /** Whether the steady-window counts are exact (else from 1 ms bins: docs/metrics.md). */
+  get exact(): boolean {
+    return this.tokens.exact && this.completions.exact;
+  }
+
+  /**
+   * Whole-window figures count completed requests and their tokens only (failed output is not
+   * service delivered). Steady figures count every token that arrived inside the steady window.
+   */
+  result(opts: { rampUpS?: number; lastSendAt?: number } = {}): ThroughputResult {
+    const whole = this.whole;
+    if (!whole) {
+      return {
+        whole: null,
+        throughput: {
+          requests_per_s: 0,
+          input_tokens_per_s: 0,
+          output_tokens_per_s: 0,
+          total_tokens_per_s: 0,
+          steady_output_tokens_per_s: 0,
+          steady_requests_per_s: 0,
+          steady_window_s: [0, 0],
+          steady_window_fallback: "no measured requests",
+        },
+      };
+    }
+    const durMs = whole.end - whole.start;
+    const base = {
+      requests_per_s: rate(this.completed, durMs),
+      input_tokens_per_s: rate(this.inTok, durMs),
+      output_tokens_per_s: rate(this.outTok, durMs),
+      total_tokens_per_s: rate(this.inTok + this.outTok, durMs),
     };
-  }
-  const durMs = whole.end - whole.start;
-  let completed = 0;
-  let inTok = 0;
-  let outTok = 0;
-  for (const r of records) {
-    if (!r.ok) continue;
-    completed++;
-    inTok += r.inputTokens;
-    outTok += r.outputTokens;
-  }
-  const base = {
-    requests_per_s: rate(completed, durMs),
-    input_tokens_per_s: rate(inTok, durMs),
-    output_tokens_per_s: rate(outTok, durMs),
-    total_tokens_per_s: rate(inTok + outTok, durMs),
-  };
-  const steady = steadyWindow({ records, whole, rampUpS: opts.rampUpS, lastSendAt: opts.lastSendAt });
-  const w = steady.window;
-  const windowS: [number, number] = [w.start / 1000, w.end / 1000];
-  if (steady.fallback !== undefined) {
+    const steady = steadyWindow({ whole, firstCompletion: this.firstCompletion, lastSend: opts.lastSendAt ?? this.lastSend, rampUpS: opts.rampUpS });
+    const w = steady.window;
+    const windowS: [number, number] = [w.start / 1000, w.end / 1000];
+    if (steady.fallback !== undefined) {
+      return {
+        whole,
+        throughput: {
+          ...base,
+          steady_output_tokens_per_s: base.output_tokens_per_s,
+          steady_requests_per_s: base.requests_per_s,
+          steady_window_s: windowS,
+          steady_window_fallback: steady.fallback,
+        },
+      };
+    }
+    const spanMs = w.end - w.start;
     return {
       whole,
       throughput: {
         ...base,
-        steady_output_tokens_per_s: base.output_tokens_per_s,
-        steady_requests_per_s: base.requests_per_s,
+        steady_output_tokens_per_s: rate(this.tokens.countIn(w), spanMs),
+        steady_requests_per_s: rate(this.completions.countIn(w), spanMs),
         steady_window_s: windowS,
-        steady_window_fallback: steady.fallback,
       },
     };
   }
-  const spanMs = w.end - w.start;
-  const completions = records.filter((r) => r.ok && r.endAt >= w.start && r.endAt <= w.end).length;
-  return {
-    whole,
-    throughput: {
-      ...base,
-      steady_output_tokens_per_s: rate(tokensInWindow(records, w), spanMs),
-      steady_requests_per_s: rate(completions, spanMs),
-      steady_window_s: windowS,
-    },
-  };
+}
+
+/** computeThroughput of records in memory: ThroughputFold over them. */
+export function computeThroughput(records: readonly RequestRecord[], opts: { rampUpS?: number; lastSendAt?: number } = {}): ThroughputResult {
+  const fold = new ThroughputFold();
+  for (const r of records) fold.add(r);
+  return fold.result(opts);
 }

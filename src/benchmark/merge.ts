@@ -1,6 +1,7 @@
 // `tokenbench merge`: shard runs (run --shard I/N) combined into one run. The merged run's
-// metrics are those of summarizeRun over the union of the shards' records (the same function a
-// single-process run uses), so its percentiles are exact, not merged approximations.
+// metrics are those of summarizeRun over the union of the shards' records (the RunAccumulator fold
+// a single-process run uses), so they equal one process's figures on those records: exact
+// percentiles up to 2^20 values per population, the same histogram beyond (never merged p99s).
 import type { ClientHealth, RequestRecord, RunSummary, ShardInfo } from "../types.js";
 import { summarizeRun } from "../aggregate/summarize.js";
 import { loadFromJson } from "../schedule/shapes/index.js";

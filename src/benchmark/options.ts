@@ -75,6 +75,15 @@ export interface BenchmarkOptions {
   command?: string[];
   /** Embedded-server settings, used when no target is given. */
   embedded?: { preset?: string; model?: string; parallel?: number; threads?: number; context?: number };
+  /**
+   * Return every measured record in BenchmarkResult.records (default true). They are held in
+   * memory for the whole run (about 100 bytes per streamed token): set false for long runs, whose
+   * statistics are folded as requests finish in bounded memory (docs/reliability.md, "Memory");
+   * the records then reach only the store (getRequests) and `onRecord`.
+   */
+  keepRecords?: boolean;
+  /** Called with each measured record as it finishes, and its run's id (e.g. to write them out as the run goes). */
+  onRecord?: (record: RequestRecord, runId: string) => void;
   signal?: AbortSignal;
   onProgress?: (p: ProgressUpdate) => void;
   /** Status lines (embedded server start, warnings); default: none from the library. */
@@ -95,7 +104,7 @@ export interface ProgressUpdate {
 
 export interface BenchmarkResult {
   summaries: RunSummary[];
-  /** Measured (non-warm-up) records per run, same order as summaries. */
+  /** Measured (non-warm-up) records per run, same order as summaries; empty arrays with keepRecords: false. */
   records: RequestRecord[][];
   interrupted: boolean;
 }

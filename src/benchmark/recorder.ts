@@ -1,6 +1,7 @@
 import type { Db } from "../store/db.js";
 import { appendRequests } from "../store/runs.js";
-import type { RequestRecord } from "../types.js";
+import type { GoodputSpec, RequestRecord } from "../types.js";
+import { RunAccumulator } from "../aggregate/accumulator.js";
 
 /** How long writes may stay blocked by another process's lock before the run is stopped. */
 export const STORE_BUSY_LIMIT_MS = 30_000;
@@ -15,19 +16,32 @@ const NORMAL_BUSY_TIMEOUT_MS = 5000;
 /** The store failed during a run: the load was stopped and what was measured kept elsewhere. */
 export class StorageError extends Error {}
 
+/** What a Recorder does with each measured record besides folding it. */
+export interface RecorderOptions {
+  /** Goodput bounds the accumulator counts per record. */
+  goodput?: GoodputSpec;
+  /** Keep measured records in `measured` (the library's BenchmarkResult.records); default false. */
+  keepRecords?: boolean;
+  /** Called with each measured record as it finishes (e.g. a --records file written as the run goes). */
+  onRecord?: (r: RequestRecord) => void;
+}
+
 /**
- * Collects finished requests, keeps live counters for progress, and writes records to the
- * store in small batches so an interrupted or crashed run keeps what it measured.
+ * Takes finished requests: folds each measured one into `accumulator` (the run's statistics),
+ * keeps live counters for progress, and writes every record to the store in small batches so an
+ * interrupted or crashed run keeps what it measured. Once stored a record is dropped: memory
+ * stays bounded whatever the run's length, unless `keepRecords` asks for them.
  *
  * A busy database (another process holds the write lock) is waited for up to
  * STORE_BUSY_LIMIT_MS with the records buffered; any other storage error (disk full, I/O error,
  * read-only file) or a lock held longer fails the store: `onStorageFailure` is called once (the
- * caller stops the load) and later records are only kept in memory, never lost and never thrown
- * at the request that finished.
+ * caller stops the load) and the records not stored (`unstored()`) are kept in memory, never
+ * lost and never thrown at the request that finished.
  */
 export class Recorder {
+  readonly accumulator: RunAccumulator;
+  /** Measured records, kept only with `keepRecords`. */
   readonly measured: RequestRecord[] = [];
-  readonly warmup: RequestRecord[] = [];
   warmupCount = 0;
   done = 0;
   failed = 0;
@@ -36,6 +50,7 @@ export class Recorder {
   stored = 0;
   /** Set once the store has failed. */
   storageFailure: Error | undefined;
+  /** Records not yet stored, in run order (all of them after a storage failure). */
   private pending: RequestRecord[] = [];
   private lastFlush = Date.now();
   private busySince: number | undefined;
@@ -44,20 +59,25 @@ export class Recorder {
     private readonly db: Db | null,
     private readonly runId: string,
     private readonly onStorageFailure: (e: Error) => void = () => undefined,
-  ) {}
+    private readonly opts: RecorderOptions = {},
+  ) {
+    this.accumulator = new RunAccumulator({ goodput: opts.goodput });
+  }
 
   add(r: RequestRecord): void {
     if (r.warmup) {
       this.warmupCount++;
-      this.warmup.push(r);
     } else {
-      this.measured.push(r);
+      this.accumulator.add(r);
+      if (this.opts.keepRecords) this.measured.push(r);
+      this.opts.onRecord?.(r);
       this.done++;
       if (!r.ok) this.failed++;
       else this.outputTokens += r.outputTokens;
     }
-    if (!this.db || this.storageFailure) return;
+    if (!this.db) return;
     this.pending.push(r);
+    if (this.storageFailure) return;
     if (this.pending.length >= 256 || Date.now() - this.lastFlush > 1000) this.flush();
   }
 
@@ -85,7 +105,7 @@ export class Recorder {
 
   /** Records not in the store (everything after the first `stored`), in run order. */
   unstored(): RequestRecord[] {
-    return [...this.warmup, ...this.measured].slice(this.stored);
+    return this.pending;
   }
 }
 

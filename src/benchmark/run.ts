@@ -80,7 +80,22 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     for (let i = 0; i < o.loads.length; i++) {
       if (options.signal?.aborted) break;
       const out = await runLoad(
-        { o, targets, adapter, tokenizer, model, items, db, meta, signal: options.signal, onProgress: options.onProgress, runIndex: i, runCount: o.loads.length },
+        {
+          o,
+          targets,
+          adapter,
+          tokenizer,
+          model,
+          items,
+          db,
+          meta,
+          signal: options.signal,
+          onProgress: options.onProgress,
+          runIndex: i,
+          runCount: o.loads.length,
+          keepRecords: options.keepRecords ?? true,
+          onRecord: options.onRecord,
+        },
         o.loads[i],
       );
       result.summaries.push(out.summary);

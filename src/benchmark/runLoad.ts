@@ -8,7 +8,6 @@ import { latencyStats } from "../aggregate/stats.js";
 import { streamRequest } from "../client/streamRequest.js";
 import { buildRecord } from "../measure/record.js";
 import { startClientMonitor } from "../measure/clientMonitor.js";
-import { summarizeRun } from "../aggregate/summarize.js";
 import { loadToJson, shapeOf } from "../schedule/shapes/index.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
 import { driveClosedLoop, type Dispatcher, type SendOutcome } from "../schedule/drivers.js";
@@ -38,10 +37,15 @@ export interface LoadContext {
   onProgress?: (p: ProgressUpdate) => void;
   runIndex: number;
   runCount: number;
+  /** Return the measured records in LoadOutcome.records (else they only reach the store and onRecord). */
+  keepRecords: boolean;
+  /** Each measured record as it finishes, with its run's id. */
+  onRecord?: (record: RequestRecord, runId: string) => void;
 }
 
 export interface LoadOutcome {
   summary: RunSummary;
+  /** Measured records when ctx.keepRecords, else empty. */
   records: RequestRecord[];
   interrupted: boolean;
 }
@@ -79,7 +83,12 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   const forward = () => stop.abort();
   if (ctx.signal?.aborted) stop.abort();
   else ctx.signal?.addEventListener("abort", forward, { once: true });
-  const recorder = new Recorder(ctx.db, id, () => stop.abort());
+  const onRecord = ctx.onRecord;
+  const recorder = new Recorder(ctx.db, id, () => stop.abort(), {
+    goodput: o.goodput,
+    keepRecords: ctx.keepRecords,
+    onRecord: onRecord && ((r) => onRecord(r, id)),
+  });
   const measuredCount = o.requests;
   const plannedCount = measuredCount ?? (o.durationS !== undefined ? shape.countForDuration(load, o.durationS) : undefined) ?? 0;
   // This process's share of the load when the run is split over shards (one share: all of it).
@@ -176,7 +185,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     interrupted = Boolean(ctx.signal?.aborted);
     const { health, samples } = monitor.stop();
     recorder.flush(true);
-    const summary = summarizeRun({
+    const summary = recorder.accumulator.summary({
       id,
       api: o.api,
       model: ctx.model,
@@ -186,9 +195,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       percentiles: o.percentiles,
       status: interrupted ? "interrupted" : "completed",
       startedAt,
-      records: recorder.measured,
       warmupCount: recorder.warmupCount,
-      goodput: o.goodput,
       client: health,
       rampUpS: o.rampUpS,
       lastSendAt: o.shard ? dispatcher.lastSendAt : driven.lastSendAt,

@@ -286,6 +286,8 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, targets: string[], metric
       cellKey: cell.key,
       label: groupKey(cell.key),
       signal: ac.signal,
+      // Only the summary is used: records reach the store, not memory.
+      keepRecords: false,
       // Warnings about the run (prompt lengths off the requested ones, inexact output lengths).
       log: ctx.log,
     });

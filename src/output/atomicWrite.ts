@@ -27,3 +27,46 @@ export function writeFileAtomic(path: string, content: string | Iterable<string>
     throw e;
   }
 }
+
+/**
+ * writeFileAtomic piece by piece over time (a file written as a run goes): pieces go to a
+ * temporary file beside `path`; `commit()` renames it into place, `discard()` removes it.
+ * Parent directories are created. Writes are synchronous (appends to a local file).
+ */
+export class AtomicFileWriter {
+  private fd: number | undefined;
+  private readonly tmp: string;
+
+  constructor(readonly path: string) {
+    const dir = dirname(path);
+    mkdirSync(dir, { recursive: true });
+    this.tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+    this.fd = openSync(this.tmp, "w", 0o644);
+  }
+
+  write(piece: string): void {
+    if (this.fd === undefined) throw new Error(`${this.path}: already closed`);
+    writeSync(this.fd, piece);
+  }
+
+  /** Makes the file appear at `path` with everything written. */
+  commit(): void {
+    if (this.fd === undefined) return;
+    try {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+      renameSync(this.tmp, this.path);
+    } catch (e) {
+      this.discard();
+      throw e;
+    }
+  }
+
+  /** Drops what was written; `path` is left as it was. */
+  discard(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    rmSync(this.tmp, { force: true });
+  }
+}

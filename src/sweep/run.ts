@@ -2,7 +2,8 @@ import { runBenchmark } from "../benchmark/run.js";
 import type { BenchmarkOptions } from "../benchmark/options.js";
 import type { LoadSpec } from "../types.js";
 import { loadLabel } from "../schedule/shapes/index.js";
-import { checkSlo, type Slo } from "./slo.js";
+import { checkSloSummary, type Slo } from "./slo.js";
+import { hasBounds } from "../aggregate/goodput.js";
 import { advance, initialState, type SweepConfig, type SweepPoint, type SweepState } from "./strategy.js";
 
 export interface SweepOptions {
@@ -39,12 +40,16 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       // One test request per sweep, not per point: the target does not change between points.
       preflight: runs === 0 ? o.bench.preflight : false,
       label: o.bench.label ?? `sweep ${loadLabel(load)}`,
+      // The SLO's bounds are the run's goodput, so the summary counts the requests within them
+      // and no record needs to be kept.
+      goodput: hasBounds(o.slo.bounds) ? o.slo.bounds : o.bench.goodput,
+      keepRecords: false,
       signal: o.signal,
     });
     runs++;
     if (res.interrupted || !res.summaries[0]) return { state, interrupted: true };
     const s = res.summaries[0];
-    const slo = checkSlo(res.records[0], o.slo);
+    const slo = checkSloSummary(s, o.slo);
     const point: SweepPoint = {
       load: state.next,
       outputTokensPerS: s.throughput.output_tokens_per_s,

@@ -130,7 +130,7 @@ test("disk full (SQLITE_FULL) fails the store at once: the recorder stops, keeps
   let failures = 0;
   const rec = new Recorder(db, "r1", () => failures++);
   const big = "x".repeat(4000);
-  for (let i = 0; i < 600; i++) rec.add({ index: i, warmup: false, ok: true, outputTokens: 1, error: big } as unknown as RequestRecord);
+  for (let i = 0; i < 600; i++) rec.add({ index: i, warmup: false, ok: true, outputTokens: 1, error: big, chunks: [], itlMs: [] } as unknown as RequestRecord);
   rec.flush(true);
   assert.equal(failures, 1);
   assert.match(rec.storageFailure!.message, /full/i);

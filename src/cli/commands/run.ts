@@ -11,7 +11,7 @@ import * as p from "../parse.js";
 import { renderRunTable } from "../../output/consoleTable.js";
 import { createProgress } from "../../output/progress.js";
 import { writeJsonSummary } from "../../output/jsonSummary.js";
-import { withRunIds, writeRecordsJsonl } from "../../output/jsonl.js";
+import { RecordsJsonlWriter } from "../../output/jsonl.js";
 import { writeCsv } from "../../output/csv.js";
 import { checkOutputFile } from "../../output/paths.js";
 import { TOOL_VERSION } from "../../version.js";
@@ -133,11 +133,16 @@ export function register(program: Command): void {
       process.on("SIGINT", onSigint);
       process.on("SIGTERM", onSigint);
       const progress = flags.progress ? createProgress() : undefined;
+      // Records go to the --records file as they finish, not held for the run's end (bounded memory).
+      const recordsFile = flags.records ? new RecordsJsonlWriter(flags.records) : undefined;
+      let finished = false;
       try {
         const run = flags.profile === "sweep" ? (o: BenchmarkOptions) => runSweepProfile({ ...o, rates: flags.profileRates ?? 8, arrival: flags.arrival }) : runBenchmark;
         const result = await run({
           ...options,
           command: ["tokenbench", ...process.argv.slice(2)],
+          keepRecords: false,
+          onRecord: recordsFile && ((r, runId) => recordsFile.write({ run_id: runId, ...r })),
           signal: controller.signal,
           onProgress: progress?.update,
           log: (line) => {
@@ -145,11 +150,11 @@ export function register(program: Command): void {
             process.stderr.write(`${line}\n`);
           },
         });
+        finished = true;
         progress?.stop();
         for (const s of result.summaries) process.stdout.write(renderRunTable(s, { percentiles: flags.percentiles, metrics: flags.percentileMetrics }) + "\n");
         const doc = { tool: { name: "tokenbench" as const, version: TOOL_VERSION }, runs: result.summaries };
         if (flags.json) writeJsonSummary(flags.json, doc);
-        if (flags.records) writeRecordsJsonl(flags.records, withRunIds(result.summaries, result.records));
         if (flags.csv) writeCsv(flags.csv, result.summaries);
         if (options.db !== null) process.stderr.write(`stored ${result.summaries.length} run(s): ${result.summaries.map((s) => s.id).join(", ")}\n`);
         for (const s of result.summaries) {
@@ -160,6 +165,8 @@ export function register(program: Command): void {
         }
         if (result.interrupted) process.exitCode = 130;
       } finally {
+        // Whatever was measured is kept, also when the run failed part way (the store's fallback file has the same).
+        recordsFile?.close(finished);
         progress?.stop();
         process.off("SIGINT", onSigint);
         process.off("SIGTERM", onSigint);
