@@ -2,7 +2,7 @@ import { measuredRun, predictRuns, type GpuSpec, type MeasuredRun, type ModelSpe
 // Store -> ReportData. The only part of the report that touches the database.
 import { getExperiment } from "../store/experiments.js";
 import type { Db } from "../store/db.js";
-import { getRequests, getRun, getTimeseries, listRuns, type StoredRun, type TimeseriesPoint } from "../store/runs.js";
+import { getRequests, getRun, getTimeseries, listRuns, statusText, type StoredRun, type TimeseriesPoint } from "../store/runs.js";
 import { redact } from "../store/redact.js";
 import { TOOL_VERSION } from "../version.js";
 import type { Comparison } from "../compare/types.js";
@@ -129,7 +129,7 @@ export function toReportRun(run: StoredRun, allRecords: import("../types.js").Re
     id: run.id,
     label: redact(displayLabel(run)),
     config: redact(configOf(run)),
-    status: run.status,
+    status: statusText(run),
     kind: run.kind,
     createdAt: run.created_at,
     api: run.api,
