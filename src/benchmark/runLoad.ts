@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../store/db.js";
 import { appendTimeseries, createRun, finishRun } from "../store/runs.js";
+import { everyRequestFailed } from "./verdict.js";
 import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem, WorkloadSummary } from "../types.js";
 import { closeTargets, createSelector, openTargets, preconnect, type Target } from "../client/targets.js";
 import { latencyStats } from "../aggregate/stats.js";
@@ -194,6 +195,8 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       lastSendAt: o.shard ? dispatcher.lastSendAt : driven.lastSendAt,
     });
     summary.connections = connectionSummary(pools, measuredFrom);
+    // A run whose every measured request failed measured nothing: stored as failed, not completed.
+    if (!interrupted && everyRequestFailed(summary)) summary.status = "failed";
     if (o.shard || o.startAtMs !== undefined) {
       summary.shard = {
         index: o.shard?.index ?? 0,
@@ -208,7 +211,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     if (recorder.storageFailure) throw storageFailed(ctx, id, recorder, summary);
     if (ctx.db) {
       appendTimeseries(ctx.db, id, samples.map((s) => ({ source: "client", name: s.name, tMs: s.tMs, value: s.value })));
-      finishRun(ctx.db, id, interrupted ? "interrupted" : "completed", summary);
+      finishRun(ctx.db, id, summary.status, summary);
     }
     return { summary, records: recorder.measured, interrupted };
   } catch (e) {

@@ -64,6 +64,7 @@ function resolveOne(db: Db, id: string): Group {
   const run = getRun(db, id);
   if (!run) throw new UsageError(`no run, experiment or experiment:cell matches "${id}"`);
   if (!run.summary) throw new UsageError(`run ${run.id} has no results (status ${run.status})`);
+  if (run.status === "failed") throw new UsageError(`run ${run.id} failed (every measured request failed): nothing to compare`);
   return { id: run.id, label: run.label ?? run.id, runs: [run] };
 }
 
