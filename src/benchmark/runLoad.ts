@@ -135,7 +135,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs - PRECONNECT_LEAD_MS, stop.signal);
     if (!stop.signal.aborted) {
       const share = plannedCount > 0 ? shareOf(plannedCount, o.shard ?? { index: 0, count: 1 }) : 0;
-      await preconnect(pools, Math.ceil(shape.maxInFlight(plan.load, Math.max(share, 1)) / pools.length), adapter.modelsPath);
+      await preconnect(pools, Math.ceil(shape.maxInFlight(plan.load, Math.max(share, 1)) / pools.length), adapter.modelsPath, o.headers);
     }
     // With a common start (--start-at), the measured clock's zero is that wall-clock instant in
     // every shard, so their records line up; a shard that gets there late starts at once, its
