@@ -315,7 +315,8 @@ export interface RunSummary {
   workload?: WorkloadSummary;
   /** The load in its JSON form (src/schedule/shapes): {mode:"concurrency",concurrency} or {mode:"rate",rate,arrival,burstiness?,max_concurrency?}. */
   load: LoadJson;
-  status: "completed" | "interrupted";
+  /** "failed": the run ended normally but every measured request failed (nothing was measured). */
+  status: "completed" | "interrupted" | "failed";
   started_at: string;
   requests: {
     sent: number;

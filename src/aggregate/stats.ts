@@ -1,4 +1,8 @@
 import type { LatencyStats } from "../types.js";
+// The one percentile definition lives below the stages (measure/ needs it too); re-exported here.
+import { percentileSorted } from "../percentile.js";
+
+export { percentileSorted };
 
 export const EMPTY_STATS: Readonly<LatencyStats> = Object.freeze({
   mean: 0,
@@ -11,21 +15,6 @@ export const EMPTY_STATS: Readonly<LatencyStats> = Object.freeze({
   max: 0,
   count: 0,
 });
-
-/**
- * Percentile of ascending-sorted values by linear interpolation between the closest ranks
- * (numpy's default method), so figures line up with vLLM's `bench serve` on the same data.
- * `p` is in percent (0..100).
- */
-export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return 0;
-  const pos = ((n - 1) * Math.min(100, Math.max(0, p))) / 100;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  if (lo === hi) return sorted[lo];
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
 
 /**
  * Exact statistics of a sample. Population standard deviation (numpy's default ddof=0).

@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../store/db.js";
 import { appendTimeseries, createRun, finishRun } from "../store/runs.js";
+import { everyRequestFailed } from "./verdict.js";
 import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem, WorkloadSummary } from "../types.js";
 import { closeTargets, createSelector, openTargets, preconnect, type Target } from "../client/targets.js";
 import { latencyStats } from "../aggregate/stats.js";
@@ -143,7 +144,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs - PRECONNECT_LEAD_MS, stop.signal);
     if (!stop.signal.aborted) {
       const share = plannedCount > 0 ? shareOf(plannedCount, o.shard ?? { index: 0, count: 1 }) : 0;
-      await preconnect(pools, Math.ceil(shape.maxInFlight(plan.load, Math.max(share, 1)) / pools.length), adapter.modelsPath);
+      await preconnect(pools, Math.ceil(shape.maxInFlight(plan.load, Math.max(share, 1)) / pools.length), adapter.modelsPath, o.headers);
     }
     // With a common start (--start-at), the measured clock's zero is that wall-clock instant in
     // every shard, so their records line up; a shard that gets there late starts at once, its
@@ -201,6 +202,8 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       lastSendAt: o.shard ? dispatcher.lastSendAt : driven.lastSendAt,
     });
     summary.connections = connectionSummary(pools, measuredFrom);
+    // A run whose every measured request failed measured nothing: stored as failed, not completed.
+    if (!interrupted && everyRequestFailed(summary)) summary.status = "failed";
     if (o.shard || o.startAtMs !== undefined) {
       summary.shard = {
         index: o.shard?.index ?? 0,
@@ -215,7 +218,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     if (recorder.storageFailure) throw storageFailed(ctx, id, recorder, summary);
     if (ctx.db) {
       appendTimeseries(ctx.db, id, samples.map((s) => ({ source: "client", name: s.name, tMs: s.tMs, value: s.value })));
-      finishRun(ctx.db, id, interrupted ? "interrupted" : "completed", summary);
+      finishRun(ctx.db, id, summary.status, summary);
     }
     return { summary, records: recorder.measured, interrupted };
   } catch (e) {

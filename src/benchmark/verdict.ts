@@ -11,14 +11,19 @@ import type { RunSummary } from "../types.js";
  */
 export function runFailure(s: RunSummary, maxErrorRate?: number): string | undefined {
   const { sent, failed } = s.requests;
-  if (s.status !== "completed" || sent === 0) return undefined;
+  if (s.status === "interrupted" || sent === 0) return undefined;
   const top = s.requests.commonest_error;
   const cause = top ? `commonest: ${top.kind} (${top.count} of ${failed}): ${top.message || "no message"}` : "";
-  if (failed === sent) return `every request of run ${s.id} failed (${sent}); ${cause}`;
+  if (everyRequestFailed(s)) return `every request of run ${s.id} failed (${sent}); ${cause}`;
   if (maxErrorRate !== undefined && failed / sent > maxErrorRate) {
     return `run ${s.id}: ${failed} of ${sent} requests failed (${pct(failed / sent)}), above --max-error-rate ${maxErrorRate}; ${cause}`;
   }
   return undefined;
+}
+
+/** Whether a run that ended normally measured nothing: it sent requests and every one failed. */
+export function everyRequestFailed(s: Pick<RunSummary, "requests">): boolean {
+  return s.requests.sent > 0 && s.requests.failed === s.requests.sent;
 }
 
 function pct(x: number): string {

@@ -99,14 +99,16 @@ export const PRECONNECT_MAX = 4096;
  * list, else "/") are put in flight at once, which makes the pool dial one connection each; their
  * answers (404 is fine) are drained and the connections stay open (keep-alive). Failures are not
  * errors here: a target that cannot be reached fails the measured requests, which record why.
+ * `headers` are the user's (-H, the API key): an authenticated server answers 401 without them
+ * and may close or rate-limit the connection.
  */
-export async function preconnect(targets: Target[], count: number, path: string | undefined): Promise<void> {
+export async function preconnect(targets: Target[], count: number, path: string | undefined, headers: Record<string, string> = {}): Promise<void> {
   const n = Math.min(Math.max(0, count), PRECONNECT_MAX);
   await Promise.all(
     targets.flatMap((t) =>
       Array.from({ length: n }, () =>
         t.pool
-          .request({ method: "GET", path: t.prefix + (path ?? "/") })
+          .request({ method: "GET", path: t.prefix + (path ?? "/"), headers })
           .then((r) => r.body.dump())
           .catch(() => undefined),
       ),

@@ -1,5 +1,5 @@
 import Table from "cli-table3";
-import type { Comparison, MetricValue } from "./types.js";
+import { likeForLike, type Comparison, type MetricValue } from "./types.js";
 
 function num(x: number): string {
   if (!Number.isFinite(x)) return "-";
@@ -17,9 +17,13 @@ function cell(v: MetricValue | undefined, baseline: string): string {
 
 /** Console table: one row per metric, one column per item; ratio to the baseline with its 95% CI. */
 export function renderComparison(cmp: Comparison): string {
-  const t = new Table({ head: ["metric", ...cmp.items.map((i) => i.label)], style: { head: [], border: [] } });
+  const differentLoads = cmp.sameLoad === false;
+  // At different loads each column names its load: the table is a load curve.
+  const head = cmp.items.map((i) => (differentLoads && i.load ? `${i.label}\n@ ${i.load}` : i.label));
+  const t = new Table({ head: ["metric", ...head], style: { head: [], border: [] } });
   for (const m of cmp.metrics) {
-    t.push([`${m.metric}\n(${m.unit || "value"}, ${m.higherIsBetter ? "higher" : "lower"} is better)`, ...cmp.items.map((i) => cell(m.values.find((v) => v.id === i.id), cmp.baseline))]);
+    const sense = likeForLike(cmp) ? `, ${m.higherIsBetter ? "higher" : "lower"} is better` : "";
+    t.push([`${m.metric}\n(${m.unit || "value"}${sense})`, ...cmp.items.map((i) => cell(m.values.find((v) => v.id === i.id), cmp.baseline))]);
   }
   const methods = new Set(cmp.metrics.flatMap((m) => m.values.filter((v) => v.id !== cmp.baseline).map((v) => v.ciMethod)));
   const how = [
@@ -30,5 +34,10 @@ export function renderComparison(cmp: Comparison): string {
     `ratios are item / baseline (${cmp.items.find((i) => i.id === cmp.baseline)?.label}); [a, b] = 95% bootstrap confidence interval of the ratio` +
     `${how.length ? " " + how.join(" and ") : ""}; n.s. = not significant (interval contains 1)` +
     `${methods.has("none") ? "; no CI = a single value on one side and nothing to resample" : ""}`;
-  return `${t.toString()}\n${legend}\n`;
+  const notLike = differentLoads
+    ? `\nthe items ran at different loads (${[...new Set(cmp.items.map((i) => i.load ?? "?"))].join(", ")}): read the ratios as a load curve, higher or lower, not better or worse`
+    : cmp.warnings?.length
+      ? `\nthe items asked for different things (${cmp.warnings.join("; ")}): higher or lower, not better or worse`
+      : "";
+  return `${t.toString()}\n${legend}${notLike}\n`;
 }

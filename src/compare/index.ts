@@ -8,6 +8,7 @@ import { bootstrapRatio, meanOf, percentileOf, ratioOfSums, type Statistic } fro
 import { BENCH_METRICS, type MetricDef, type PerRequest } from "./metrics.js";
 import { resolveGroups, type Group } from "./resolve.js";
 import { workloadMismatches } from "./sameWorkload.js";
+import { storedLoadLabel } from "../schedule/shapes/index.js";
 import type { Comparison, MetricComparison, MetricValue } from "./types.js";
 
 export type { Comparison } from "./types.js";
@@ -81,7 +82,16 @@ export function compare(db: Db, ids: string[], opts: CompareOptions = {}): Compa
     if (values.length >= 2) metrics.push({ metric: def.name, higherIsBetter: def.higherIsBetter, unit: def.unit, values });
   });
   const warnings = workloadMismatches(ordered);
-  return { baseline: base.id, items: ordered.map((g) => ({ id: g.id, label: g.label })), metrics, ...(warnings.length ? { warnings } : {}) };
+  const items = ordered.map((g) => ({ id: g.id, label: g.label, ...loadOfGroup(g) }));
+  const loads = new Set(items.map((i) => i.load).filter((l) => l !== undefined));
+  return { baseline: base.id, items, metrics, ...(warnings.length ? { warnings } : {}), sameLoad: loads.size <= 1 && !loads.has("mixed") };
+}
+
+/** The load label shared by a group's benchmark runs, "mixed" when they differ; none for command cells. */
+function loadOfGroup(g: Group): { load?: string } {
+  const labels = new Set(g.runs.filter((r) => !isCommand(r)).map((r) => storedLoadLabel(r.summary?.load ?? r.load)));
+  if (labels.size === 0) return {};
+  return { load: labels.size === 1 ? [...labels][0] : "mixed" };
 }
 
 function pickBaseline(groups: Group[], wanted?: string): Group {

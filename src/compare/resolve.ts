@@ -36,7 +36,15 @@ export function resolveGroups(db: Db, ids: string[]): Group[] {
   }
   const groups = ids.map((id) => resolveOne(db, id));
   if (groups.length < 2) throw new UsageError("compare needs at least two runs, cells or experiments (or one experiment with several configurations)");
-  return groups;
+  return distinctLabels(groups);
+}
+
+/** Runs that share a label (the same `--label` for several runs) are told apart by their id's end. */
+function distinctLabels(groups: Group[]): Group[] {
+  return groups.map((g) => {
+    const same = groups.filter((x) => x.label === g.label).length > 1;
+    return same && g.runs.length === 1 && g.id === g.runs[0].id ? { ...g, label: `${g.label} (${g.id.slice(-6)})` } : g;
+  });
 }
 
 function resolveOne(db: Db, id: string): Group {
@@ -56,6 +64,7 @@ function resolveOne(db: Db, id: string): Group {
   const run = getRun(db, id);
   if (!run) throw new UsageError(`no run, experiment or experiment:cell matches "${id}"`);
   if (!run.summary) throw new UsageError(`run ${run.id} has no results (status ${run.status})`);
+  if (run.status === "failed") throw new UsageError(`run ${run.id} failed (every measured request failed): nothing to compare`);
   return { id: run.id, label: run.label ?? run.id, runs: [run] };
 }
 

@@ -3,7 +3,10 @@
 export interface ComparedItem {
   /** Run id, cell key or experiment id. */
   id: string;
+  /** Display name; runs that share a label get their short id appended ("x (ab2917)"). */
   label: string;
+  /** The load of the item's runs ("c=4", "2 req/s"), "mixed" when they differ; absent for command cells. */
+  load?: string;
 }
 
 export interface MetricValue {
@@ -42,4 +45,17 @@ export interface Comparison {
   metrics: MetricComparison[];
   /** Items that asked for different things (API, workload): one line each; absent when none. */
   warnings?: string[];
+  /**
+   * false when the items ran at different loads: their differences are a load curve (higher,
+   * lower), not better or worse. Absent in comparisons built before it existed (same load).
+   */
+  sameLoad?: boolean;
+}
+
+/**
+ * Whether a difference may be called better or worse: only between items measured at the same
+ * load with the same API and workload. Otherwise it is just higher or lower.
+ */
+export function likeForLike(cmp: Comparison): boolean {
+  return cmp.sameLoad !== false && !cmp.warnings?.length;
 }

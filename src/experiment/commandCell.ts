@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import type { Db } from "../store/db.js";
 import { createRun } from "../store/runs.js";
 import { redactArgs } from "./redactArgs.js";
+import { lineMasker, processSecretValues, redactValues } from "../store/redact.js";
 import { TOOL_VERSION } from "../version.js";
 import { extractMetrics, reduceSamples, type CommandRunSummary } from "./commandMetrics.js";
 import type { CommandSpec } from "./schema.js";
@@ -23,10 +24,13 @@ export interface CommandCellResult {
 export async function runCommandCell(
   db: Db,
   spec: CommandSpec,
-  o: { runId: string; experimentId?: string; cellKey?: string; label: string; logPath: string; signal?: AbortSignal },
+  o: { runId: string; experimentId?: string; cellKey?: string; label: string; logPath: string; signal?: AbortSignal; apiKey?: string },
 ): Promise<CommandCellResult> {
   mkdirSync(dirname(o.logPath), { recursive: true });
   const log = createWriteStream(o.logPath, { flags: "a" });
+  // Secrets of its environment and arguments (and the user's API key) are masked in the log.
+  const secrets = processSecretValues(spec.env, spec.args, o.apiKey);
+  const errMasker = lineMasker(secrets);
   const startedAtMs = Date.now();
   createRun(db, {
     id: o.runId,
@@ -68,9 +72,10 @@ export async function runCommandCell(
     });
     createInterface({ input: child.stdout! }).on("line", (l) => {
       lines.push(l);
-      log.write(l + "\n");
+      log.write(redactValues(l, secrets) + "\n");
     });
-    child.stderr!.on("data", (d: Buffer) => log.write(d));
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (d: string) => log.write(errMasker.push(d)));
     child.once("close", (code, signal) => {
       watchdog?.disarm();
       clearTimeout(timer);
@@ -78,7 +83,7 @@ export async function runCommandCell(
       resolve({ code, signal });
     });
   });
-  await new Promise<void>((r) => log.end(r));
+  await new Promise<void>((r) => log.end(errMasker.end(), r));
   const samples = extractMetrics(lines, spec);
   const metrics = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, reduceSamples(v, spec.reduce)]));
   const summary: CommandRunSummary = {

@@ -9,6 +9,7 @@ import { putCell, getCells, upsertExperiment, setExperimentStatus, deleteCells, 
 import { runCommandCell } from "./commandCell.js";
 import { expandCells, filterCells, groupKey, toWorkloadSpec, type BenchCell, type Cell, type CommandCell } from "./expand.js";
 import { redactArgs } from "./redactArgs.js";
+import { processSecretValues } from "../store/redact.js";
 import { isLaunched, type ExperimentSpec, type ServerSpec } from "./schema.js";
 import { describeExit, isPortFree, launch, logTail, pickFreePort, substitute, waitPortFree, waitReady, ServerStartError, type ServerProcess } from "./serverProcess.js";
 import { isNamedTokenizer } from "../workload/tokenizer.js";
@@ -196,11 +197,13 @@ async function runServerCells(ctx: Ctx, server: ServerSpec, cells: BenchCell[]):
       const vars = { port, host, replica: r };
       const args = server.args.map((a) => substitute(a, vars));
       log(`starting server ${name}: ${server.command} ${redactArgs(args).join(" ")} (log: ${logPath})`);
+      const env = Object.fromEntries(Object.entries(server.env).map(([k, v]) => [k, substitute(v, vars)]));
       try {
         const proc = await launch({
           name,
           ...resolveSelf(o.self, server.command, args),
-          env: Object.fromEntries(Object.entries(server.env).map(([k, v]) => [k, substitute(v, vars)])),
+          env,
+          secrets: processSecretValues(env, args, o.apiKey),
           cwd: server.cwd ? resolve(ctx.baseDir, server.cwd) : ctx.baseDir,
           logPath,
           stopSignal: server.stop.signal,
@@ -330,7 +333,7 @@ async function runOneCommandCell(ctx: Ctx, cell: CommandCell): Promise<void> {
   const logPath = join(ctx.logDir, `command-${cell.command.name}-rep${cell.repeat}-${stamp()}.log`);
   const telemetry = startTelemetry({ gpu: spec.telemetry.gpu, client: spec.telemetry.client, intervalMs: spec.telemetry.interval_s * 1000, nvidiaSmiCommand: o.nvidiaSmiCommand });
   const command = { ...cell.command, ...resolveSelf(o.self, cell.command.command, cell.command.args), cwd: cell.command.cwd ? resolve(ctx.baseDir, cell.command.cwd) : ctx.baseDir };
-  const res = await runCommandCell(db, command, { runId: newRunId(), experimentId: ctx.experimentId, cellKey: cell.key, label: groupKey(cell.key), logPath, signal: o.signal });
+  const res = await runCommandCell(db, command, { runId: newRunId(), experimentId: ctx.experimentId, cellKey: cell.key, label: groupKey(cell.key), logPath, signal: o.signal, apiKey: o.apiKey });
   const tel = await telemetry.stop();
   noteOnce(ctx, tel.notes);
   storeTelemetry(db, res.runId, res.startedAtMs, tel.samples);

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startWatchdog } from "../lifeline.js";
+import { lineMasker } from "../store/redact.js";
 
 // One launched server: own process group (so its workers die with it), output appended to a log file,
 // readiness probe, stop with a grace period, port-free check.
@@ -15,6 +16,8 @@ export interface LaunchOptions {
   env: Record<string, string>;
   cwd?: string;
   logPath: string;
+  /** Values masked in the log as it is written (processSecretValues): the server may print its arguments, environment or requests. */
+  secrets?: readonly string[];
   /** How the watchdog stops the server if tokenbench dies without stopping it (default SIGTERM, 15 s). */
   stopSignal?: NodeJS.Signals;
   graceS?: number;
@@ -96,18 +99,40 @@ export function describeExit(e: ExitInfo): string {
 
 export async function launch(o: LaunchOptions): Promise<ServerProcess> {
   mkdirSync(dirname(o.logPath), { recursive: true });
-  // The child writes straight into the file, so its log survives even if this tool is killed.
+  // The output goes through this process, which masks secrets line by line and appends each line
+  // at once (synchronously), so what was logged survives even if this tool is killed; a server
+  // outliving it is stopped by the watchdog anyway.
   const fd = openSync(o.logPath, "a");
   let child: ChildProcess;
   try {
     child = spawn(o.command, o.args, {
       cwd: o.cwd,
       env: { ...process.env, ...o.env },
-      stdio: ["ignore", fd, fd],
+      stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    throw e;
+  }
+  const write = (text: string) => {
+    if (!text) return;
+    try {
+      writeSync(fd, text);
+    } catch {
+      // A full disk must not stop the server: its log is a convenience.
+    }
+  };
+  let open = 2;
+  for (const s of [child.stdout!, child.stderr!]) {
+    // One masker per stream: their partial lines must not be joined.
+    const masker = lineMasker(o.secrets ?? []);
+    s.setEncoding("utf8");
+    s.on("data", (d: string) => write(masker.push(d)));
+    s.once("close", () => {
+      write(masker.end());
+      if (--open === 0) closeSync(fd);
+    });
   }
   await new Promise<void>((resolve, reject) => {
     child.once("spawn", resolve);

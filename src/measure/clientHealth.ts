@@ -1,5 +1,5 @@
 import type { ClientHealth } from "../types.js";
-import { percentileSorted } from "../aggregate/stats.js";
+import { percentileSorted } from "../percentile.js";
 
 // Above these the client, not the server, may be what limits the measurement.
 /** Event-loop lag p99 (ms): timers and socket reads were serviced this late. */

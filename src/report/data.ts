@@ -2,7 +2,7 @@ import { measuredRun, predictRuns, type GpuSpec, type MeasuredRun, type ModelSpe
 // Store -> ReportData. The only part of the report that touches the database.
 import { getExperiment } from "../store/experiments.js";
 import type { Db } from "../store/db.js";
-import { getRequests, getRun, getTimeseries, listRuns, type StoredRun, type TimeseriesPoint } from "../store/runs.js";
+import { getRequests, getRun, getTimeseries, listRuns, statusText, type StoredRun, type TimeseriesPoint } from "../store/runs.js";
 import { redact } from "../store/redact.js";
 import { TOOL_VERSION } from "../version.js";
 import type { Comparison } from "../compare/types.js";
@@ -129,7 +129,7 @@ export function toReportRun(run: StoredRun, allRecords: import("../types.js").Re
     id: run.id,
     label: redact(displayLabel(run)),
     config: redact(configOf(run)),
-    status: run.status,
+    status: statusText(run),
     kind: run.kind,
     createdAt: run.created_at,
     api: run.api,
@@ -171,7 +171,7 @@ export function displayLabel(run: StoredRun): string {
 // else names the configuration.
 const LOAD_PART = /^load[=:](c|r)?([\d.]+|inf)$|^(c|conc|concurrency|rate|qps|rps|r|repeat|rep|run)[=:]?([\d.]+|inf)$/i;
 
-/** Key grouping runs into one curve: label or cell key without its load/repeat parts, else target+model. */
+/** Key grouping runs into one curve: label or cell key without its load/repeat parts, else model @ target (the embedded engine without its port). */
 export function configOf(run: StoredRun): string {
   const named = run.label ?? run.cell_key;
   if (named) {
@@ -184,7 +184,17 @@ export function configOf(run: StoredRun): string {
     }
     if (key.trim()) return key.trim();
   }
-  return [run.model, run.target].filter(Boolean).join(" @ ") || run.id.slice(0, 12);
+  return [run.model, engineOf(run)].filter(Boolean).join(" @ ") || run.id.slice(0, 12);
+}
+
+/**
+ * Where a run's server was, as a configuration names it. The embedded engine listens on a
+ * random port per run: its URL would split one engine and model into a configuration per run,
+ * so it is named by what it is instead.
+ */
+function engineOf(run: StoredRun): string | null {
+  const info = run.server_info as { embedded?: unknown } | null;
+  return info && typeof info === "object" && info.embedded === true ? "embedded engine" : run.target;
 }
 
 /** A stored load (summary JSON, or the older stored form) as a point on its shape's axis; null when unreadable. */

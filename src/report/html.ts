@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { escapeHtml, jsonForScript, scriptSafe } from "./escape.js";
 import { SECTIONS, type ChartSpec, type ReportData, type ReportRun } from "./model.js";
 import type { Table } from "./tables.js";
+import type { Headline } from "./headline.js";
 
 let echartsSource: string | undefined;
 /** The minified ECharts browser bundle, inlined so the file opens from file:// offline. */
@@ -36,10 +37,11 @@ section>h2{font-size:18px;margin:0 0 10px;padding-bottom:4px;border-bottom:1px s
 .chart{width:100%}
 .tablewrap{overflow-x:auto;background:#fff;border:1px solid var(--line);border-radius:8px;margin-bottom:16px}
 table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{padding:5px 10px;border-bottom:1px solid #eef1f4;text-align:left;white-space:nowrap;vertical-align:top}
-th{background:#f3f5f8;font-weight:600;position:sticky;top:0}
+th,td{padding:5px 8px;border-bottom:1px solid #eef1f4;text-align:left;white-space:nowrap;vertical-align:top}
+th{background:#f3f5f8;font-weight:600;position:sticky;top:0;white-space:normal}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.wrap{white-space:pre-wrap;word-break:break-word;min-width:260px;max-width:640px}
+td.wrap{white-space:pre-wrap;word-break:break-word;min-width:200px;max-width:640px}
+td.long{white-space:normal;overflow-wrap:anywhere;min-width:120px;max-width:220px}
 tr.ns td{color:var(--muted)}
 tr.better td:last-child{color:#00795a;font-weight:600}
 tr.worse td:last-child{color:#b34700;font-weight:600}
@@ -52,6 +54,12 @@ summary{cursor:pointer;font-weight:600}
 pre{background:var(--bg);padding:8px;border-radius:6px;overflow:auto;max-height:420px;font-size:12px;white-space:pre-wrap;word-break:break-word}
 .kv td:first-child{color:var(--muted);width:160px}
 .empty{color:var(--muted);font-style:italic}
+.keys{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:10px;margin-bottom:10px}
+.key{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px 12px}
+.key .k{color:var(--muted);font-size:12.5px}
+.key .v{font-size:20px;font-weight:600;font-variant-numeric:tabular-nums}
+.runline{margin:2px 0;color:var(--fg)}
+.runline b{color:var(--muted);font-weight:normal;display:inline-block;min-width:80px}
 `;
 
 // Static: the page's data is read from the JSON block, never interpolated into code.
@@ -80,7 +88,8 @@ export function renderTable(t: Table, rowClass?: (row: string[]) => string): str
       const cls = rowClass?.(row);
       const cells = row
         .map((cell, i) => {
-          const c = t.numeric.includes(i) ? "num" : cell.length > 60 ? "wrap" : "";
+          // Long text wraps instead of widening a table past the window (ids, labels, messages).
+          const c = t.numeric.includes(i) ? "num" : cell.length > 60 ? "wrap" : cell.length > 24 ? "long" : "";
           return `<td${c ? ` class="${c}"` : ""}>${escapeHtml(cell)}</td>`;
         })
         .join("");
@@ -96,6 +105,16 @@ ${body}
 function chartCard(c: ChartSpec): string {
   return `<div class="card${c.section === "comparison" ? " wide" : ""}"><h3>${escapeHtml(c.title)}</h3><p class="caption">${escapeHtml(c.caption)}</p>
 <div class="chart" data-chart-id="${escapeHtml(c.id)}" data-points="${c.points}" style="height:${c.height}px"></div></div>`;
+}
+
+/** A single run's key numbers as tiles, with the workload and load they were measured at. */
+function headlineBlock(h: Headline): string {
+  const tiles = h.items
+    .map((i) => `<div class="key" data-key="${escapeHtml(i.name)}"><div class="k">${escapeHtml(i.name)}</div><div class="v">${escapeHtml(i.value)}</div></div>`)
+    .join("");
+  const lines: Array<[string, string | null]> = [["load", h.load], ["workload", h.workload], ["server", h.server || null]];
+  return `<div class="keys" data-headline="${escapeHtml(h.run)}">${tiles}</div>
+${lines.filter(([, v]) => v).map(([k, v]) => `<p class="runline"><b>${escapeHtml(k)}</b> ${escapeHtml(v!)}</p>`).join("\n")}`;
 }
 
 function pretty(v: unknown): string {
@@ -135,11 +154,19 @@ export interface HtmlParts {
   data: ReportData;
   charts: ChartSpec[];
   tables: { summary: Table; other: Table; comparison: Table | null; frontier: Table[]; errors: Table; hardware?: Table | null };
+  /** Key numbers of the run when the report shows exactly one run with a summary; null otherwise. */
+  headline?: Headline | null;
 }
 
-export function renderReportHtml({ data, charts, tables }: HtmlParts): string {
+export function renderReportHtml({ data, charts, tables, headline }: HtmlParts): string {
   const sections: string[] = [];
   const toc: string[] = [];
+  // Numbers first, charts after: one run's key figures as tiles, several runs' summary table.
+  const keyHtml = headline ? headlineBlock(headline) : tables.summary.rows.length > 1 ? renderTable(tables.summary) : "";
+  if (keyHtml) {
+    toc.push(`<a href="#sec-key">Key numbers</a>`);
+    sections.push(`<section id="sec-key"><h2>Key numbers</h2>${keyHtml}</section>`);
+  }
   for (const [key, title] of SECTIONS) {
     const cs = charts.filter((c) => c.section === key);
     let extra = "";
@@ -154,8 +181,10 @@ export function renderReportHtml({ data, charts, tables }: HtmlParts): string {
 <div class="grid">${cs.map(chartCard).join("\n")}</div>
 ${extra}</section>`);
   }
-  const tableHtml = [tables.hardware ? renderTable(tables.hardware) : "", renderTable(tables.summary), renderTable(tables.other), renderTable(tables.errors)].filter(Boolean).join("\n");
-  toc.push(`<a href="#sec-tables">Summary tables</a>`, `<a href="#sec-metadata">Metadata</a>`);
+  // The summary table already opens the page when several runs have one.
+  const summaryBelow = headline || tables.summary.rows.length <= 1;
+  const tableHtml = [tables.hardware ? renderTable(tables.hardware) : "", summaryBelow ? renderTable(tables.summary) : "", renderTable(tables.other), renderTable(tables.errors)].filter(Boolean).join("\n");
+  toc.push(`<a href="#sec-tables">Tables</a>`, `<a href="#sec-metadata">Metadata</a>`);
   const subtitle = `${data.runs.length} run${data.runs.length === 1 ? "" : "s"}` +
     (data.experiments.length ? ` · experiment ${data.experiments.map((e) => e.name).join(", ")}` : "") +
     ` · generated ${data.generatedAt} by tokenbench ${data.toolVersion}`;
@@ -174,7 +203,7 @@ ${extra}</section>`);
 <nav>${toc.join("")}</nav>
 <main>
 ${sections.join("\n")}
-<section id="sec-tables"><h2>Summary tables</h2>${tableHtml || `<p class="empty">No stored summaries.</p>`}</section>
+<section id="sec-tables"><h2>Tables</h2>${tableHtml || `<p class="empty">${keyHtml ? "Nothing beyond the key numbers above." : "No stored summaries."}</p>`}</section>
 <section id="sec-metadata"><h2>Metadata</h2>${data.runs.map(metadataBlock).join("\n")}</section>
 </main>
 <script type="application/json" id="tb-data">${jsonForScript({ charts: charts.map((c) => ({ id: c.id, option: c.option })), report: slimData(data) })}</script>

@@ -2,6 +2,7 @@
 import type { Db } from "../store/db.js";
 import { buildCharts } from "./charts/index.js";
 import { loadReportData, type ReportDataOptions } from "./data.js";
+import { headline } from "./headline.js";
 import { renderReportHtml } from "./html.js";
 import type { ChartSpec, ReportData } from "./model.js";
 import { comparisonTable, errorsTable, frontierTables, hardwareTable, otherRunsTable, summaryTable } from "./tables.js";
@@ -20,14 +21,17 @@ export interface Report {
 /** Pure: report data -> page. */
 export function renderReport(data: ReportData): Report {
   const charts = buildCharts(data);
+  const summarized = data.runs.filter((r) => r.summary);
   const html = renderReportHtml({
     data,
     charts,
+    headline: summarized.length === 1 ? headline(summarized[0]) : null,
     tables: {
       summary: summaryTable(data.runs),
       other: otherRunsTable(data.runs),
       comparison: data.comparison && data.comparison.items.length > 1 ? comparisonTable(data.comparison) : null,
-      frontier: frontierTables(data.runs),
+      // A frontier of one run is that run: its numbers are already at the top.
+      frontier: summarized.length > 1 ? frontierTables(data.runs) : [],
       errors: errorsTable(data.runs),
       hardware: data.hardware ? hardwareTable(data.hardware) : null,
     },

@@ -1,5 +1,5 @@
 // Summary tables as plain strings; html.ts escapes every cell.
-import type { Comparison } from "../compare/types.js";
+import { likeForLike, type Comparison } from "../compare/types.js";
 import { hasCi, verdict } from "./charts/comparison.js";
 import { formatLoad } from "./charts/common.js";
 import { FRONTIER_METRICS, frontierSegments } from "./charts/frontier.js";
@@ -73,7 +73,9 @@ export function otherRunsTable(runs: ReportRun[]): Table {
 }
 
 export function comparisonTable(cmp: Comparison): Table {
-  const label = new Map(cmp.items.map((i) => [i.id, i.label]));
+  // At different loads the items are points of a load curve: each is named with its load.
+  const label = new Map(cmp.items.map((i) => [i.id, cmp.sameLoad === false && i.load ? `${i.label} @ ${i.load}` : i.label]));
+  const like = likeForLike(cmp);
   const rows: string[][] = [];
   for (const m of cmp.metrics) {
     for (const v of m.values) {
@@ -81,7 +83,7 @@ export function comparisonTable(cmp: Comparison): Table {
       rows.push([
         m.metric, label.get(v.id) ?? v.id, fmt(v.value, m.unit), isBase ? "baseline" : fmtRatio(v.ratio),
         isBase || !hasCi(v) ? "–" : `${fmtRatio(v.ci95[0])} – ${fmtRatio(v.ci95[1])}`,
-        isBase ? "–" : verdict(v.ratio, v.significant, m.higherIsBetter, hasCi(v)),
+        isBase ? "–" : verdict(v.ratio, v.significant, m.higherIsBetter, hasCi(v), like),
       ]);
     }
   }
@@ -92,6 +94,7 @@ export function comparisonTable(cmp: Comparison): Table {
     rows,
     numeric: [2, 3, 4],
     note:
+      (cmp.sameLoad === false ? "The items ran at different loads: a load curve, so differences are higher or lower, not better or worse. " : "") +
       (cmp.warnings?.length ? `Not like for like: ${cmp.warnings.join("; ")}. ` : "") +
       "n.s.: not significant, the 95% confidence interval of the ratio contains 1. no CI: the interval could not be computed (e.g. a per-run figure of a single run).",
   };

@@ -74,6 +74,10 @@ const MIGRATIONS: string[] = [
    ALTER TABLE runs ADD COLUMN owner_host TEXT;
    ALTER TABLE experiments ADD COLUMN owner_pid INTEGER;
    ALTER TABLE experiments ADD COLUMN owner_host TEXT;`,
+  // v4: the owner's process start time (Linux: /proc/PID/stat field 22, clock ticks since boot),
+  // so a recycled pid is not taken for the owner: pid + start time identify a process on a host.
+  `ALTER TABLE runs ADD COLUMN owner_start TEXT;
+   ALTER TABLE experiments ADD COLUMN owner_start TEXT;`,
 ];
 
 /**
@@ -101,27 +105,60 @@ export function openDb(path: string = defaultDbPath(), opts: { readonly?: boolea
   return db;
 }
 
-/** Whether a row owned by (pid, host) belongs to a process that is gone (only judged on this host). */
-export function ownerGone(pid: number | null, host: string | null): boolean {
-  if (pid == null || host !== hostname()) return false;
-  if (pid === process.pid) return false;
+/**
+ * Start time of process `pid` as the kernel keeps it (Linux: field 22 of /proc/PID/stat, clock
+ * ticks since boot, as a decimal string); null where it cannot be read (no such process, no /proc).
+ */
+export function processStartTime(pid: number): string | null {
   try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+    const field = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[22 - 3];
+    return field && /^\d+$/.test(field) ? field : null;
+  } catch {
+    return null;
   }
+}
+
+/** Who owns a run or experiment this process writes: pid, host and process start time (null off Linux). */
+export function ownerIdentity(): { pid: number; host: string; start: string | null } {
+  return { pid: process.pid, host: hostname(), start: processStartTime(process.pid) };
+}
+
+/**
+ * Whether a row owned by (pid, host, start) belongs to a process that is gone. Only judged on
+ * this host (a row of another host is its owner's business: shown as running on that host). A
+ * live process with that pid but another start time took over a recycled pid: the owner is gone.
+ */
+export function ownerGone(pid: number | null, host: string | null, start: string | null = null): boolean {
+  if (pid == null || host !== hostname()) return false;
+  let alive: boolean;
+  if (pid === process.pid) alive = true;
+  else {
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch (e) {
+      // EPERM: alive, owned by another user.
+      alive = (e as NodeJS.ErrnoException).code !== "ESRCH";
+    }
+  }
+  if (!alive) return true;
+  if (start == null) return false;
+  const now = processStartTime(pid);
+  return now !== null && now !== start;
 }
 
 /** Runs and experiments left `running` by a process of this host that no longer exists become `interrupted`. */
 function markStaleRuns(db: Db): void {
   for (const table of ["runs", "experiments"]) {
-    const rows = db.prepare(`SELECT id, owner_pid, owner_host FROM ${table} WHERE status = 'running' AND owner_pid IS NOT NULL`).all() as {
+    const rows = db.prepare(`SELECT id, owner_pid, owner_host, owner_start FROM ${table} WHERE status = 'running' AND owner_pid IS NOT NULL`).all() as {
       id: string;
       owner_pid: number;
       owner_host: string;
+      owner_start: string | null;
     }[];
-    const stale = rows.filter((r) => ownerGone(r.owner_pid, r.owner_host));
+    const stale = rows.filter((r) => ownerGone(r.owner_pid, r.owner_host, r.owner_start));
     if (stale.length === 0) continue;
     const stmt = db.prepare(`UPDATE ${table} SET status = 'interrupted' WHERE id = ? AND status = 'running'`);
     try {

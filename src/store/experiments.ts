@@ -1,7 +1,6 @@
 // Experiments and their cells in the results store (SQL lives in src/store only).
-import { hostname } from "node:os";
 import type { Db } from "./db.js";
-import { ownerGone } from "./db.js";
+import { ownerGone, ownerIdentity } from "./db.js";
 import { redact } from "./redact.js";
 
 export interface StoredCell {
@@ -20,19 +19,21 @@ export function experimentIdFor(name: string): string {
 }
 
 export function upsertExperiment(db: Db, id: string, name: string, file: string | undefined, spec: unknown, status: string): void {
+  const owner = ownerIdentity();
   db.prepare(
-    `INSERT INTO experiments (id, name, file, spec_json, created_at, status, owner_pid, owner_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO experiments (id, name, file, spec_json, created_at, status, owner_pid, owner_host, owner_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(id) DO UPDATE SET file = excluded.file, spec_json = excluded.spec_json, status = excluded.status,
-       owner_pid = excluded.owner_pid, owner_host = excluded.owner_host`,
-  ).run(id, name, file ?? null, JSON.stringify(redact(spec)), new Date().toISOString(), status, process.pid, hostname());
+       owner_pid = excluded.owner_pid, owner_host = excluded.owner_host, owner_start = excluded.owner_start`,
+  ).run(id, name, file ?? null, JSON.stringify(redact(spec)), new Date().toISOString(), status, owner.pid, owner.host, owner.start);
 }
 
-export function getExperiment(db: Db, id: string): { id: string; name: string; file: string | null; spec: unknown; status: string } | undefined {
+/** `status` reads `interrupted` for a running experiment whose owner is gone; `ownerHost` is the host that runs or ran it. */
+export function getExperiment(db: Db, id: string): { id: string; name: string; file: string | null; spec: unknown; status: string; ownerHost: string | null } | undefined {
   const r = db.prepare(`SELECT * FROM experiments WHERE id = ?`).get(id) as
-    | { id: string; name: string; file: string | null; spec_json: string; status: string; owner_pid?: number | null; owner_host?: string | null }
+    | { id: string; name: string; file: string | null; spec_json: string; status: string; owner_pid?: number | null; owner_host?: string | null; owner_start?: string | null }
     | undefined;
-  const stale = r?.status === "running" && ownerGone(r.owner_pid ?? null, r.owner_host ?? null);
-  return r && { id: r.id, name: r.name, file: r.file, spec: JSON.parse(r.spec_json), status: stale ? "interrupted" : r.status };
+  const stale = r?.status === "running" && ownerGone(r.owner_pid ?? null, r.owner_host ?? null, r.owner_start ?? null);
+  return r && { id: r.id, name: r.name, file: r.file, spec: JSON.parse(r.spec_json), status: stale ? "interrupted" : r.status, ownerHost: r.owner_host ?? null };
 }
 
 export function setExperimentStatus(db: Db, id: string, status: string): void {

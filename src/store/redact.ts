@@ -67,6 +67,52 @@ export function redactValues(s: string, values: readonly string[]): string {
   return out.replace(SECRET_VALUE, REDACTED);
 }
 
+/** Lines longer than this are masked and passed on in pieces (a secret cut at such a piece's edge is not matched). */
+const MASK_LINE_MAX = 64 * 1024;
+
+/**
+ * Masks a stream of text (a process's output on its way to a log file) line by line: `push`
+ * returns the complete lines seen so far, masked with redactValues; `end` the rest. Lines are the
+ * unit so that a secret split between two reads is still matched.
+ */
+export function lineMasker(values: readonly string[]): { push(chunk: string): string; end(): string } {
+  let pending = "";
+  return {
+    push(chunk) {
+      pending += chunk;
+      const cut = pending.lastIndexOf("\n");
+      if (cut < 0 && pending.length < MASK_LINE_MAX) return "";
+      const upto = cut < 0 ? pending.length : cut + 1;
+      const out = redactValues(pending.slice(0, upto), values);
+      pending = pending.slice(upto);
+      return out;
+    },
+    end() {
+      const out = redactValues(pending, values);
+      pending = "";
+      return out;
+    },
+  };
+}
+
+/**
+ * The secrets of a launched process, as literal values to mask in its log: values of
+ * secret-named environment variables (HF_TOKEN, ...), of secret flags in its arguments
+ * (`--api-key X`, `--hf-token=X`), and the user's API key.
+ */
+export function processSecretValues(env: Record<string, string>, args: readonly string[], apiKey?: string): string[] {
+  const found: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (isSecretKey(k)) found[`env:${k}`] = v;
+  args.forEach((a, i) => {
+    const eq = /^(--?[^=]+)=(.*)$/.exec(a);
+    if (eq && isSecretKey(eq[1].replace(/^-+/, ""))) found[`arg:${i}`] = eq[2];
+    const prev = args[i - 1];
+    if (prev && /^--?[A-Za-z]/.test(prev) && !prev.includes("=") && isSecretKey(prev.replace(/^-+/, ""))) found[`arg:${i}`] = a;
+  });
+  if (apiKey) found.authorization = `Bearer ${apiKey}`;
+  return secretValues(found);
+}
+
 function walk(v: unknown): unknown {
   if (typeof v === "string") return v.replace(SECRET_VALUE, REDACTED);
   if (Array.isArray(v)) return v.map(walk);

@@ -2,7 +2,7 @@ import type { Db } from "./db.js";
 import type { RequestRecord, RunSummary } from "../types.js";
 import { redact } from "./redact.js";
 import { hostname } from "node:os";
-import { ownerGone } from "./db.js";
+import { ownerGone, ownerIdentity } from "./db.js";
 
 export type RunStatus = "running" | "completed" | "interrupted" | "failed";
 
@@ -39,6 +39,17 @@ export interface StoredRun {
   experiment_id: string | null;
   cell_key: string | null;
   label: string | null;
+  /** Host whose process writes (or wrote) the run; null for runs stored before it was kept. */
+  owner_host: string | null;
+}
+
+/**
+ * A run's (or experiment's) status as users read it: "running on HOST" for a running run owned by another host
+ * (whether that process lives cannot be told from here, so it is neither assumed dead nor
+ * silently listed as running here); otherwise the status itself.
+ */
+export function statusText(run: { status: string; owner_host: string | null }): string {
+  return run.status === "running" && run.owner_host && run.owner_host !== hostname() ? `running on ${run.owner_host}` : run.status;
 }
 
 export interface TimeseriesPoint {
@@ -53,10 +64,11 @@ const json = (v: unknown) => (v === undefined ? null : JSON.stringify(redact(v))
 const parse = (s: string | null) => (s == null ? null : JSON.parse(s));
 
 export function createRun(db: Db, meta: RunMeta): void {
+  const owner = ownerIdentity();
   db.prepare(
     `INSERT INTO runs (id, created_at, status, kind, api, model, target, load_json, options_json,
-       tool_version, host_json, server_info_json, experiment_id, cell_key, label, owner_pid, owner_host)
-     VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       tool_version, host_json, server_info_json, experiment_id, cell_key, label, owner_pid, owner_host, owner_start)
+     VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     meta.id,
     new Date().toISOString(),
@@ -72,8 +84,9 @@ export function createRun(db: Db, meta: RunMeta): void {
     meta.experimentId ?? null,
     meta.cellKey ?? null,
     meta.label ?? null,
-    process.pid,
-    hostname(),
+    owner.pid,
+    owner.host,
+    owner.start,
   );
 }
 
@@ -108,7 +121,7 @@ export function finishCommandRun(db: Db, runId: string, status: RunStatus, summa
 
 function rowToRun(r: Record<string, string | null>): StoredRun {
   // A read-only open cannot rewrite a stale row: it is shown as what it is.
-  const stale = r.status === "running" && ownerGone(r.owner_pid as unknown as number | null, r.owner_host);
+  const stale = r.status === "running" && ownerGone(r.owner_pid as unknown as number | null, r.owner_host, r.owner_start ?? null);
   return {
     id: r.id!,
     created_at: r.created_at!,
@@ -126,6 +139,7 @@ function rowToRun(r: Record<string, string | null>): StoredRun {
     experiment_id: r.experiment_id,
     cell_key: r.cell_key,
     label: r.label,
+    owner_host: r.owner_host ?? null,
   };
 }
 

@@ -18,6 +18,12 @@ export interface SweepOptions {
   onPoint?: (p: SweepPoint, state: SweepState) => void;
   /** Safety stop on the number of runs. */
   maxRuns?: number;
+  /**
+   * Times a point whose client could not keep up is measured again before the sweep takes that
+   * verdict (default 1): other processes on a shared machine starve the client for a while,
+   * which says nothing about the server.
+   */
+  clientRetries?: number;
 }
 
 export interface SweepResult {
@@ -34,19 +40,26 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     if (o.signal?.aborted) return { state, interrupted: true };
     const load: LoadSpec =
       o.config.mode === "concurrency" ? { mode: "concurrency", concurrency: state.next } : { mode: "rate", rate: state.next, arrival: o.arrival ?? "poisson" };
-    const res = await runBenchmark({
-      ...o.bench,
-      loads: [load],
-      // One test request per sweep, not per point: the target does not change between points.
-      preflight: runs === 0 ? o.bench.preflight : false,
-      label: o.bench.label ?? `sweep ${loadLabel(load)}`,
-      // The SLO's bounds are the run's goodput, so the summary counts the requests within them
-      // and no record needs to be kept.
-      goodput: hasBounds(o.slo.bounds) ? o.slo.bounds : o.bench.goodput,
-      keepRecords: false,
-      signal: o.signal,
-    });
+    const measure = () =>
+      runBenchmark({
+        ...o.bench,
+        loads: [load],
+        // One test request per sweep, not per point: the target does not change between points.
+        preflight: runs === 0 ? o.bench.preflight : false,
+        label: o.bench.label ?? `sweep ${loadLabel(load)}`,
+        // The SLO's bounds are the run's goodput, so the summary counts the requests within them
+        // and no record needs to be kept.
+        goodput: hasBounds(o.slo.bounds) ? o.slo.bounds : o.bench.goodput,
+        keepRecords: false,
+        signal: o.signal,
+      });
+    let res = await measure();
     runs++;
+    for (let retry = 0; retry < (o.clientRetries ?? 1) && runs < maxRuns && !res.interrupted && res.summaries[0]?.client.saturated; retry++) {
+      o.bench.log?.(`sweep: the client could not keep up at ${loadLabel(load)} (${res.summaries[0].client.reasons.join("; ")}); measuring it again`);
+      res = await measure();
+      runs++;
+    }
     if (res.interrupted || !res.summaries[0]) return { state, interrupted: true };
     const s = res.summaries[0];
     const slo = checkSloSummary(s, o.slo);

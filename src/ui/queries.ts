@@ -3,7 +3,7 @@ import { listExperiments, type ExperimentRow } from "../store/experiments.js";
 export type { ExperimentRow };
 import { storedLoadLabel } from "../schedule/shapes/index.js";
 import type { Db } from "../store/db.js";
-import { listRuns, type RunStatus } from "../store/runs.js";
+import { listRuns, statusText, type RunStatus } from "../store/runs.js";
 
 export interface RunRow {
   id: string;
@@ -48,7 +48,7 @@ export function queryRuns(db: Db, f: RunFilter): RunRow[] {
     const row: RunRow = {
       id: r.id,
       createdAt: r.created_at,
-      status: r.status,
+      status: statusText(r),
       kind: r.kind,
       api: r.api,
       model: r.model,

@@ -129,9 +129,17 @@ test("a run that went wrong says so: test request failure, every request failed,
     assert.match(wrong.stderr, /failed \(http\): HTTP 404: .*The model `gpt-x` does not exist.*check --api .* and --model \(gpt-x\)/);
 
     // Without the test request the run happens, every request fails: exit 1, one line with the commonest failure.
-    const all = await cli(["run", "-t", srv.url, "-m", "gpt-x", "-n", "4", "--warmup", "0", "--no-preflight", "--no-store", "--no-progress", "--tokenizer", "bytes"]);
+    // Stored as failed, not completed: `runs` and compare say so.
+    const failDb = join(mkdtempSync(join(tmpdir(), "tb-allfail-")), "r.db");
+    const all = await cli(["run", "-t", srv.url, "-m", "gpt-x", "-n", "4", "--warmup", "0", "--no-preflight", "--db", failDb, "--no-progress", "--tokenizer", "bytes"]);
     assert.equal(all.code, 1, all.stderr);
-    assert.match(all.stdout, /run \S+ +completed/, "the table is still printed");
+    assert.match(all.stdout, /run \S+ +failed/, "the table is still printed, with the status");
+    const failedId = /run (\S+) +failed/.exec(all.stdout)![1];
+    const listed = await cli(["runs", "--db", failDb]);
+    assert.match(listed.stdout, new RegExp(`${failedId}\\s.*\\sfailed\\s`));
+    const cmp = await cli(["compare", failedId, failedId, "--db", failDb]);
+    assert.equal(cmp.code, 2);
+    assert.match(cmp.stderr, /^tokenbench: error: run \S+ failed \(every measured request failed\): nothing to compare\n$/);
     const lines = oneLine(all);
     assert.equal(lines.length, 1, all.stderr);
     assert.match(lines[0], /^tokenbench: error: every request of run \S+ failed \(4\); commonest: http \(4 of 4\): HTTP 404: .*The model `gpt-x` does not exist/);

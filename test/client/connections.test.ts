@@ -39,3 +39,19 @@ test("a target that refuses connections: the failed connects are counted, the ru
   assert.ok(s.connections!.failed >= 2, JSON.stringify(s.connections));
   assert.equal(s.connections!.connect_ms.count, 0);
 });
+
+test("pre-connect GETs carry the user's headers: an authenticated server answers none of them 401", async () => {
+  const srv = await startScriptedServer({ script: { ttftMs: 2, itlMs: 1 }, auth: { header: "X-Api-Key", value: "k-0123456789" } });
+  try {
+    const r = await runBenchmark({
+      targets: [srv.url], db: null, warmup: 1, requests: 6, preflight: false, loads: [{ mode: "concurrency", concurrency: 3 }],
+      headers: { "X-Api-Key": "k-0123456789" },
+      workload: { kind: "synthetic", input: { kind: "fixed", value: 8 }, output: { kind: "fixed", value: 4 } },
+    });
+    assert.equal(r.summaries[0].requests.completed, 6);
+    assert.equal(r.summaries[0].connections!.opened_before, 3);
+    assert.deepEqual(srv.unauthorized, {}, "requests without the user's header");
+  } finally {
+    await srv.close();
+  }
+});

@@ -35,11 +35,11 @@ describe("model and serve commands", () => {
     const r = cli(["model", "generate", "--preset", "tiny"]);
     assert.equal(r.code, 0, r.stderr);
     tinyPath = r.stdout.trim();
-    assert.equal(tinyPath, join(env.home, "models", "tiny-s0-v2.gguf"));
+    assert.equal(tinyPath, join(env.home, "models", "tiny-s0-v3.gguf"));
     assert.equal(readFileSync(tinyPath).subarray(0, 4).toString(), "GGUF");
     oneLineError(cli(["model", "generate", "--preset", "huge"]), /unknown preset "huge"/);
     const list = cli(["model", "list"]);
-    assert.match(list.stdout, /^tiny .*vocab mistral  .*tiny-s0-v2\.gguf$/m);
+    assert.match(list.stdout, /^tiny .*vocab mistral  .*tiny-s0-v3\.gguf$/m);
     assert.match(list.stdout, /^llama-3-8b .*32\/8 heads.*\(not generated\)$/m);
   });
 
@@ -71,11 +71,11 @@ describe("model and serve commands", () => {
       const m = /^(http:\/\/127\.0\.0\.1:\d+) \(model "([^"]*)"\)/.exec(line);
       assert.ok(m, line);
       const url = m[1];
-      assert.equal(m[2], "tiny-s0-v2");
+      assert.equal(m[2], "tiny-s0-v3");
       const res = await fetch(`${url}/v1/completions`, { method: "POST", body: JSON.stringify({ prompt: "cli", max_tokens: 8, ignore_eos: true }) });
       const body = (await res.json()) as any;
       assert.equal(body.usage.completion_tokens, 8);
-      assert.equal(body.model, "tiny-s0-v2");
+      assert.equal(body.model, "tiny-s0-v3");
     } finally {
       child.kill("SIGTERM");
     }

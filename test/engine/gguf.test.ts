@@ -237,3 +237,32 @@ describe("weight randomness", () => {
     assert.ok(t[0] < t[t.length - 1]);
   });
 });
+
+describe("one RNG: splitmix32", () => {
+  test("the bulk fill gives exactly the words of the scalar stream, and continues it across calls", async () => {
+    const { splitmix32, splitmix32Fill } = await import("../../src/splitmix32.js");
+    const scalar = splitmix32(12345);
+    const expected = Array.from({ length: 1000 }, () => scalar());
+    const a = new Uint32Array(600);
+    const b = new Uint32Array(400);
+    splitmix32Fill(b, splitmix32Fill(a, 12345));
+    assert.deepEqual([...a, ...b], expected);
+  });
+
+  test("weight streams: deterministic per (seed, stream), independent across streams, uniform 16-bit halves", async () => {
+    const { weightStream } = await import("../../src/engine/gguf/random.js");
+    const draw = (seed: number, stream: number) => {
+      const w = new Uint32Array(1 << 16);
+      weightStream(seed, stream).fill(w);
+      return w;
+    };
+    assert.deepEqual(draw(7, 3), draw(7, 3));
+    assert.notDeepEqual(draw(7, 3), draw(7, 4));
+    assert.notDeepEqual(draw(7, 3), draw(8, 3));
+    // Each 16-bit half indexes the normal table: its 16 buckets of 4096 values are about equally hit.
+    const buckets = new Array(16).fill(0);
+    for (const x of draw(1, 0)) (buckets[(x & 0xffff) >>> 12]++, buckets[x >>> 28]++);
+    const n = (2 << 16) / 16;
+    for (const c of buckets) assert.ok(Math.abs(c - n) < 5 * Math.sqrt(n), `bucket ${c} vs ${n}`);
+  });
+});

@@ -111,3 +111,40 @@ test("experiment report (two configs, three loads, GPU and server telemetry) ren
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("single-run report in a 1400 px window: key numbers in the first screen, no table cut off", async () => {
+  const db = openDb(real.dbPath, { readonly: true });
+  const report = buildReport(db, [real.runIds[1]], { compare: defaultCompare });
+  const both = buildReport(db, real.runIds, { compare: defaultCompare });
+  db.close();
+  const file = resolve(outDir, "single-run.html");
+  writeFileSync(file, report.html);
+  const { page, errors } = await openReport(file);
+  const key = await page.locator("#sec-key").boundingBox();
+  assert.ok(key && key.y + key.height < 1000, `key numbers not in the first screen: ${JSON.stringify(key)}`);
+  const tiles = await page.locator("[data-key]").allTextContents();
+  assert.ok(tiles.some((t) => /^output tok\/s[\d.]+$/.test(t)) && tiles.some((t) => /^completed \/ failed\d+ \/ \d+$/.test(t)), tiles.join("|"));
+  assert.match((await page.locator("#sec-key").textContent()) ?? "", /concurrency 4.*16 in \/ 16 out tokens, 18 requests \+ 1 warm-up/s);
+  // The first chart comes after the numbers.
+  const firstChart = await page.locator("[data-chart-id]").first().boundingBox();
+  assert.ok(firstChart && firstChart.y > key.y + key.height);
+  const overflow = () => page.evaluate(() => [document.documentElement.scrollWidth, ...[...document.querySelectorAll(".tablewrap")].map((w) => `${w.querySelector("table")?.getAttribute("data-table")}:${w.scrollWidth - w.clientWidth}`)]);
+  const [pageWidth, ...cut] = await overflow();
+  assert.ok(Number(pageWidth) <= 1400, `page ${pageWidth} px wide`);
+  assert.deepEqual(cut.filter((x) => !String(x).endsWith(":0")), [], "a table is wider than the window");
+  await screenshot(page, "report-single-run");
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  // Several runs: their summary table opens the page and fits the window too.
+  writeFileSync(resolve(outDir, "two-runs.html"), both.html);
+  const two = await openReport(resolve(outDir, "two-runs.html"));
+  const firstSection = await two.page.locator("main section").first().getAttribute("id");
+  assert.equal(firstSection, "sec-key");
+  assert.equal(await two.page.locator('#sec-key table[data-table="summary"] tbody tr').count(), 2);
+  const [w2, ...cut2] = await two.page.evaluate(() => [document.documentElement.scrollWidth, ...[...document.querySelectorAll(".tablewrap")].map((w) => w.scrollWidth - w.clientWidth)]);
+  assert.ok(w2 <= 1400, `page ${w2} px wide`);
+  assert.deepEqual(cut2.filter((x) => x > 0), [], "summary table wider than the window");
+  assert.deepEqual(two.errors, []);
+  await two.page.close();
+});

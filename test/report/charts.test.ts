@@ -7,9 +7,10 @@ import type { Comparison } from "../../src/compare/types.js";
 import { buildCharts } from "../../src/report/charts/index.js";
 import { comparisonChart, verdict } from "../../src/report/charts/comparison.js";
 import { configOf, loadOf, loadReportData } from "../../src/report/data.js";
-import { writeChartPngs } from "../../src/report/png.js";
+import { chartToSvg, legendRows, writeChartPngs } from "../../src/report/png.js";
+import { renderReport } from "../../src/report/index.js";
 import { getRun } from "../../src/store/runs.js";
-import { openTempDb, seedExperiment } from "./fixtures.js";
+import { openTempDb, seedExperiment, storeSim } from "./fixtures.js";
 
 function experimentData() {
   const { db } = openTempDb();
@@ -167,4 +168,46 @@ test("a single load compares configurations with grouped bars", () => {
   assert.deepEqual(ttft.xAxis.data, ["p50", "p90", "p99"]);
   const t = runs[0].summary!.latency_ms.ttft;
   assert.deepEqual(ttft.series[0].data, [t.p50, t.p90, t.p99].map((x) => Math.round(x * 1000) / 1000));
+});
+
+test("--png: a legend too long for one row wraps and the image grows by it; nothing is cut off", () => {
+  const { db } = openTempDb();
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    ids.push(`run-${i}`);
+    storeSim(db, { id: `run-${i}`, label: `engine-variant-${i} with a long label`, spec: { concurrency: 1 + (i % 2), requests: 6, seed: i + 1, tpotMs: 20 + i, prefillMs: 80, outputTokens: 8 } });
+  }
+  const chart = buildCharts(loadReportData(db, ids)).find((c) => c.id === "ts-output-tokens")!;
+  const svg = chartToSvg(chart);
+  const height = Number(/<svg[^>]*height="(\d+)"/.exec(svg)?.[1]);
+  const rows = legendRows(ids.map((_, i) => `engine-variant-${i} with a long label`), 944);
+  assert.ok(rows >= 3, `${rows} legend rows`);
+  assert.equal(height, chart.height + 40 + (rows - 1) * 22);
+  // Every run's legend entry is drawn (a scrolling legend draws one row and page arrows), and
+  // every text sits inside the image.
+  for (let i = 0; i < 12; i++) assert.ok(svg.includes(`engine-variant-${i} with a long label`), `legend entry ${i} missing`);
+  assert.doesNotMatch(svg, /\d+\/\d+<\/text>/, "legend paging (1/3) drawn");
+  const ys = [...svg.matchAll(/<text[^>]*transform="[^"]*translate\([\d.]+ ([\d.]+)\)/g)].map((m) => Number(m[1]));
+  assert.ok(ys.length > 12 && ys.every((y) => y <= height), `text below the image: ${Math.max(...ys)} > ${height}`);
+});
+
+test("a single-run report opens with its key numbers, workload and load; no single-bar charts", () => {
+  const { db } = openTempDb();
+  storeSim(db, { id: "solo-1", label: "solo", spec: { concurrency: 4, requests: 20, seed: 9, tpotMs: 20, prefillMs: 80, outputTokens: 16, failEvery: 10, errorText: "overloaded" } });
+  const s = getRun(db, "solo-1")!.summary!;
+  const report = renderReport(loadReportData(db, ["solo-1"]));
+  const html = report.html;
+  const key = html.indexOf('id="sec-key"');
+  assert.ok(key > 0, "no key numbers section");
+  assert.ok(key < html.indexOf("data-chart-id="), "key numbers come after a chart");
+  assert.ok(key < html.indexOf('data-table="summary"'));
+  const tile = (name: string) => new RegExp(`data-key="${name}"><div class="k">[^<]*</div><div class="v">([^<]*)</div>`).exec(html)?.[1];
+  assert.equal(tile("output tok/s"), s.throughput.output_tokens_per_s >= 100 ? s.throughput.output_tokens_per_s.toFixed(0) : s.throughput.output_tokens_per_s.toFixed(1));
+  assert.equal(tile("completed / failed"), `${s.requests.completed} / ${s.requests.failed}`);
+  assert.equal(s.requests.failed, 2);
+  for (const m of ["TTFT", "TPOT", "ITL", "E2E"]) assert.match(tile(`${m} p50 / p99 ms`) ?? "", /^[\d.]+ \/ [\d.]+$/);
+  assert.doesNotMatch(html, /id="sec-frontier"/);
+  assert.match(html, /<b>load<\/b> concurrency 4/);
+  // One configuration at one load: bars that would repeat the tiles are not drawn.
+  assert.deepEqual(report.charts.filter((c) => c.section === "load" || c.section === "frontier").map((c) => c.id), []);
 });

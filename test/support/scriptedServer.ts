@@ -48,6 +48,8 @@ export interface ScriptedServer {
   queuedMs: number[];
   /** Per request replaying `frames`: when each frame was written, ms after the request arrived. */
   frameWritesMs: number[][];
+  /** Requests answered 401 for lacking the `auth` header, by method ("GET", "POST"). */
+  unauthorized: Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,8 @@ export interface ScriptedServerOptions {
    * connection meanwhile dies with "other side closed" before any response byte.
    */
   closeAfterEndMs?: number;
+  /** An authenticated server: every request (GETs too) without this header value is answered 401. */
+  auth?: { header: string; value: string };
 }
 
 export async function startScriptedServer(opts: ScriptedServerOptions): Promise<ScriptedServer> {
@@ -72,6 +76,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   const writtenTtftMs: number[] = [];
   const queuedMs: number[] = [];
   const frameWritesMs: number[][] = [];
+  const unauthorized: Record<string, number> = {};
   const queue: Array<() => void> = [];
   const sockets = new Set<import("node:net").Socket>();
   const acquire = () =>
@@ -93,6 +98,13 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     const arrived = performance.now();
     // The server has decided to close this connection: what arrives on it is never answered.
     if (closing.has(req.socket)) return;
+    if (opts.auth && req.headers[opts.auth.header.toLowerCase()] !== opts.auth.value) {
+      unauthorized[req.method ?? "?"] = (unauthorized[req.method ?? "?"] ?? 0) + 1;
+      for await (const _ of req);
+      res.statusCode = 401;
+      res.end(JSON.stringify({ error: { message: "missing or wrong credentials" } }));
+      return;
+    }
     if (req.method === "GET" && req.url === "/stats") {
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ received, maxActive, writtenGapsMs, writtenTtftMs }));
@@ -214,6 +226,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     writtenTtftMs,
     queuedMs,
     frameWritesMs,
+    unauthorized,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { defaultDbPath, openDb } from "../../store/db.js";
 import { getCells, getExperiment } from "../../store/experiments.js";
+import { statusText } from "../../store/runs.js";
 import { expandCells, filterCells } from "../../experiment/expand.js";
 import { checkPaths, loadExperimentFile } from "../../experiment/load.js";
 import { runExperiment } from "../../experiment/runner.js";
@@ -102,7 +103,7 @@ export function register(program: Command): void {
         const e = getExperiment(db, name);
         if (!e) throw new UsageError(`no experiment named "${name}" in the database`);
         const cells = getCells(db, name);
-        process.stdout.write(`experiment ${name}: ${e.status}, ${cells.length} stored cells\n`);
+        process.stdout.write(`experiment ${name}: ${statusText({ status: e.status, owner_host: e.ownerHost })}, ${cells.length} stored cells\n`);
         for (const c of cells) process.stdout.write(`  ${c.status.padEnd(9)} ${c.cellKey}${c.runId ? ` run ${c.runId}` : ""}${c.error ? ` — ${c.error.split("\n")[0]}` : ""}\n`);
       } finally {
         db.close();

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import Table from "cli-table3";
 import { defaultDbPath, openDb } from "../../store/db.js";
-import { listRuns } from "../../store/runs.js";
+import { listRuns, statusText } from "../../store/runs.js";
 import { existsSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { positiveInt } from "../parse.js";
@@ -34,7 +34,7 @@ export function register(program: Command): void {
           t.push([
             r.id,
             r.created_at.replace("T", " ").slice(0, 19),
-            r.status,
+            statusText(r),
             r.api ?? "",
             r.model ?? "",
             storedLoadLabel(r.load),

@@ -124,6 +124,10 @@ export function register(program: Command): void {
             goodput: f.goodput,
             db: f.store ? f.db : null,
             onProgress: f.progress ? onProgress : undefined,
+            log: (l) => {
+              progress?.stop();
+              process.stderr.write(`${l}\n`);
+            },
           },
           config,
           slo: { bounds: f.goodput ?? {}, fraction: f.sloFraction, maxErrorRate: f.maxErrorRate },

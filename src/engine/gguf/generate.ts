@@ -2,11 +2,11 @@
 import { open } from "node:fs/promises";
 import { bytesPerElement, elementCount, encodeHeader, type GgufValue, type TensorInfo } from "./format.js";
 import type { ModelShape } from "./presets.js";
-import { createRng, float32ToFloat16Bits, normalTableF16, normalTableF32 } from "./random.js";
+import { float32ToFloat16Bits, normalTableF16, normalTableF32, weightStream } from "./random.js";
 import { loadVocab, type Vocab } from "./vocab.js";
 
 /** Bumped whenever the bytes written for a (preset, seed) change, so stale cache entries are not reused. */
-export const GENERATED_FORMAT_VERSION = 2;
+export const GENERATED_FORMAT_VERSION = 3;
 
 /** Weight scale: small enough that activations stay finite through any depth. */
 const WEIGHT_STD = 0.02;
@@ -129,16 +129,20 @@ function* tensorChunks(
   override: Override | undefined,
 ): Generator<Buffer> {
   const total = elementCount(t);
-  const rng = createRng(seed, stream);
+  const rng = weightStream(seed, stream);
+  // 16 random bits per element: each word gives two table lookups.
+  const words = new Uint32Array(Math.ceil(Math.min(CHUNK_ELEMENTS, total) / 2));
   for (let done = 0; done < total; done += CHUNK_ELEMENTS) {
     const n = Math.min(CHUNK_ELEMENTS, total - done);
+    const w = words.length === Math.ceil(n / 2) ? words : words.subarray(0, Math.ceil(n / 2));
     if (t.type === "f32") {
       const a = new Float32Array(n);
       if (isNorm(t)) a.fill(1);
       else {
         const table = tables.f32;
+        rng.fill(w);
         for (let i = 0; i < n; i += 2) {
-          const r = rng();
+          const r = w[i >>> 1];
           a[i] = table[r & 0xffff];
           if (i + 1 < n) a[i + 1] = table[r >>> 16];
         }
@@ -150,8 +154,9 @@ function* tensorChunks(
       if (isNorm(t)) a.fill(0x3c00); // 1.0 in binary16
       else {
         const table = tables.f16;
+        rng.fill(w);
         for (let i = 0; i < n; i += 2) {
-          const r = rng();
+          const r = w[i >>> 1];
           a[i] = table[r & 0xffff];
           if (i + 1 < n) a[i + 1] = table[r >>> 16];
         }

@@ -1,25 +1,18 @@
 // Seeded randomness for weights: fast enough to fill multi-GB tensors from JS.
 
-import { splitmix32 } from "../../splitmix32.js";
+import { splitmix32, splitmix32Fill } from "../../splitmix32.js";
 
-/** sfc32 PRNG returning uint32; one stream per (seed, stream) pair so tensors are independent of write order. */
-export function createRng(seed: number, stream = 0): () => number {
-  const mix = splitmix32((seed >>> 0) ^ Math.imul(stream + 1, 0x27d4eb2d));
-  let a = mix();
-  let b = mix();
-  let c = mix();
-  let d = mix() | 1;
-  const next = (): number => {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = ((c << 21) | (c >>> 11)) >>> 0;
-    c = (c + t) >>> 0;
-    return t >>> 0;
+/**
+ * The weight stream of one tensor: splitmix32 words from a counter derived from (seed, stream),
+ * so tensors are independent of write order. `fill` writes the next words in bulk.
+ */
+export function weightStream(seed: number, stream = 0): { fill(out: Uint32Array): void } {
+  let state = splitmix32((seed >>> 0) ^ Math.imul(stream + 1, 0x27d4eb2d))();
+  return {
+    fill(out) {
+      state = splitmix32Fill(out, state);
+    },
   };
-  for (let i = 0; i < 12; i++) next();
-  return next;
 }
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */

@@ -1,21 +1,23 @@
 // Ratio to the baseline per metric with its 95% confidence interval as whiskers.
-import type { Comparison, MetricValue } from "../../compare/types.js";
+import { likeForLike, type Comparison, type MetricValue } from "../../compare/types.js";
 import type { ChartSpec } from "../model.js";
 import { round3 } from "../series.js";
 import { BAD, baseOption, chart, GOOD, NEUTRAL, PALETTE, valueAxis } from "./common.js";
 
 const NICE_BOUNDS = [1.1, 1.25, 1.5, 2, 4, 8, 16, 32];
 
-export type Verdict = "better" | "worse" | "n.s." | "no CI";
+/** better/worse only like for like (same load, API and workload); higher/lower otherwise. */
+export type Verdict = "better" | "worse" | "higher" | "lower" | "n.s." | "no CI";
 
 /** compare() leaves the interval empty (null) when it cannot resample, e.g. one run and a per-run metric. */
 export function hasCi(v: MetricValue): boolean {
   return Array.isArray(v.ci95) && Number.isFinite(v.ci95[0]) && Number.isFinite(v.ci95[1]);
 }
 
-export function verdict(ratio: number, significant: boolean, higherIsBetter: boolean, ci = true): Verdict {
+export function verdict(ratio: number, significant: boolean, higherIsBetter: boolean, ci = true, like = true): Verdict {
   if (!ci) return "no CI";
   if (!significant) return "n.s.";
+  if (!like) return ratio > 1 ? "higher" : "lower";
   return ratio > 1 === higherIsBetter ? "better" : "worse";
 }
 
@@ -28,6 +30,7 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
   const label = new Map(cmp.items.map((i) => [i.id, i.label]));
   const others = cmp.items.filter((i) => i.id !== cmp.baseline);
   const single = others.length === 1;
+  const like = likeForLike(cmp);
   // A ratio needs a non-zero baseline (an error rate of 0 has none): such metrics stay in the
   // table but have no place on a ratio axis. ECharts cannot draw a missing boxplot item either.
   const drawable = (m: Comparison["metrics"][number]) =>
@@ -56,7 +59,7 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
       const [a, b] = ci ? [Math.max(v.ci95[0], 1e-6), Math.max(v.ci95[1], 1e-6)] : [v.ratio, v.ratio];
       lo = Math.min(lo, a, v.ratio);
       hi = Math.max(hi, b, v.ratio);
-      const mark = verdict(v.ratio, v.significant, m.higherIsBetter, ci);
+      const mark = verdict(v.ratio, v.significant, m.higherIsBetter, ci, like);
       const color = single ? (mark === "better" ? GOOD : mark === "worse" ? BAD : NEUTRAL) : PALETTE[k % PALETTE.length];
       return {
         // The tooltip prints this name ({b}); ECharts HTML-escapes template values.
@@ -94,9 +97,12 @@ export function comparisonChart(cmp: Comparison): ChartSpec {
     "comparison-ratios",
     "comparison",
     "Ratio to the baseline with 95% confidence intervals",
-    single
+    (single && like
       ? "Tick: ratio; whiskers: 95% CI. Green: significantly better, red: significantly worse, grey dashed and (n.s.): not significant (CI contains 1); (no CI): no interval could be computed."
-      : "Tick: ratio; whiskers: 95% CI; dashed and faded: not significant (CI contains 1); dotted tick alone: no interval could be computed.",
+      : "Tick: ratio; whiskers: 95% CI; dashed and faded: not significant (CI contains 1); dotted tick alone: no interval could be computed.") +
+      (cmp.sameLoad === false
+        ? " The items ran at different loads: this is a load curve, higher or lower, not better or worse."
+        : like ? "" : " The items asked for different things (see the table): higher or lower, not better or worse."),
     option,
     Math.max(260, 60 + metrics.length * (single ? 34 : 18 * others.length + 12)),
   );
