@@ -60,7 +60,7 @@ interface RunFlags {
   threads?: number;
   progress: boolean;
   percentiles?: number[];
-  percentileMetrics?: Array<"ttft" | "tpot" | "itl" | "e2e" | "client_wait">;
+  percentileMetrics?: string[];
   trace?: string;
   speedup?: number;
   blockSize?: number;
