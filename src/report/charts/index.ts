@@ -10,7 +10,7 @@ export function buildCharts(data: ReportData): ChartSpec[] {
   const runs = data.runs;
   const charts: ChartSpec[] = [];
   for (const mode of loadModes(runs)) charts.push(throughputVsLoad(runs, mode), ...latencyVsLoad(runs, mode));
-  for (const [metric, label] of FRONTIER_METRICS) charts.push(frontierChart(runs, metric, label));
+  for (const [metric, label] of FRONTIER_METRICS()) charts.push(frontierChart(runs, metric, label));
   if (data.comparison && data.comparison.items.length > 1) charts.push(comparisonChart(data.comparison));
   charts.push(cdfChart(runs, "ttftCdf"), cdfChart(runs, "itlCdf"));
   charts.push(tokensPerSecondChart(runs), inFlightChart(runs));
