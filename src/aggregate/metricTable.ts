@@ -170,6 +170,11 @@ export const METRICS: Metric[] = [
     stats: (s) => s.reasoning?.ttfo_ms,
   },
   {
+    kind: "latency", key: "tool_call_ttft", label: "Tool-call TTFT", unit: "ms", better: "lower", doc: LATENCY_DOC, optional: true,
+    definition: "time to the first tool-call token",
+    stats: (s) => s.tool_calls?.ttft_ms,
+  },
+  {
     kind: "value", key: "duration_s", label: "duration s", unit: "s", better: "lower", doc: "#4-run-summary-runsummary",
     definition: "first send to last completion of the measured requests",
     value: (s) => s.duration_s,
