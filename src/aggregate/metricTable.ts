@@ -189,24 +189,11 @@ export const METRICS: Metric[] = [
   },
 ];
 
-/** Latency metrics with a frontier chart, in their order (E2E first). */
-export const frontierMetrics = (): LatencyMetric[] => latencyMetrics().filter((m) => m.frontier !== undefined).sort((a, b) => a.frontier! - b.frontier!);
-
 export const latencyMetrics = (): LatencyMetric[] => METRICS.filter((m): m is LatencyMetric => m.kind === "latency");
 export const valueMetrics = (): ValueMetric[] => METRICS.filter((m): m is ValueMetric => m.kind === "value");
 
-/** The metric with this key; throws on a key not in the table (a programming error, not user input). */
-export function metric(key: string): Metric {
-  const m = METRICS.find((x) => x.key === key);
-  if (!m) throw new Error(`no metric "${key}" in the metric table`);
-  return m;
-}
-
-/** A latency metric's statistics for this run when present with at least one value; else undefined. */
-export function presentStats(m: LatencyMetric, s: RunSummary): LatencyStats | undefined {
-  const st = m.stats(s);
-  return st && st.count > 0 ? st : undefined;
-}
+/** Latency metrics with a frontier chart, in their order (E2E first). */
+export const frontierMetrics = (): LatencyMetric[] => latencyMetrics().filter((m) => m.frontier !== undefined).sort((a, b) => a.frontier! - b.frontier!);
 
 /** Latency keys accepted by `--percentile-metrics` (vLLM's `e2el` is E2E). */
 export function latencyKeyOf(name: string): string | undefined {

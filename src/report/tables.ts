@@ -58,7 +58,7 @@ export function summaryTable(runs: ReportRun[]): Table {
 }
 
 /** One column per value metric and per latency statistic that the metric table marks `brief`. */
-export function briefColumns(): Array<{ title: string; value: (s: RunSummary) => number | undefined }> {
+function briefColumns(): Array<{ title: string; value: (s: RunSummary) => number | undefined }> {
   return METRICS.flatMap((m) => {
     if (!m.brief) return [];
     if (m.kind === "value") return [{ title: m.label, value: m.value }];
