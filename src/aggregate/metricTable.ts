@@ -195,6 +195,13 @@ export const valueMetrics = (): ValueMetric[] => METRICS.filter((m): m is ValueM
 /** Latency metrics with a frontier chart, in their order (E2E first). */
 export const frontierMetrics = (): LatencyMetric[] => latencyMetrics().filter((m) => m.frontier !== undefined).sort((a, b) => a.frontier! - b.frontier!);
 
+/** The entry with this key; throws on a key not in the table (a programming error, never user input). */
+export function metricByKey(key: string): Metric {
+  const m = METRICS.find((x) => x.key === key);
+  if (!m) throw new Error(`no metric "${key}" in the metric table`);
+  return m;
+}
+
 /** Latency keys accepted by `--percentile-metrics` (vLLM's `e2el` is E2E). */
 export function latencyKeyOf(name: string): string | undefined {
   const n = name.trim().toLowerCase();
