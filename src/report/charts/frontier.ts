@@ -2,7 +2,6 @@
 import type { ChartSpec, ReportRun } from "../model.js";
 import { frontier, round3, type FrontierCandidate, type FrontierSegment } from "../series.js";
 import { baseOption, byConfig, chart, colorOf, NEUTRAL, valueAxis } from "./common.js";
-
 import { frontierMetrics, latencyMetrics } from "../../aggregate/metricTable.js";
 
 /** [metric key, label] per frontier chart, from the metric table (entries with `frontier`). */
