@@ -73,9 +73,9 @@ export const FILE_SINKS: FileSinkKind[] = [
 
 const keyOf = (k: FileSinkKind) => k.flag.replace(/^--([a-z-]+).*$/, "$1").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** Adds every file sink's flag to a command (except those named in `except`). */
-export function addSinkOptions(cmd: Command, except: readonly string[] = []): Command {
-  for (const k of FILE_SINKS) if (!except.includes(keyOf(k))) cmd.option(k.flag, k.description);
+/** Adds every file sink's flag to a command. */
+export function addSinkOptions(cmd: Command): Command {
+  for (const k of FILE_SINKS) cmd.option(k.flag, k.description);
   return cmd;
 }
 
