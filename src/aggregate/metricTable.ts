@@ -208,3 +208,22 @@ export function latencyKeyOf(name: string): string | undefined {
   const key = n === "e2el" ? "e2e" : n;
   return latencyMetrics().some((m) => m.key === key) ? key : undefined;
 }
+
+/** A figure of the run lists (`tokenbench runs`, the UI): the entries marked `list`, in table order. */
+export interface ListColumn {
+  /** `output_tokens_per_s`, or `<key>_<stat>_ms` for a latency statistic (`ttft_p50_ms`), as compare names them. */
+  key: string;
+  /** Column heading: "output tok/s", "TTFT p50 ms". */
+  title: string;
+  value(s: RunSummary): number | null;
+}
+
+export function listColumns(): ListColumn[] {
+  return METRICS.flatMap((m): ListColumn[] => {
+    if (m.list === undefined) return [];
+    if (m.kind === "value") return [{ key: m.key, title: m.label, value: (s) => m.value(s) ?? null }];
+    const stat = m.list === true ? "p50" : m.list;
+    // A run without values (nothing completed) shows an empty cell, not the empty population's 0.
+    return [{ key: `${m.key}_${stat}_ms`, title: `${m.label} ${stat} ms`, value: (s) => { const st = m.stats(s); return st?.count ? st[stat] : null; } }];
+  });
+}

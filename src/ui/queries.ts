@@ -4,27 +4,8 @@ export type { ExperimentRow };
 import { storedLoadLabel } from "../schedule/shapes/index.js";
 import type { Db } from "../store/db.js";
 import { listRuns, type RunStatus } from "../store/runs.js";
-import { METRICS } from "../aggregate/metricTable.js";
-import type { RunSummary } from "../types.js";
-
-/** A figure of the run list: the metric-table entries marked `list`, in table order. */
-export interface ListColumn {
-  /** `output_tokens_per_s`, or `<key>_<stat>_ms` for a latency statistic (`ttft_p50_ms`), as compare names them. */
-  key: string;
-  /** Column heading: "output tok/s", "TTFT p50 ms". */
-  title: string;
-  value(s: RunSummary): number | null;
-}
-
-export function listColumns(): ListColumn[] {
-  return METRICS.flatMap((m): ListColumn[] => {
-    if (m.list === undefined) return [];
-    if (m.kind === "value") return [{ key: m.key, title: m.label, value: (s) => m.value(s) ?? null }];
-    const stat = m.list === true ? "p50" : m.list;
-    // A run without values (nothing completed) shows an empty cell, not the empty population's 0.
-    return [{ key: `${m.key}_${stat}_ms`, title: `${m.label} ${stat} ms`, value: (s) => { const st = m.stats(s); return st?.count ? st[stat] : null; } }];
-  });
-}
+import { listColumns } from "../aggregate/metricTable.js";
+export { listColumns, type ListColumn } from "../aggregate/metricTable.js";
 
 export interface RunRow {
   id: string;
