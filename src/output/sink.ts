@@ -47,8 +47,13 @@ export function checkSinks(sinks: readonly OutputSink[]): void {
   for (const s of sinks) s.check?.();
 }
 
-/** Writes every sink in order, then closes them. */
+/**
+ * Writes every sink in order, then closes them all. One output failing (a full disk under --csv)
+ * does not stop the others from being written; the first failure is thrown afterwards.
+ */
 export async function writeSinks(sinks: readonly OutputSink[], result: SinkResult): Promise<void> {
-  for (const s of sinks) await s.write(result);
-  for (const s of sinks) await s.close?.();
+  const failures: unknown[] = [];
+  for (const s of sinks) await Promise.resolve().then(() => s.write(result)).catch((e: unknown) => failures.push(e));
+  for (const s of sinks) await Promise.resolve().then(() => s.close?.()).catch((e: unknown) => failures.push(e));
+  if (failures.length) throw failures[0];
 }
