@@ -190,6 +190,19 @@ export { summarizeRun, type SummarizeInput } from "./aggregate/summarize.js";
 export { Distribution, EXACT_VALUES_CAP } from "./aggregate/distribution.js";
 /** `new RecordsJsonlWriter(path)`: `write(record)` as a run's onRecord, `close()` renames the file into place. */
 export { RecordsJsonlWriter } from "./output/jsonl.js";
+/**
+ * The metric table: every run-level metric an output shows, with its key (`ttft`,
+ * `output_tokens_per_s`, ...), label, unit, better direction, accessor from a RunSummary and the
+ * docs/metrics.md section defining it (src/aggregate/metricTable.ts).
+ */
+export { METRICS, latencyMetrics, valueMetrics, type Metric, type LatencyMetric, type ValueMetric, type Better, type Stat } from "./aggregate/metricTable.js";
+/**
+ * Outputs behind one interface: `OutputSink { name, check?(), onRecord?(runId, record),
+ * write({ summaries, records }), close?() }`; FILE_SINKS is the registry of file outputs (flag,
+ * description, create(path, { db })), consoleSink(opts) the console table; checkSinks before the
+ * work, writeSinks after it.
+ */
+export { FILE_SINKS, consoleSink, checkSinks, writeSinks, sinksFromFlags, type OutputSink, type FileSinkKind, type SinkContext, type SinkResult } from "./output/sinks.js";
 /** The CLI's outputs: console table, JSON summary document, JSONL records, CSV. */
 export { renderRunTable } from "./output/consoleTable.js";
 export { summaryDocument, writeJsonSummary } from "./output/jsonSummary.js";

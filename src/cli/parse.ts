@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from "commander";
 import type { ArrivalKind, GoodputSpec, LengthSpec } from "../types.js";
 import { parseShard } from "../schedule/shard.js";
+import { latencyKeyOf, latencyMetrics } from "../aggregate/metricTable.js";
 
 // Option parsers: each turns one CLI string into a typed value or a one-line error.
 
@@ -32,13 +33,11 @@ export function percentileList(v: string): number[] {
   });
 }
 
-const LATENCY_NAMES: Record<string, "ttft" | "tpot" | "itl" | "e2e" | "client_wait"> = { ttft: "ttft", tpot: "tpot", itl: "itl", e2e: "e2e", e2el: "e2e", client_wait: "client_wait" };
-
-/** "ttft,tpot,e2el" -> latency rows (vLLM's names: e2el is E2E). */
-export function latencyMetricList(v: string): Array<"ttft" | "tpot" | "itl" | "e2e" | "client_wait"> {
+/** "ttft,tpot,e2el" -> latency rows, keys of the metric table (vLLM's names: e2el is E2E). */
+export function latencyMetricList(v: string): string[] {
   return v.split(",").map((x) => {
-    const m = LATENCY_NAMES[x.trim().toLowerCase()];
-    if (!m) throw new InvalidArgumentError(`expected some of ttft, tpot, itl, e2e (or e2el), client_wait, got "${x.trim()}"`);
+    const m = latencyKeyOf(x);
+    if (!m) throw new InvalidArgumentError(`expected some of ${latencyMetrics().map((l) => l.key).join(", ")} (e2el for e2e), got "${x.trim()}"`);
     return m;
   });
 }

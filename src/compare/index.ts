@@ -5,7 +5,7 @@ import type { RequestRecord, RunSummary } from "../types.js";
 import { UsageError } from "../errors.js";
 import { beyond, MAX_RESAMPLES } from "../limits.js";
 import { bootstrapRatio, meanOf, percentileOf, ratioOfSums, type Statistic } from "./bootstrap.js";
-import { BENCH_METRICS, type MetricDef, type PerRequest } from "./metrics.js";
+import { benchMetrics, type MetricDef, type PerRequest } from "./metrics.js";
 import { resolveGroups, type Group } from "./resolve.js";
 import { workloadMismatches } from "./sameWorkload.js";
 import { storedLoadLabel } from "../schedule/shapes/index.js";
@@ -146,7 +146,7 @@ interface SampledMetric {
 
 function metricDefs(groups: Group[]): SampledMetric[] {
   const out: SampledMetric[] = [];
-  if (groups.some((g) => g.runs.some((r) => !isCommand(r)))) out.push(...BENCH_METRICS.map(benchMetric));
+  if (groups.some((g) => g.runs.some((r) => !isCommand(r)))) out.push(...benchMetrics().map(benchMetric));
   const cmdNames = new Map<string, { unit: string; higherIsBetter: boolean }>();
   for (const g of groups)
     for (const r of g.runs.filter(isCommand)) {
@@ -187,10 +187,10 @@ function requestStatistic(p: PerRequest, recs: RequestRecord[], value: number): 
       if (vals.length < 2) return undefined;
       return { n: vals.length, stat: p.stat === "mean" ? meanOf(vals) : percentileOf(vals, Number(p.stat.slice(1))) };
     }
-    case "itl_mean": {
-      const rs = recs.filter((r) => r.ok && r.itlMs.length > 0);
-      if (rs.length < 2) return undefined;
-      return { n: rs.length, stat: ratioOfSums(rs.map((r) => r.itlMs.reduce((a, b) => a + b, 0)), rs.map((r) => r.itlMs.length)) };
+    case "pooled_mean": {
+      const vs = recs.map(p.values).filter((v) => v.length > 0);
+      if (vs.length < 2) return undefined;
+      return { n: vs.length, stat: ratioOfSums(vs.map((v) => v.reduce((a, b) => a + b, 0)), vs.map((v) => v.length)) };
     }
     case "rate": {
       // Throughput = effective concurrency x amount per busy request-second. The concurrency
@@ -201,8 +201,8 @@ function requestStatistic(p: PerRequest, recs: RequestRecord[], value: number): 
       if (!(perBusy > 0)) return undefined;
       return { n: recs.length, stat: ratioOfSums(amount, busyS, value / perBusy) };
     }
-    case "failure":
-      return { n: recs.length, stat: meanOf(recs.map((r) => (r.ok ? 0 : 1))) };
+    case "mean":
+      return { n: recs.length, stat: meanOf(recs.map(p.value)) };
   }
 }
 

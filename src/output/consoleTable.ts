@@ -4,6 +4,7 @@ import { saturationWarning } from "../measure/clientHealth.js";
 import { describeLoad, loadFromJson } from "../schedule/shapes/index.js";
 import { describeWorkload } from "./workloadText.js";
 import { percentileKey, statPercentile } from "../aggregate/stats.js";
+import { latencyMetrics, valueMetrics } from "../aggregate/metricTable.js";
 
 const n2 = (v: number) => v.toFixed(2);
 
@@ -63,18 +64,19 @@ function endpointTable(endpoints: NonNullable<RunSummary["endpoints"]>): string 
 export interface RunTableOptions {
   /** Percentile columns (0..100); default 50, 90, 99. Others than p50/p90/p95/p99 must have been computed (BenchmarkOptions.percentiles). */
   percentiles?: readonly number[];
-  /** Latency rows to show, of ttft, tpot, itl, e2e, client_wait; default all. */
-  metrics?: readonly LatencyMetric[];
+  /** Latency rows to show, by metric-table key (ttft, tpot, itl, e2e, client_wait, ...); default all. */
+  metrics?: readonly string[];
 }
 
-export const LATENCY_ROWS = [
-  ["ttft", "TTFT"],
-  ["tpot", "TPOT"],
-  ["itl", "ITL"],
-  ["e2e", "E2E"],
-  ["client_wait", "Client wait"],
-] as const;
-export type LatencyMetric = (typeof LATENCY_ROWS)[number][0];
+/**
+ * Value metrics the overview's sentences already state (throughput lines, goodput line, duration;
+ * the error rate is the Requests line's failed / sent). Any other value metric of the table gets
+ * a row of its own, so a new metric shows up here without editing this file.
+ */
+const IN_OVERVIEW = new Set([
+  "duration_s", "requests_per_s", "output_tokens_per_s", "input_tokens_per_s", "total_tokens_per_s",
+  "steady_output_tokens_per_s", "steady_requests_per_s", "goodput_requests_per_s", "goodput_fraction", "error_rate",
+]);
 
 export function renderRunTable(s: RunSummary, opts: RunTableOptions = {}): string {
   const t = s.throughput;
@@ -112,6 +114,10 @@ export function renderRunTable(s: RunSummary, opts: RunTableOptions = {}): strin
     overview.push({ Sessions: `${x.completed} of ${x.sessions} complete; per session p50 ${n2(x.session_duration_ms.p50)} ms, ${n2(x.input_tokens_per_session.p50)} input + ${n2(x.output_tokens_per_session.p50)} output tokens` });
     overview.push({ "TTFT p50 by turn": x.by_turn.map((t) => `${t.turn + 1}: ${n2(t.ttft_ms.p50)} ms`).join(", ") });
   }
+  for (const m of valueMetrics()) {
+    const v = m.value(s);
+    if (!IN_OVERVIEW.has(m.key) && v !== undefined) overview.push({ [`${m.label[0].toUpperCase()}${m.label.slice(1)}`]: `${n2(v)} ${m.unit}` });
+  }
   overview.push({ Client: `event-loop lag p99 ${n2(s.client.event_loop_lag_ms.p99)} ms, send lag p99 ${n2(s.client.send_lag_ms.p99)} ms, CPU ${s.client.cpu_percent.toFixed(0)}%` });
 
   const ps = opts.percentiles?.length ? opts.percentiles : [50, 90, 99];
@@ -121,14 +127,16 @@ export function renderRunTable(s: RunSummary, opts: RunTableOptions = {}): strin
     chars: compact,
     colAligns: ["left", ...ps.map(() => "right" as const), "right", "right"],
   });
-  for (const [key, name] of LATENCY_ROWS) {
-    if (opts.metrics && !opts.metrics.includes(key)) continue;
-    const st: LatencyStats = s.latency_ms[key];
+  for (const m of latencyMetrics()) {
+    if (opts.metrics && !opts.metrics.includes(m.key)) continue;
+    const st: LatencyStats | undefined = m.stats(s);
+    // Optional blocks (TTFO) only for runs that have them.
+    if (!st) continue;
     const cell = (p: number) => {
       const v = statPercentile(st, p);
       return v === undefined ? "–" : n2(v);
     };
-    lat.push([name, n2(st.mean), ...ps.map(cell), String(st.count)]);
+    lat.push([m.label, n2(st.mean), ...ps.map(cell), String(st.count)]);
   }
 
   const lines = [head];

@@ -1,12 +1,16 @@
 import type { LatencyStats, RunSummary } from "../types.js";
 import { writeFileAtomic } from "./atomicWrite.js";
+import { METRICS } from "../aggregate/metricTable.js";
 
 export type Cell = string | number | boolean | undefined;
 
-const LATENCIES = ["ttft", "tpot", "itl", "e2e", "client_wait"] as const;
 const STATS: Array<Exclude<keyof LatencyStats, "extra">> = ["mean", "stddev", "min", "p50", "p90", "p95", "p99", "max", "count"];
 
-/** One flat row per run; column names follow the JSON paths (latency_ms.ttft.p99 -> ttft_ms_p99). */
+/**
+ * One flat row per run: the run's identity and request counts, then every metric of the metric
+ * table in its order (a value metric: one column named by its key; a latency metric: its
+ * statistics, latency_ms.ttft.p99 -> ttft_ms_p99), then the client self-check and sessions.
+ */
 export function flattenSummary(s: RunSummary): Record<string, Cell> {
   // The load's JSON fields become columns (concurrency, rate, arrival, ...), the legacy ones always present.
   const load = s.load as unknown as Record<string, Cell>;
@@ -33,24 +37,24 @@ export function flattenSummary(s: RunSummary): Record<string, Cell> {
     requests_retried: s.requests.retried,
     requests_input_length_mismatch: s.requests.input_length_mismatch,
     input_tokens_ratio: s.requests.input_tokens_ratio,
-    duration_s: s.duration_s,
-    requests_per_s: s.throughput.requests_per_s,
-    input_tokens_per_s: s.throughput.input_tokens_per_s,
-    output_tokens_per_s: s.throughput.output_tokens_per_s,
-    total_tokens_per_s: s.throughput.total_tokens_per_s,
-    steady_output_tokens_per_s: s.throughput.steady_output_tokens_per_s,
-    steady_requests_per_s: s.throughput.steady_requests_per_s,
     steady_window_start_s: s.throughput.steady_window_s[0],
     steady_window_end_s: s.throughput.steady_window_s[1],
     steady_window_fallback: s.throughput.steady_window_fallback,
   };
-  for (const name of LATENCIES) {
-    const st = s.latency_ms[name];
-    for (const stat of STATS) row[`${name}_ms_${stat}`] = st[stat];
-    for (const [k, v] of Object.entries(st.extra ?? {})) row[`${name}_ms_${k}`] = v;
+  for (const m of METRICS) {
+    if (m.kind === "value") {
+      row[m.key] = m.value(s);
+      continue;
+    }
+    const st = m.stats(s);
+    // An optional block (TTFO) adds its columns only to runs that have it; toCsv's header is the union.
+    if (!st) {
+      if (!m.optional) for (const stat of STATS) row[`${m.key}_ms_${stat}`] = undefined;
+      continue;
+    }
+    for (const stat of STATS) row[`${m.key}_ms_${stat}`] = st[stat];
+    for (const [k, v] of Object.entries(st.extra ?? {})) row[`${m.key}_ms_${k}`] = v;
   }
-  row.goodput_requests_per_s = s.goodput?.requests_per_s;
-  row.goodput_fraction = s.goodput?.fraction;
   row.client_saturated = s.client.saturated;
   row.client_reasons = s.client.reasons.join("; ");
   row.client_event_loop_lag_ms_p99 = s.client.event_loop_lag_ms.p99;

@@ -5,6 +5,8 @@ import { formatLoad } from "./charts/common.js";
 import { FRONTIER_METRICS, frontierSegments } from "./charts/frontier.js";
 import { fmt, fmtRatio } from "./format.js";
 import type { ReportData, ReportRun } from "./model.js";
+import type { RunSummary } from "../types.js";
+import { METRICS } from "../aggregate/metricTable.js";
 
 export interface Table {
   id: string;
@@ -36,29 +38,32 @@ export function hardwareTable(h: NonNullable<ReportData["hardware"]>): Table {
   };
 }
 
+/** Summary per run: its identity, then the metric table's compact (`brief`) figures in table order. */
 export function summaryTable(runs: ReportRun[]): Table {
-  const columns = [
-    "run", "label", "load", "status", "ok", "failed", "duration s", "req/s", "output tok/s", "goodput req/s",
-    "TTFT p50", "TTFT p90", "TTFT p99", "TPOT p50", "TPOT p99", "ITL p50", "ITL p99", "E2E p50", "E2E p99",
-  ];
+  const cols = briefColumns();
+  const columns = ["run", "label", "load", "status", "ok", "failed", ...cols.map((c) => c.title)];
   const rows = runs
     .filter((r) => r.summary)
     .map((r) => {
       const s = r.summary!;
-      const l = s.latency_ms;
-      return [
-        r.id, r.label, loadText(r), r.status, String(s.requests.completed), String(s.requests.failed), fmt(s.duration_s),
-        fmt(s.throughput.requests_per_s), fmt(s.throughput.output_tokens_per_s), s.goodput ? fmt(s.goodput.requests_per_s) : "–",
-        fmt(l.ttft.p50), fmt(l.ttft.p90), fmt(l.ttft.p99), fmt(l.tpot.p50), fmt(l.tpot.p99), fmt(l.itl.p50), fmt(l.itl.p99), fmt(l.e2e.p50), fmt(l.e2e.p99),
-      ];
+      return [r.id, r.label, loadText(r), r.status, String(s.requests.completed), String(s.requests.failed), ...cols.map((c) => fmt(c.value(s)))];
     });
   return {
     id: "summary",
     title: "Summary per run (latencies in ms)",
     columns,
     rows,
-    numeric: [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18],
+    numeric: columns.map((_, i) => i).filter((i) => i >= 4),
   };
+}
+
+/** One column per value metric and per latency statistic that the metric table marks `brief`. */
+function briefColumns(): Array<{ title: string; value: (s: RunSummary) => number | undefined }> {
+  return METRICS.flatMap((m) => {
+    if (!m.brief) return [];
+    if (m.kind === "value") return [{ title: m.label, value: m.value }];
+    return (m.brief === true ? (["p50", "p99"] as const) : m.brief).map((st) => ({ title: `${m.label} ${st}`, value: (s: RunSummary) => m.stats(s)?.[st] }));
+  });
 }
 
 /** Runs without a benchmark summary (command cells, runs still running or failed early). */
@@ -101,7 +106,7 @@ export function comparisonTable(cmp: Comparison): Table {
 }
 
 export function frontierTables(runs: ReportRun[]): Table[] {
-  return FRONTIER_METRICS.map(([metric, name]) => {
+  return FRONTIER_METRICS().map(([metric, name]) => {
     const segs = frontierSegments(runs, metric);
     return {
       id: `frontier-${metric}`,

@@ -1,6 +1,12 @@
 // The UI's single page. Static: data comes from the JSON endpoints and is inserted with
 // textContent only, so nothing stored in the database can become markup.
 import { createHash } from "node:crypto";
+import { listColumns } from "./queries.js";
+
+// The run list's figures come from the metric table (listColumns); their keys are baked into the
+// script, which stays one static string (its hash is the page's script policy).
+const COLUMNS = listColumns().map((c) => ({ key: c.key, title: c.title }));
+const escapeText = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 const CSS = `
 :root{--fg:#1f2328;--muted:#59636e;--line:#d8dee4;--bg:#f6f8fa;--accent:#0072B2}
@@ -32,6 +38,7 @@ a{color:var(--accent)}
 
 const SCRIPT = `
 (function(){
+  var COLUMNS = ${JSON.stringify(COLUMNS.map((c) => c.key)).replace(/</g, "\\u003c")};
   var selected = [];
   var names = {};
   var $ = function(id){ return document.getElementById(id); };
@@ -82,9 +89,7 @@ const SCRIPT = `
       tr.appendChild(el('td', r.target || ''));
       tr.appendChild(el('td', r.load));
       tr.appendChild(el('td', r.completed === null ? '' : r.completed + '/' + r.failed, 'num'));
-      tr.appendChild(el('td', num(r.outputTokensPerS, 1), 'num'));
-      tr.appendChild(el('td', num(r.ttftP50Ms, 1), 'num'));
-      tr.appendChild(el('td', num(r.e2eP99Ms, 0), 'num'));
+      COLUMNS.forEach(function(c){ tr.appendChild(el('td', num(r.metrics[c], 1), 'num')); });
       var td = document.createElement('td'); td.appendChild(reportLink([r.id], 'report')); tr.appendChild(td);
       body.appendChild(tr);
     });
@@ -154,7 +159,7 @@ const BODY = `
   <label for="baseline">baseline</label><select id="baseline" aria-label="baseline"></select>
   <button id="compare" disabled>Compare selected</button>
 </div>
-<div class="tablewrap"><table id="runs"><thead><tr><th></th><th>id</th><th>created</th><th>status</th><th>label</th><th>model</th><th>target</th><th>load</th><th>ok/failed</th><th>out tok/s</th><th>TTFT p50 ms</th><th>E2E p99 ms</th><th></th></tr></thead>
+<div class="tablewrap"><table id="runs"><thead><tr><th></th><th>id</th><th>created</th><th>status</th><th>label</th><th>model</th><th>target</th><th>load</th><th>ok/failed</th>${COLUMNS.map((c) => `<th>${escapeText(c.title)}</th>`).join("")}<th></th></tr></thead>
 <tbody id="runs-body"></tbody></table><div class="empty" id="runs-empty" hidden>No runs match.</div></div>
 </main>`;
 

@@ -4,6 +4,8 @@ export type { ExperimentRow };
 import { storedLoadLabel } from "../schedule/shapes/index.js";
 import type { Db } from "../store/db.js";
 import { listRuns, statusText, type RunStatus } from "../store/runs.js";
+import { listColumns } from "../aggregate/metricTable.js";
+export { listColumns, type ListColumn } from "../aggregate/metricTable.js";
 
 export interface RunRow {
   id: string;
@@ -19,9 +21,8 @@ export interface RunRow {
   experimentId: string | null;
   completed: number | null;
   failed: number | null;
-  outputTokensPerS: number | null;
-  ttftP50Ms: number | null;
-  e2eP99Ms: number | null;
+  /** One figure per list column (listColumns(): metric-table entries marked `list`), by column key; null without a summary. */
+  metrics: Record<string, number | null>;
 }
 
 
@@ -43,6 +44,7 @@ export function queryRuns(db: Db, f: RunFilter): RunRow[] {
   // Text filtering happens after the indexed query; a results DB holds thousands of runs, not millions.
   const rows = listRuns(db, { experimentId: f.experiment || undefined, status, limit: needle ? 100_000 : limit });
   const out: RunRow[] = [];
+  const columns = listColumns();
   for (const r of rows) {
     const s = r.summary && typeof r.summary === "object" && "latency_ms" in r.summary ? r.summary : null;
     const row: RunRow = {
@@ -59,9 +61,7 @@ export function queryRuns(db: Db, f: RunFilter): RunRow[] {
       experimentId: r.experiment_id,
       completed: s?.requests.completed ?? null,
       failed: s?.requests.failed ?? null,
-      outputTokensPerS: s?.throughput.output_tokens_per_s ?? null,
-      ttftP50Ms: s?.latency_ms.ttft.count ? s.latency_ms.ttft.p50 : null,
-      e2eP99Ms: s?.latency_ms.e2e.count ? s.latency_ms.e2e.p99 : null,
+      metrics: Object.fromEntries(columns.map((c) => [c.key, s ? c.value(s) : null])),
     };
     if (needle && ![row.id, row.label, row.cellKey, row.model, row.target, row.api, row.experimentId].some((x) => x?.toLowerCase().includes(needle))) continue;
     out.push(row);

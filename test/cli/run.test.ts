@@ -11,7 +11,7 @@ const CLI = ["--import", "tsx", "src/cli/main.ts"];
 
 const cli = runCli;
 
-test("tokenbench run writes the summary JSON contract, records, CSV, and stores the runs", async () => {
+test("tokenbench run writes the summary JSON contract, records, CSV, the HTML report, and stores the runs", async () => {
   const srv = await startScriptedServer({ script: { ttftMs: 10, itlMs: 3 } });
   const dir = mkdtempSync(join(tmpdir(), "tb-cli-"));
   try {
@@ -19,6 +19,7 @@ test("tokenbench run writes the summary JSON contract, records, CSV, and stores 
       "run", "--target", srv.url, "--concurrency", "1,2", "--requests", "6", "--warmup", "1",
       "--input-tokens", "16", "--output-tokens", "8", "--goodput", "ttft:1000 e2e:5000",
       "--json", join(dir, "s.json"), "--records", join(dir, "r.jsonl"), "--csv", join(dir, "s.csv"),
+      "--report", join(dir, "out", "report.html"),
       "--db", join(dir, "db.sqlite"), "--no-progress", "--api-key", "sk-cli-SECRET-987654321",
     ]);
     assert.equal(r.code, 0, r.stderr);
@@ -45,6 +46,10 @@ test("tokenbench run writes the summary JSON contract, records, CSV, and stores 
     assert.equal(JSON.parse(lines[0]).run_id, doc.runs[0].id);
     const csv = readFileSync(join(dir, "s.csv"), "utf8").trim().split("\n");
     assert.equal(csv.length, 3);
+    // The report sink reads both runs back from the store, as `tokenbench report` would.
+    const html = readFileSync(join(dir, "out", "report.html"), "utf8");
+    for (const run of doc.runs) assert.ok(html.includes(run.id), run.id);
+    assert.doesNotMatch(html, /SECRET-987654321/);
     const listed = await cli(["runs", "--db", join(dir, "db.sqlite")]);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, new RegExp(doc.runs[0].id));
@@ -63,6 +68,7 @@ test("bad input: one clear line and exit code 2, no stack trace", async () => {
     [["run", "--goodput", "latency:5"], /ttft:MS/],
     [["run", "--input-tokens", "9:3"], /min > max/],
     [["runs", "--db", "/nonexistent/x.db"], /no results database/],
+    [["run", "--target", "http://127.0.0.1:9", "--no-store", "--report", "r.html"], /--report reads the runs from the results database: drop --no-store/],
   ];
   for (const [args, msg] of cases) {
     const r = await cli(args);

@@ -79,7 +79,7 @@ test("open loop: N shard processes from a common start send the single run's tim
       assert.equal(summaries[i].requests.sent, mine.length);
     }
     const db = join(dir, "db.sqlite");
-    const m = await cli(["merge", ...Array.from({ length: n }, (_, i) => [join(dir, `s${i}.json`), join(dir, `s${i}.jsonl`)]).flat(), "--json", join(dir, "m.json"), "--records", join(dir, "m.jsonl"), "--db", db]);
+    const m = await cli(["merge", ...Array.from({ length: n }, (_, i) => [join(dir, `s${i}.json`), join(dir, `s${i}.jsonl`)]).flat(), "--json", join(dir, "m.json"), "--records", join(dir, "m.jsonl"), "--report", join(dir, "m.html"), "--db", db]);
     assert.equal(m.code, 0, m.stderr);
     const merged: RunSummary = JSON.parse(readFileSync(join(dir, "m.json"), "utf8")).runs[0];
     assert.equal(merged.requests.sent, requests);
@@ -89,6 +89,8 @@ test("open loop: N shard processes from a common start send the single run's tim
     assert.deepEqual(merged.load, { mode: "rate", rate: 50, arrival: "poisson" });
     assertExactMerge(merged, summaries, records);
     assert.equal(readFileSync(join(dir, "m.jsonl"), "utf8").trim().split("\n").length, requests);
+    // The report sink reads the merged run back from the store.
+    assert.ok(readFileSync(join(dir, "m.html"), "utf8").includes(merged.id));
     const store = openDb(db);
     try {
       const stored = getRun(store, merged.id)!;

@@ -6,36 +6,30 @@ import { defaultDbPath, openDb } from "../../store/db.js";
 import { appendRequests, createRun, finishRun } from "../../store/runs.js";
 import { addStoreOptions } from "../sharedOptions.js";
 import { UsageError } from "../errors.js";
-import { renderRunTable } from "../../output/consoleTable.js";
-import { summaryDocument, writeJsonSummary } from "../../output/jsonSummary.js";
-import { withRunIds, writeRecordsJsonl } from "../../output/jsonl.js";
-import { writeCsv } from "../../output/csv.js";
-import { checkOutputFile } from "../../output/paths.js";
+import { addSinkOptions, checkSinks, consoleSink, sinksFromFlags, writeSinks } from "../../output/sinks.js";
 import { TOOL_VERSION } from "../../version.js";
 import type { RequestRecord, RunSummary } from "../../types.js";
 
 interface MergeFlags {
   db?: string;
   store: boolean;
-  json?: string;
-  records?: string;
-  csv?: string;
   label?: string;
 }
 
 export function register(program: Command): void {
-  addStoreOptions(
-    program
-      .command("merge")
-      .description("combine shard results (run --shard I/N: each shard's --json and --records files) into one run per load")
-      .argument("<files...>", "every shard's summary JSON (--json) and records JSONL (--records)"),
+  // Outputs of the merged runs: the same registry as `run` (--json, --records, --csv, --report).
+  addSinkOptions(
+    addStoreOptions(
+      program
+        .command("merge")
+        .description("combine shard results (run --shard I/N: each shard's --json and --records files) into one run per load")
+        .argument("<files...>", "every shard's summary JSON (--json) and records JSONL (--records)"),
+    ),
   )
-    .option("--json <file>", "write the merged summary JSON")
-    .option("--records <file>", "write the merged records, one JSON line per request")
-    .option("--csv <file>", "write one CSV row per merged run")
     .option("--label <text>", "label stored with the merged runs")
-    .action((files: string[], flags: MergeFlags) => {
-      for (const [f, name] of [[flags.json, "--json"], [flags.records, "--records"], [flags.csv, "--csv"]] as const) if (f) checkOutputFile(f, name);
+    .action(async (files: string[], flags: MergeFlags) => {
+      const sinks = [consoleSink(), ...sinksFromFlags(flags as unknown as Record<string, unknown>, { db: flags.store ? (flags.db ?? defaultDbPath()) : null })];
+      checkSinks(sinks);
       const inputs = files.map((path) => {
         try {
           return { path, text: readFileSync(path, "utf8") };
@@ -74,11 +68,7 @@ export function register(program: Command): void {
           db.close();
         }
       }
-      for (const m of merged) process.stdout.write(renderRunTable(m.summary) + "\n");
-      const summaries = merged.map((m) => m.summary);
-      if (flags.json) writeJsonSummary(flags.json, summaryDocument(summaries));
-      if (flags.records) writeRecordsJsonl(flags.records, withRunIds(summaries, merged.map((m) => m.records)));
-      if (flags.csv) writeCsv(flags.csv, summaries);
+      await writeSinks(sinks, { summaries: merged.map((m) => m.summary), records: merged.map((m) => m.records) });
       process.stderr.write(
         `merged ${merged.map((m) => `${m.summary.merged!.shards} shards into run ${m.summary.id}`).join(", ")}${flags.store ? " (stored)" : ""}\n`,
       );

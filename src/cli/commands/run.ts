@@ -8,13 +8,10 @@ import type { ApiKind, LoadSpec, WorkloadSpec } from "../../types.js";
 import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
-import { renderRunTable } from "../../output/consoleTable.js";
 import { createProgress } from "../../output/progress.js";
-import { writeJsonSummary } from "../../output/jsonSummary.js";
-import { RecordsJsonlWriter } from "../../output/jsonl.js";
-import { writeCsv } from "../../output/csv.js";
-import { checkOutputFile } from "../../output/paths.js";
-import { TOOL_VERSION } from "../../version.js";
+import { addSinkOptions, checkSinks, consoleSink, sinksFromFlags, writeSinks } from "../../output/sinks.js";
+import { latencyMetrics } from "../../aggregate/metricTable.js";
+import { defaultDbPath } from "../../store/db.js";
 import { runFailure } from "../../benchmark/verdict.js";
 
 interface RunFlags {
@@ -50,9 +47,6 @@ interface RunFlags {
   balance: "round-robin" | "least-inflight";
   db?: string;
   store: boolean;
-  json?: string;
-  records?: string;
-  csv?: string;
   label?: string;
   preset?: string;
   modelFile?: string;
@@ -60,7 +54,7 @@ interface RunFlags {
   threads?: number;
   progress: boolean;
   percentiles?: number[];
-  percentileMetrics?: Array<"ttft" | "tpot" | "itl" | "e2e" | "client_wait">;
+  percentileMetrics?: string[];
   trace?: string;
   speedup?: number;
   blockSize?: number;
@@ -95,11 +89,10 @@ export function register(program: Command): void {
     .option("--goodput <bounds>", "SLO bounds, e.g. 'ttft:500 tpot:50 e2e:10000' (ms)", p.goodput)
     .option("--max-error-rate <f>", "exit 1 when a run's failed fraction is above this (0-1; CI use); a run where every request failed always exits 1", p.fraction)
     .option("--percentiles <list>", "latency percentile columns, e.g. 50,90,99.9 (default 50,90,99; p50/p90/p95/p99 are always stored); vLLM's --metric-percentiles", p.percentileList)
-    .option("--percentile-metrics <list>", "latency rows shown: ttft,tpot,itl,e2e (or e2el),client_wait (default all)", p.latencyMetricList)
-    .addOption(new Option("--balance <strategy>", "spreading over targets").choices(["round-robin", "least-inflight"]).default("round-robin"))
-    .option("--json <file>", "write the summary JSON")
-    .option("--records <file>", "write one JSON line per request")
-    .option("--csv <file>", "write one CSV row per run")
+    .option("--percentile-metrics <list>", `latency rows shown: ${latencyMetrics().map((m) => m.key).join(",")} (e2el for e2e; default all)`, p.latencyMetricList)
+    .addOption(new Option("--balance <strategy>", "spreading over targets").choices(["round-robin", "least-inflight"]).default("round-robin"));
+  addSinkOptions(cmd);
+  cmd
     .option("--label <text>", "label stored with the runs")
     .option("--trace <file>", "replay a JSONL trace (Mooncake: timestamp ms, input_length, output_length, hash_ids) at its recorded times; docs/workloads.md")
     .option("--speedup <x>", "trace: replay this many times faster (default 1)", p.positiveNumber)
@@ -115,9 +108,12 @@ export function register(program: Command): void {
     .option("--start-at <epoch-ms>", "wall-clock start of the measured phase (epoch ms), shared by shards; warm-up runs before it", p.epochMs)
     .action(async (flags: RunFlags) => {
       const options = toOptions(flags);
-      if (flags.json) checkOutputFile(flags.json, "--json");
-      if (flags.records) checkOutputFile(flags.records, "--records");
-      if (flags.csv) checkOutputFile(flags.csv, "--csv");
+      const sinks = [
+        consoleSink({ percentiles: flags.percentiles, metrics: flags.percentileMetrics }),
+        // File outputs (--json, --records, --csv, --report): the registry reads its own flags.
+        ...sinksFromFlags(flags as unknown as Record<string, unknown>, { db: options.db === null ? null : (options.db ?? defaultDbPath()) }),
+      ];
+      checkSinks(sinks);
       if (flags.startAt !== undefined && flags.startAt < Date.now()) {
         process.stderr.write(`warning: --start-at is ${((Date.now() - flags.startAt) / 1000).toFixed(1)} s in the past: this run starts late (its summary's shard.start_lag_ms says by how much)\n`);
       }
@@ -133,8 +129,8 @@ export function register(program: Command): void {
       process.on("SIGINT", onSigint);
       process.on("SIGTERM", onSigint);
       const progress = flags.progress ? createProgress() : undefined;
-      // Records go to the --records file as they finish, not held for the run's end (bounded memory).
-      const recordsFile = flags.records ? new RecordsJsonlWriter(flags.records) : undefined;
+      // Progressive sinks (--records) take records as they finish, not held for the run's end (bounded memory).
+      const progressive = sinks.filter((s) => s.onRecord);
       let finished = false;
       try {
         const run = flags.profile === "sweep" ? (o: BenchmarkOptions) => runSweepProfile({ ...o, rates: flags.profileRates ?? 8, arrival: flags.arrival }) : runBenchmark;
@@ -142,7 +138,7 @@ export function register(program: Command): void {
           ...options,
           command: ["tokenbench", ...process.argv.slice(2)],
           keepRecords: false,
-          onRecord: recordsFile && ((r, runId) => recordsFile.write({ run_id: runId, ...r })),
+          onRecord: progressive.length ? (r, runId) => progressive.forEach((s) => s.onRecord!(runId, r)) : undefined,
           signal: controller.signal,
           onProgress: progress?.update,
           log: (line) => {
@@ -152,10 +148,7 @@ export function register(program: Command): void {
         });
         finished = true;
         progress?.stop();
-        for (const s of result.summaries) process.stdout.write(renderRunTable(s, { percentiles: flags.percentiles, metrics: flags.percentileMetrics }) + "\n");
-        const doc = { tool: { name: "tokenbench" as const, version: TOOL_VERSION }, runs: result.summaries };
-        if (flags.json) writeJsonSummary(flags.json, doc);
-        if (flags.csv) writeCsv(flags.csv, result.summaries);
+        await writeSinks(sinks, result);
         if (options.db !== null) process.stderr.write(`stored ${result.summaries.length} run(s): ${result.summaries.map((s) => s.id).join(", ")}\n`);
         for (const s of result.summaries) {
           const failure = runFailure(s, flags.maxErrorRate);
@@ -166,7 +159,8 @@ export function register(program: Command): void {
         if (result.interrupted) process.exitCode = 130;
       } finally {
         // Whatever was measured is kept, also when the run failed part way (the store's fallback file has the same).
-        recordsFile?.close(finished);
+        // (On success writeSinks has closed every sink already.)
+        if (!finished) for (const s of progressive) await Promise.resolve().then(() => s.close?.(false)).catch(() => undefined);
         progress?.stop();
         process.off("SIGINT", onSigint);
         process.off("SIGTERM", onSigint);

@@ -7,6 +7,7 @@ import { UsageError } from "../errors.js";
 import { positiveInt } from "../parse.js";
 import { storedLoadLabel } from "../../schedule/shapes/index.js";
 import { workloadShort } from "../../output/workloadText.js";
+import { listColumns } from "../../aggregate/metricTable.js";
 
 export function register(program: Command): void {
   program
@@ -27,7 +28,9 @@ export function register(program: Command): void {
           return;
         }
         // No colour codes: the table is often piped or pasted.
-        const t = new Table({ head: ["id", "created", "status", "api", "model", "load", "workload", "done/failed", "out tok/s", "ttft p50 ms", "label"], style: { head: [], border: [] } });
+        // The figures are the metric table's run-list entries, as in the UI.
+        const figures = listColumns();
+        const t = new Table({ head: ["id", "created", "status", "api", "model", "load", "workload", "done/failed", ...figures.map((c) => c.title), "label"], style: { head: [], border: [] } });
         for (const r of runs) {
           // command cells store their own metrics, not a benchmark summary
           const s = r.kind === "bench" ? r.summary : null;
@@ -40,8 +43,10 @@ export function register(program: Command): void {
             storedLoadLabel(r.load),
             workloadShort(s?.workload),
             s ? `${s.requests.completed}/${s.requests.failed}` : "",
-            s ? s.throughput.output_tokens_per_s.toFixed(1) : "",
-            s && s.latency_ms.ttft.count > 0 ? s.latency_ms.ttft.p50.toFixed(1) : "",
+            ...figures.map((c) => {
+              const v = s ? c.value(s) : null;
+              return v === null ? "" : v.toFixed(1);
+            }),
             r.label ?? r.cell_key ?? "",
           ]);
         }

@@ -12,6 +12,7 @@ import { syntheticWorkload } from "../../benchmark/resolve.js";
 import type { ProgressUpdate } from "../../benchmark/options.js";
 import { createProgress, type Progress } from "../../output/progress.js";
 import { snakeKeys } from "../../output/snakeCase.js";
+import { metricByKey } from "../../aggregate/metricTable.js";
 import { loadLabel } from "../../schedule/shapes/index.js";
 import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
 
@@ -140,7 +141,8 @@ export function register(program: Command): void {
           },
         });
         const st = res.state;
-        const t = new Table({ head: [f.mode, "output tok/s", "e2e p50 ms", "SLO", "client", "chosen"], style: { head: [], border: [] } });
+        // The two figures the search decides on (SweepPoint); their labels are the metric table's.
+        const t = new Table({ head: [f.mode, metricByKey("output_tokens_per_s").label, `${metricByKey("e2e").label} p50 ms`, "SLO", "client", "chosen"], style: { head: [], border: [] } });
         for (const pt of st.points)
           t.push([pt.load, pt.outputTokensPerS.toFixed(1), pt.e2eP50Ms.toFixed(0), pt.meetsSlo ? "met" : `missed: ${pt.sloDetail}`, pt.clientSaturated ? "saturated" : "ok", pt === st.chosen ? "<==" : ""]);
         process.stdout.write(t.toString() + "\n");

@@ -2,20 +2,23 @@
 import type { ChartSpec, ReportRun } from "../model.js";
 import { frontier, round3, type FrontierCandidate, type FrontierSegment } from "../series.js";
 import { baseOption, byConfig, chart, colorOf, NEUTRAL, valueAxis } from "./common.js";
+import { frontierMetrics, latencyMetrics } from "../../aggregate/metricTable.js";
 
-export const FRONTIER_METRICS = [
-  ["e2e", "E2E p99"],
-  ["ttft", "TTFT p99"],
-] as const;
-export type FrontierMetric = (typeof FRONTIER_METRICS)[number][0];
+/** [metric key, label] per frontier chart, from the metric table (entries with `frontier`). */
+export const FRONTIER_METRICS = (): Array<[string, string]> => frontierMetrics().map((m) => [m.key, `${m.label} p99`]);
+/** A latency metric's key (metric table). */
+export type FrontierMetric = string;
+
+const statsOf = (key: string) => latencyMetrics().find((m) => m.key === key)!.stats;
 
 /** One candidate per run with a summary: (p99 latency, output tokens/s). Repeats stay separate points. */
 export function frontierCandidates(runs: ReportRun[], metric: FrontierMetric): FrontierCandidate[] {
+  const stats = statsOf(metric);
   return runs
-    .filter((r) => r.summary && r.summary.latency_ms[metric]?.count > 0)
+    .filter((r) => r.summary && (stats(r.summary)?.count ?? 0) > 0)
     .map((r) => ({
       config: r.config,
-      latencyMs: r.summary!.latency_ms[metric].p99,
+      latencyMs: stats(r.summary!)!.p99,
       throughput: r.summary!.throughput.output_tokens_per_s,
       load: r.load?.value ?? null,
       loadLabel: r.load?.label ?? "",

@@ -15,7 +15,7 @@ export function buildCharts(data: ReportData): ChartSpec[] {
     const { loads, curves: cs } = curves(runs, mode, () => 0);
     if (loads.length > 1 || cs.length > 1) charts.push(throughputVsLoad(runs, mode), ...latencyVsLoad(runs, mode));
   }
-  if (runs.filter((r) => r.summary).length > 1) for (const [metric, label] of FRONTIER_METRICS) charts.push(frontierChart(runs, metric, label));
+  if (runs.filter((r) => r.summary).length > 1) for (const [metric, label] of FRONTIER_METRICS()) charts.push(frontierChart(runs, metric, label));
   if (data.comparison && data.comparison.items.length > 1) charts.push(comparisonChart(data.comparison));
   charts.push(cdfChart(runs, "ttftCdf"), cdfChart(runs, "itlCdf"));
   charts.push(tokensPerSecondChart(runs), inFlightChart(runs));

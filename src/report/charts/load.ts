@@ -3,16 +3,13 @@ import type { ChartSpec, LoadPoint, ReportRun } from "../model.js";
 import { LOAD_MODES } from "../../schedule/shapes/index.js";
 import type { RunSummary } from "../../types.js";
 import { round3 } from "../series.js";
+import { latencyMetrics, type LatencyMetric } from "../../aggregate/metricTable.js";
 import { baseOption, byConfig, chart, colorOf, formatLoad, loadAxisName, mean, valueAxis } from "./common.js";
 
 type Metric = (s: RunSummary) => number | undefined;
 
-const LATENCIES = [
-  ["ttft", "TTFT", "time to first token"],
-  ["tpot", "TPOT", "time per output token"],
-  ["itl", "ITL", "inter-token latency"],
-  ["e2e", "E2E", "end-to-end request latency"],
-] as const;
+/** The latency metrics charted against load (metric-table entries with `chart`). */
+const charted = (): LatencyMetric[] => latencyMetrics().filter((m) => m.chart);
 const PERCENTILES = [
   ["p50", "solid"],
   ["p90", "dashed"],
@@ -81,12 +78,13 @@ export function throughputVsLoad(runs: ReportRun[], mode: LoadPoint["mode"]): Ch
 export function latencyVsLoad(runs: ReportRun[], mode: LoadPoint["mode"]): ChartSpec[] {
   const color = colorOf(runs.map((r) => r.config));
   const singleLoad = curves(runs, mode, () => 0).loads.length === 1;
-  return LATENCIES.map(([key, short, long]) => {
-    if (singleLoad) return latencyBars(runs, mode, key, short, long, color);
+  return charted().map((m) => {
+    const { key, label: short, definition: long } = m;
+    if (singleLoad) return latencyBars(runs, mode, m, color);
     const series: unknown[] = [];
     let loads: number[] = [];
     for (const [p, dash] of PERCENTILES) {
-      const res = curves(runs, mode, (s) => s.latency_ms[key]?.count ? s.latency_ms[key][p] : undefined);
+      const res = curves(runs, mode, (s) => { const st = m.stats(s); return st?.count ? st[p] : undefined; });
       loads = res.loads;
       for (const c of res.curves) {
         series.push({
@@ -122,12 +120,11 @@ export function latencyVsLoad(runs: ReportRun[], mode: LoadPoint["mode"]): Chart
 function latencyBars(
   runs: ReportRun[],
   mode: LoadPoint["mode"],
-  key: (typeof LATENCIES)[number][0],
-  short: string,
-  long: string,
+  m: LatencyMetric,
   color: (k: string) => string,
 ): ChartSpec {
-  const per = PERCENTILES.map(([p]) => curves(runs, mode, (s) => (s.latency_ms[key]?.count ? s.latency_ms[key][p] : undefined)));
+  const { key, label: short, definition: long } = m;
+  const per = PERCENTILES.map(([p]) => curves(runs, mode, (s) => { const st = m.stats(s); return st?.count ? st[p] : undefined; }));
   const load = per[0].loads[0];
   const option = {
     ...baseOption({}),
