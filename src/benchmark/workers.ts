@@ -4,11 +4,12 @@
 // requests) with its own connection pools; the parent thread owns the store, the progress line and
 // the signals, and receives every finished record to record it, so the run stays one run.
 //
-// One clock: process.hrtime (CLOCK_MONOTONIC) is shared by all threads of the process, while each
-// thread's performance.now() counts from that thread's own start — and performance.timeOrigin is
-// the process's in every thread on Node 20, so timeOrigin + now() would be off by the worker's
-// start-up delay. The parent posts the run's zero on the hrtime scale; each worker converts it to
-// its own performance.now() scale, so every record's times count from the same instant.
+// One clock: process.hrtime (CLOCK_MONOTONIC) is the same in every thread of the process, while a
+// worker's performance.now() is not on the parent's scale: on Node 20 performance.timeOrigin reads
+// the same in every thread, yet a worker's now() origin was measured here between 5.6 ms before
+// and 13.5 ms after the parent's, so timeOrigin + now() would misplace a worker's records by that
+// much. The parent posts the run's zero on the hrtime scale; each worker converts it to its own
+// performance.now() scale (both read back to back), so every record counts from the same instant.
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
