@@ -110,8 +110,10 @@ test("--workers 2, open loop: sends on the one timetable, both workers' times on
     const byWorker = [recs.filter((r) => seq(r) % 2 === 0), recs.filter((r) => seq(r) % 2 === 1)];
     assert.deepEqual(byWorker.map((g) => g.length), [20, 20]);
     for (const [w, g] of byWorker.entries()) {
-      // On schedule: sent within a few ms of the arrival time (a loaded 2-core machine).
-      assert.ok(median(g.map((r) => r.sentAt - r.scheduledAt)) < 3, `worker ${w} sends late: ${g.map((r) => (r.sentAt - r.scheduledAt).toFixed(2))}`);
+      // On schedule: never before the arrival time, mostly within a few ms of it (generous: the
+      // 2-core machine these tests share is often loaded; late sends are client wait, not a fault).
+      assert.ok(g.every((r) => r.sentAt >= r.scheduledAt - 0.01), `worker ${w} sent early`);
+      assert.ok(median(g.map((r) => r.sentAt - r.scheduledAt)) < 20, `worker ${w} sends late: ${g.map((r) => (r.sentAt - r.scheduledAt).toFixed(2))}`);
       // TTFT and ITL as the server wrote them (40 ms + transit; 15 ms).
       const ttft = median(g.map((r) => r.ttftMs!));
       assert.ok(ttft >= 39.5 && ttft < 46, `worker ${w} TTFT median ${ttft}`);
@@ -124,8 +126,9 @@ test("--workers 2, open loop: sends on the one timetable, both workers' times on
     // the parent's) would be off by that drift.
     const seedOf = (r: RequestRecord) => 7 + r.index; // the request's seed: run seed + its prompt's index
     assert.ok(zero !== undefined);
-    const transit = byWorker.map((g) => median(g.map((r) => arrivals.get(seedOf(r))! - (zero! + r.sentAt))));
-    for (const [w, t] of transit.entries()) assert.ok(t > -0.5 && t < 3, `worker ${w}: server receive - record send = ${t.toFixed(3)} ms (transit only expected)`);
+    // The least delayed request of each worker: load on the machine only delays, never advances.
+    const transit = byWorker.map((g) => Math.min(...g.map((r) => arrivals.get(seedOf(r))! - (zero! + r.sentAt))));
+    for (const [w, t] of transit.entries()) assert.ok(t > -0.3 && t < 3, `worker ${w}: server receive - record send = ${t.toFixed(3)} ms at least (transit only expected)`);
   } finally {
     await server.close();
   }
