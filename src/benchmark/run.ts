@@ -185,6 +185,7 @@ function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName:
     balance: o.balance,
     extra_body: o.extraBody,
     preflight: o.preflight,
+    workers: o.workers,
     embedded: o.targets ? undefined : raw.embedded ?? { preset: EMBEDDED_DEFAULTS.preset },
     command: raw.command ? redactValues(redactArgv(raw.command).join(" "), secretValues(o.headers)) : undefined,
   };

@@ -129,7 +129,8 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     clearInterval(progress);
     emitProgress();
     interrupted = Boolean(ctx.signal?.aborted);
-    const { health, samples } = share;
+    const { samples } = share;
+    const health = workers > 1 ? { ...share.health, workers } : share.health;
     // Wall-clock time of the measured phase's start: the origin of every record's times, so
     // telemetry sampled by wall clock (GPU, server metrics) lines up with the requests.
     const startedAt = new Date(o.startAtMs ?? performance.timeOrigin + clock0).toISOString();

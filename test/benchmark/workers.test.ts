@@ -73,7 +73,10 @@ test("--workers 2, closed loop: every request once, one run in the store, the si
     // The same summary shape as one event loop's (keys at every level).
     const keys = (o: unknown, p = ""): string[] =>
       o && typeof o === "object" && !Array.isArray(o) ? Object.entries(o).flatMap(([k, v]) => [p + k, ...keys(v, `${p}${k}.`)]) : [];
-    assert.deepEqual(keys(s).filter((k) => !k.startsWith("client.reasons")).sort(), keys(one.summaries[0]).filter((k) => !k.startsWith("client.reasons")).sort());
+    const same = (k: string) => !k.startsWith("client.reasons") && k !== "client.workers";
+    assert.deepEqual(keys(s).filter(same).sort(), keys(one.summaries[0]).filter(same).sort());
+    assert.equal(s.client.workers, 2);
+    assert.equal(one.summaries[0].client.workers, undefined);
     assert.deepEqual(s.latency_ms.e2e.count, 45);
     assert.ok(s.connections && s.connections.opened_before >= 6 && s.connections.opened_during === 0, JSON.stringify(s.connections));
   } finally {
