@@ -195,3 +195,23 @@ test("SIGTERM to the real CLI with --workers 2: exits in bounded time, run inter
     await server.close();
   }
 });
+
+test("--workers 2 replays a trace (open loop): each line sent once, at its recorded time, with its own prompt", async () => {
+  const server = await startScriptedServer({ script: { ttftMs: 5, itlMs: 2 } });
+  try {
+    const out = await runBenchmark({
+      ...base, targets: [server.url], loads: [{ mode: "trace", path: "examples/workloads/mooncake-sample.jsonl", speedup: 4, blockSize: 512 }], warmup: 0, workers: 2, db: null,
+      workload: { kind: "synthetic", input: { kind: "fixed", value: 8 }, output: { kind: "fixed", value: 4 } },
+    });
+    const s = out.summaries[0];
+    const recs = [...out.records[0]].sort((a, b) => a.scheduledAt - b.scheduledAt);
+    const lines = readFileSync("examples/workloads/mooncake-sample.jsonl", "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(s.client.workers, 2);
+    assert.equal(s.requests.sent, lines.length);
+    assert.equal(s.requests.completed, lines.length);
+    assert.deepEqual(recs.map((r) => r.scheduledAt), lines.map((l) => (l.timestamp - lines[0].timestamp) / 4), "the trace's times / speedup");
+    assert.deepEqual(recs.map((r) => r.requestedOutputTokens), lines.map((l) => l.output_length), "each line's own request");
+  } finally {
+    await server.close();
+  }
+});
