@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { runBenchmark } from "../../src/benchmark/run.js";
 import { runLoad } from "../../src/benchmark/runLoad.js";
+import { mergeShardRuns } from "../../src/benchmark/merge.js";
 import { resolveOptions } from "../../src/benchmark/resolve.js";
 import { defaultWorkers, workersFor } from "../../src/benchmark/workers.js";
 import { getAdapter } from "../../src/protocols/index.js";
@@ -211,6 +212,22 @@ test("--workers 2 replays a trace (open loop): each line sent once, at its recor
     assert.equal(s.requests.completed, lines.length);
     assert.deepEqual(recs.map((r) => r.scheduledAt), lines.map((l) => (l.timestamp - lines[0].timestamp) / 4), "the trace's times / speedup");
     assert.deepEqual(recs.map((r) => r.requestedOutputTokens), lines.map((l) => l.output_length), "each line's own request");
+  } finally {
+    await server.close();
+  }
+});
+
+test("--shard I/2 with --workers 2 in each: the four event loops' requests tile the run, and merge makes it one", async () => {
+  const server = await startScriptedServer({ script: { ttftMs: 5, itlMs: 3 } });
+  try {
+    const startAtMs = Date.now() + 4000;
+    const common = { ...base, targets: [server.url], loads: [{ mode: "concurrency" as const, concurrency: 8 }], requests: 42, warmup: 2, workers: 2, db: null, startAtMs, workload: { kind: "synthetic" as const, input: { kind: "fixed" as const, value: 8 }, output: { kind: "fixed" as const, value: 4 } } };
+    const shards = await Promise.all([0, 1].map((index) => runBenchmark({ ...common, shard: { index, count: 2 } })));
+    const merged = mergeShardRuns(shards.map((r) => ({ summary: r.summaries[0], records: r.records[0] })), "merged");
+    assert.deepEqual(shards.map((r) => r.summaries[0].requests.sent), [21, 21]);
+    assert.deepEqual(shards.map((r) => r.summaries[0].client.workers), [2, 2]);
+    assert.equal(merged.summary.requests.sent, 42);
+    assert.deepEqual(merged.records.map((r) => r.index), Array.from({ length: 42 }, (_, i) => 2 + i), "prompts 2..43 (after the warm-up), each once");
   } finally {
     await server.close();
   }
