@@ -167,15 +167,16 @@ export async function runWorkers(x: WorkersInput): Promise<ShareResult> {
   let failure: string | undefined;
   const inflight = new Array<number>(x.workers).fill(0);
   const states = Array.from({ length: x.workers }, (_, w) => {
+    const share = workerShare(x.o.shard ?? { index: 0, count: 1 }, w, x.workers);
     const data: WorkerData = {
       o: x.o,
       targets: x.targets,
       model: x.model,
       tokenizerSpec: x.tokenizerSpec,
-      items: x.items,
+      items: itemsOf(x.items, x.o, share, w, x.workers),
       load: x.load,
       prepared: x.prepared,
-      share: workerShare(x.o.shard ?? { index: 0, count: 1 }, w, x.workers),
+      share,
       worker: w,
       workers: x.workers,
     };
@@ -244,6 +245,21 @@ export async function runWorkers(x: WorkersInput): Promise<ShareResult> {
     // Nothing outlives the load: a worker still running here (an exception above) is ended.
     await Promise.all(states.map((s) => (s.over ? undefined : s.worker.terminate())));
   }
+}
+
+/**
+ * The prompts a worker sends, at their run indices, the others left as holes, so that each worker
+ * holds (and the structured clone copies) only its share: warm-up prompts k·W + w, measured prompts
+ * warmup + j with j ≡ share.index (mod share.count) (driveShare's item indices). Only when every
+ * index is below the list's length (a request count, no cycling through a prompt pool); otherwise
+ * the whole list. A prompt missing here would fail the worker at once, not send another prompt.
+ */
+export function itemsOf(items: WorkItem[], o: Pick<ResolvedOptions, "warmup" | "requests">, share: ShardSpec, w: number, workers: number): WorkItem[] {
+  if (o.requests === undefined || items.length < o.warmup + o.requests) return items;
+  const out = new Array<WorkItem>(items.length);
+  for (let k = w; k < o.warmup; k += workers) out[k] = items[k];
+  for (let j = share.index; j < o.requests; j += share.count) out[o.warmup + j] = items[o.warmup + j];
+  return out;
 }
 
 /**

@@ -12,7 +12,7 @@ import { runBenchmark } from "../../src/benchmark/run.js";
 import { runLoad } from "../../src/benchmark/runLoad.js";
 import { mergeShardRuns } from "../../src/benchmark/merge.js";
 import { resolveOptions } from "../../src/benchmark/resolve.js";
-import { defaultWorkers, workersFor } from "../../src/benchmark/workers.js";
+import { defaultWorkers, itemsOf, workersFor } from "../../src/benchmark/workers.js";
 import { getAdapter } from "../../src/protocols/index.js";
 import { buildWorkload } from "../../src/workload/index.js";
 import { byteTokenizer } from "../../src/workload/tokenizer.js";
@@ -43,8 +43,25 @@ test("default workers: one per 256 in flight, at most min(cores-1, 8), at least 
   assert.throws(() => resolveOptions({ targets: ["http://127.0.0.1:9"], loads: [{ mode: "sessions", sessions: 8, turns: 2, concurrency: 4, thinkTimeMs: 0 }], workers: 2 }), /--workers 2: .*cannot be split over client workers/);
 });
 
+test("a worker gets only its own prompts (holes elsewhere); the whole list when prompts are cycled", () => {
+  const items = Array.from({ length: 10 }, (_, i) => ({ index: i, prompt: `p${i}`, inputTokens: 1, outputTokens: 1 }));
+  const mine = itemsOf(items, { warmup: 2, requests: 8 }, { index: 1, count: 2 }, 1, 2);
+  assert.deepEqual(Object.keys(mine).map(Number), [1, 3, 5, 7, 9]);
+  assert.equal(mine.length, 10);
+  // Shard 1 of 2, worker 1 of 2 = share 3 of 4: warm-up prompt 1, measured prompts 2 + {3, 7}.
+  assert.deepEqual(Object.keys(itemsOf(items, { warmup: 2, requests: 8 }, { index: 3, count: 4 }, 1, 2)).map(Number), [1, 5, 9]);
+  assert.equal(itemsOf(items, { warmup: 2, requests: undefined }, { index: 1, count: 2 }, 1, 2), items);
+  assert.equal(itemsOf(items, { warmup: 2, requests: 20 }, { index: 1, count: 2 }, 1, 2), items);
+});
+
 test("--workers 2, closed loop: every request once, one run in the store, the single-loop summary's fields", async () => {
-  const server = await startScriptedServer({ script: { ttftMs: 10, itlMs: 5 } });
+  const prompts = new Map<number, string>();
+  const server = await startScriptedServer({
+    script: (_n, body) => {
+      if (prompts.size < 48) prompts.set(Number(body.seed), String(body.prompt));
+      return { ttftMs: 10, itlMs: 5 };
+    },
+  });
   const dir = mkdtempSync(join(tmpdir(), "tb-workers-"));
   try {
     const common = { ...base, targets: [server.url], loads: [{ mode: "concurrency" as const, concurrency: 6 }], requests: 45, warmup: 3, workload: { kind: "synthetic" as const, input: { kind: "fixed" as const, value: 8 }, output: { kind: "fixed" as const, value: 5 } } };
@@ -80,6 +97,10 @@ test("--workers 2, closed loop: every request once, one run in the store, the si
     assert.equal(one.summaries[0].client.workers, undefined);
     assert.deepEqual(s.latency_ms.e2e.count, 45);
     assert.ok(s.connections && s.connections.opened_before >= 6 && s.connections.opened_during === 0, JSON.stringify(s.connections));
+    // Each request carried its own prompt (a worker holds only its share of the prompts: itemsOf).
+    const items = await buildWorkload(common.workload, { count: 48, seed: 7, tokenizer: byteTokenizer });
+    assert.equal(prompts.size, 48);
+    for (const [seed, prompt] of prompts) assert.equal(prompt, items[seed - 7].prompt, `request with prompt ${seed - 7}`);
   } finally {
     await server.close();
   }
