@@ -259,6 +259,8 @@ export interface ClientHealth {
   event_loop_lag_ms: { p99: number; max: number };
   send_lag_ms: { p99: number; max: number };
   cpu_percent: number;
+  /** Client event loops (worker threads, `--workers`) the run's streams were spread over; absent: 1. */
+  workers?: number;
 }
 
 export interface Throughput {

@@ -113,9 +113,13 @@ function mergeConnections(cs: Array<NonNullable<RunSummary["connections"]>>): No
   };
 }
 
-function mergeHealth(shards: Array<[number, ClientHealth]>): ClientHealth {
+/**
+ * One self-check from several event loops (shard processes, or a run's worker threads): saturated
+ * if any was (reasons prefixed "LABEL I:"), lags and CPU the worst one's.
+ */
+export function mergeHealth(shards: Array<[number, ClientHealth]>, label = "shard"): ClientHealth {
   const worst = (pick: (h: ClientHealth) => number) => Math.max(...shards.map(([, h]) => pick(h)));
-  const reasons = shards.flatMap(([i, h]) => h.reasons.map((r) => `shard ${i}: ${r}`));
+  const reasons = shards.flatMap(([i, h]) => h.reasons.map((r) => `${label} ${i}: ${r}`));
   return {
     saturated: shards.some(([, h]) => h.saturated),
     reasons,

@@ -65,6 +65,13 @@ export interface BenchmarkOptions {
    * runs before it, and every record's times count from it. One load per run.
    */
   startAtMs?: number;
+  /**
+   * Client worker threads (event loops) each load is spread over: 1 is one event loop in the
+   * calling thread. Default: one per 256 requests that can be in flight, at most
+   * min(cores - 1, 8); fewer when the load has less to split (closed loop: one per concurrent
+   * request; sessions: 1). Records, summary and store are one run whatever the number.
+   */
+  workers?: number;
   /** Results database path; null: do not store. */
   db?: string | null;
   /** Grouping for experiments. */

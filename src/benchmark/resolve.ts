@@ -3,6 +3,7 @@ import { UsageError } from "../errors.js";
 import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
 import { describeLoad, loadProblem, loadSchema, ownsRequests, shapeOf } from "../schedule/shapes/index.js";
 import { MAX_SHARDS, planShard } from "../schedule/shard.js";
+import { MAX_WORKERS, workersProblem } from "./workers.js";
 
 /** A load's description for an error message, even when it does not validate. */
 function describeLoadLoose(l: unknown): string {
@@ -85,6 +86,8 @@ export interface ResolvedOptions {
   db: string | null | undefined;
   shard?: { index: number; count: number };
   startAtMs?: number;
+  /** Client worker threads per load (undefined: the default, workersFor in ./workers.ts). */
+  workers?: number;
 }
 
 const positive = z.number().positive();
@@ -149,6 +152,13 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
       }
     }
   }
+  if (opts.workers !== undefined) {
+    if (!Number.isInteger(opts.workers) || opts.workers < 1 || opts.workers > MAX_WORKERS) throw new UsageError(`invalid workers: ${opts.workers} (1..${MAX_WORKERS})`);
+    for (const l of loads) {
+      const problem = workersProblem(l, opts.workers);
+      if (problem) throw new UsageError(problem);
+    }
+  }
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
   // Loads that bring their own requests (a trace, sessions x turns) run them all unless told otherwise.
@@ -177,5 +187,6 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     db: opts.db,
     ...(opts.shard ? { shard: opts.shard } : {}),
     ...(opts.startAtMs !== undefined ? { startAtMs: opts.startAtMs } : {}),
+    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
   };
 }

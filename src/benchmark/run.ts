@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import { redactArgv, redactValues, secretValues } from "../store/redact.js";
 import { getAdapter } from "../protocols/index.js";
 import { buildWorkload } from "../workload/index.js";
-import { BYTE_TOKENIZER, byteTokenizer, chatTemplateOverhead, loadTokenizer, type Tokenizer } from "../workload/tokenizer.js";
+import { chatTemplateOverhead, tokenizerFromSpec, type Tokenizer } from "../workload/tokenizer.js";
 import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
 import type { WorkloadSummary } from "../types.js";
 import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
@@ -35,7 +35,8 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       log("warning: prompt lengths are counted with the bundled Llama 3 tokenizer; pass --tokenizer with this model's tokenizer.json for exact token lengths");
     }
     // A generated preset is counted with the bundled tokenizer of its own vocabulary.
-    const tokenizer: Tokenizer = await resolveTokenizer(o.tokenizer ?? (preset ? presetTokenizer(preset) : undefined));
+    const tokenizerSpec = o.tokenizer ?? (preset ? presetTokenizer(preset) : undefined);
+    const tokenizer: Tokenizer = await resolveTokenizer(tokenizerSpec);
     // On chat endpoints the server counts the chat template's frame too: with a tokenizer that has
     // the model's template, prompts are built that much shorter so the server counts the length asked for.
     const templateTokens = o.api === "openai-chat" ? chatTemplateOverhead(tokenizer) : undefined;
@@ -85,6 +86,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
           targets,
           adapter,
           tokenizer,
+          tokenizerSpec,
           model,
           items,
           db,
@@ -132,7 +134,7 @@ export function inputLengthWarning(s: RunSummary, tokenizerName: string, api: st
 }
 
 function resolveTokenizer(spec: string | undefined): Promise<Tokenizer> {
-  return spec === BYTE_TOKENIZER ? Promise.resolve(byteTokenizer) : asUsage(loadTokenizer(spec));
+  return asUsage(tokenizerFromSpec(spec));
 }
 
 /** Tokenizer and dataset files are user input: their errors are usage errors (exit 2). */
@@ -199,6 +201,7 @@ function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName:
     balance: o.balance,
     extra_body: o.extraBody,
     preflight: o.preflight,
+    workers: o.workers,
     embedded: o.targets ? undefined : raw.embedded ?? { preset: EMBEDDED_DEFAULTS.preset },
     command: raw.command ? redactValues(redactArgv(raw.command).join(" "), secretValues(o.headers)) : undefined,
   };

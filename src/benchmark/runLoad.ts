@@ -4,23 +4,19 @@ import type { Db } from "../store/db.js";
 import { appendTimeseries, createRun, finishRun } from "../store/runs.js";
 import { everyRequestFailed } from "./verdict.js";
 import type { LoadSpec, ProtocolAdapter, RequestRecord, RunSummary, WorkItem, WorkloadSummary } from "../types.js";
-import { closeTargets, createSelector, openTargets, preconnect, type Target } from "../client/targets.js";
 import { latencyStats } from "../aggregate/stats.js";
-import { streamRequest } from "../client/streamRequest.js";
-import { buildRecord } from "../measure/record.js";
-import { startClientMonitor } from "../measure/clientMonitor.js";
 import { loadToJson, shapeOf } from "../schedule/shapes/index.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
-import { driveClosedLoop, type Dispatcher, type SendOutcome } from "../schedule/drivers.js";
-import { planShard, shardDispatcher, shareOf } from "../schedule/shard.js";
+import { shareOf } from "../schedule/shard.js";
 import { Recorder, StorageError } from "./recorder.js";
+import { driveShare, type ShareResult } from "./driveShare.js";
+import { runWorkers, workersFor } from "./workers.js";
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { redact, redactValues, secretValues } from "../store/redact.js";
-import { collectGarbage } from "./gc.js";
+import { redact } from "../store/redact.js";
 import type { ResolvedOptions } from "./resolve.js";
 import type { ProgressUpdate } from "./options.js";
 import { TOOL_VERSION } from "../version.js";
@@ -30,6 +26,8 @@ export interface LoadContext {
   targets: string[];
   adapter: ProtocolAdapter;
   tokenizer: Tokenizer;
+  /** How the tokenizer was chosen (tokenizerFromSpec): worker threads load the same one. */
+  tokenizerSpec?: string;
   model: string;
   items: WorkItem[];
   db: Db | null;
@@ -38,8 +36,8 @@ export interface LoadContext {
   onProgress?: (p: ProgressUpdate) => void;
   runIndex: number;
   runCount: number;
-  /** Return the measured records in LoadOutcome.records (else they only reach the store and onRecord). */
-  keepRecords: boolean;
+  /** Return the measured records in LoadOutcome.records (default true; false: they only reach the store and onRecord). */
+  keepRecords?: boolean;
   /** Each measured record as it finishes, with its run's id. */
   onRecord?: (record: RequestRecord, runId: string) => void;
 }
@@ -87,104 +85,65 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   const onRecord = ctx.onRecord;
   const recorder = new Recorder(ctx.db, id, () => stop.abort(), {
     goodput: o.goodput,
-    keepRecords: ctx.keepRecords,
+    keepRecords: ctx.keepRecords ?? true,
     onRecord: onRecord && ((r) => onRecord(r, id)),
   });
   const measuredCount = o.requests;
-  const plannedCount = measuredCount ?? (o.durationS !== undefined ? shape.countForDuration(load, o.durationS) : undefined) ?? 0;
-  // This process's share of the load when the run is split over shards (one share: all of it).
-  const plan = planShard(shape, load, measuredCount, o.shard ?? { index: 0, count: 1 });
-  const pools = openTargets(ctx.targets, shape.maxInFlight(plan.load, Math.max(plannedCount, o.warmup)), o.timeoutMs);
-  const select = createSelector(pools, o.balance);
-  const secrets = secretValues(o.headers);
+  const processShare = o.shard ?? { index: 0, count: 1 };
+  // One event loop (today's path) or several worker threads, each driving its share (./workers.ts).
+  const workers = workersFor(load, o.workers, o);
   let clock0 = performance.now();
   const now = () => performance.now() - clock0;
-
-  const sendOne = async (seq: number, scheduledAt: number, warmup: boolean, itemIndex: number, given?: WorkItem): Promise<SendOutcome> => {
-    const item = given ?? items[itemIndex % items.length];
-    const spec = adapter.buildRequest({
-      prompt: item.prompt,
-      messages: item.messages,
-      model: ctx.model,
-      maxTokens: item.outputTokens,
-      exactOutput: o.exactOutput,
-      temperature: o.temperature,
-      seed: o.seed + itemIndex,
-      extraBody: o.extraBody,
+  let startLagMs = 0;
+  let inFlight = () => 0;
+  let progress: NodeJS.Timeout | undefined;
+  const emitProgress = () =>
+    ctx.onProgress?.({
+      runIndex: ctx.runIndex,
+      runCount: ctx.runCount,
+      load,
+      done: recorder.done,
+      failed: recorder.failed,
+      total: measuredCount === undefined ? null : shareOf(measuredCount, processShare),
+      inFlight: inFlight(),
+      outputTokensPerS: recorder.outputTokens / Math.max(now() / 1000, 1e-3),
+      elapsedS: now() / 1000,
     });
-    spec.headers = { ...spec.headers, ...o.headers };
-    const t = select();
-    const raw = await streamRequest(t, adapter, spec, { timeoutMs: o.timeoutMs, signal: stop.signal, now });
-    // A server may echo the credentials it was sent in an error body: mask them before the record exists.
-    if (raw.error !== undefined) raw.error = redactValues(raw.error, secrets);
-    const record = buildRecord(raw, { item, target: t.url, scheduledAt, warmup, exactOutput: o.exactOutput, tokenizer });
-    recorder.add(record);
-    // Only the answer is carried on (sessions); reasoning and tool-call text are not part of it.
-    return { ok: record.ok, text: record.ok ? raw.chunks.filter((c) => c.kind === undefined).map((c) => c.text).join("") : "", outputTokens: record.outputTokens };
-  };
-
-  let interrupted = false;
-  // Whatever drives requests right now: on any failure it is stopped and awaited before the
-  // pools close, so no request runs against a closed pool (no phantom records).
-  let driving: Promise<unknown> | undefined;
-  const drive = <T>(p: Promise<T>): Promise<T> => ((driving = p), p);
-  try {
-    // Warm-up at the same load shape, before the measured clock starts.
-    if (o.warmup > 0 && !stop.signal.aborted) {
-      await drive(
-        driveClosedLoop(
-          { now, signal: stop.signal, send: (seq, at) => sendOne(seq, at, true, seq) },
-          { concurrency: shape.warmupConcurrency(plan.load, o.warmup), count: o.warmup },
-        ),
-      );
-    }
-    collectGarbage();
-    // Connections for every request that can be in flight, opened now so no measured TTFT holds a
-    // TCP set-up; with a common start, shortly before it (servers close idle connections).
-    if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs - PRECONNECT_LEAD_MS, stop.signal);
-    if (!stop.signal.aborted) {
-      const share = plannedCount > 0 ? shareOf(plannedCount, o.shard ?? { index: 0, count: 1 }) : 0;
-      await preconnect(pools, Math.ceil(shape.maxInFlight(plan.load, Math.max(share, 1)) / pools.length), adapter.modelsPath, o.headers);
-    }
+  const hooks = {
+    stop,
+    onRecord: (r: RequestRecord) => recorder.add(r),
+    // With a common start, connections open shortly before it (servers close idle connections).
+    beforeConnect: () => (o.startAtMs !== undefined ? sleepUntilEpoch(o.startAtMs - PRECONNECT_LEAD_MS, stop.signal) : Promise.resolve()),
     // With a common start (--start-at), the measured clock's zero is that wall-clock instant in
     // every shard, so their records line up; a shard that gets there late starts at once, its
     // lateness in start_lag_ms (and, open loop, in its requests' client wait).
-    if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs, stop.signal);
-    clock0 = o.startAtMs !== undefined ? performance.now() - (Date.now() - o.startAtMs) : performance.now();
-    const startLagMs = o.startAtMs !== undefined ? Math.max(0, now()) : 0;
-    // Connections opened before this instant were open before any measured request could go out.
-    const measuredFrom = performance.now();
-    // Wall-clock time of the measured phase's start: the origin of every record's times, so
-    // telemetry sampled by wall clock (GPU, server metrics) lines up with the requests.
-    const startedAt = new Date(o.startAtMs ?? performance.timeOrigin + clock0).toISOString();
-    const monitor = startClientMonitor({ originMs: clock0 });
-    const emitProgress = () =>
-      ctx.onProgress?.({
-        runIndex: ctx.runIndex,
-        runCount: ctx.runCount,
-        load,
-        done: recorder.done,
-        failed: recorder.failed,
-        total: measuredCount === undefined ? null : shareOf(measuredCount, o.shard ?? { index: 0, count: 1 }),
-        inFlight: pools.reduce((a, p) => a + p.inFlight, 0),
-        outputTokensPerS: recorder.outputTokens / Math.max(now() / 1000, 1e-3),
-        elapsedS: now() / 1000,
-      });
-    const progress = setInterval(emitProgress, 250);
-    const dispatcher = shardDispatcher({
-      now,
-      signal: stop.signal,
-      send: (seq, scheduledAt, readyAt, item) => {
-        if (shape.openLoop) monitor.recordSendLag(Math.max(0, now() - readyAt));
-        return sendOne(seq, scheduledAt, false, o.warmup + seq, item);
-      },
-    }, plan);
-    const durationMs = o.durationS !== undefined ? o.durationS * 1000 : undefined;
-    const driven = await drive(shape.drive(dispatcher, plan.load, { count: plan.count, durationMs, rampUpS: o.rampUpS, seed: o.seed, workload: items.slice(o.warmup), prepared }));
+    start: async (leadMs = 0) => {
+      if (o.startAtMs !== undefined) await sleepUntilEpoch(o.startAtMs, stop.signal);
+      clock0 = o.startAtMs !== undefined ? performance.now() - (Date.now() - o.startAtMs) : performance.now() + leadMs;
+      startLagMs = o.startAtMs !== undefined ? Math.max(0, now()) : 0;
+      return clock0;
+    },
+    onStarted: (count: () => number) => {
+      inFlight = count;
+      progress = setInterval(emitProgress, 250);
+    },
+  };
+
+  let interrupted = false;
+  try {
+    const driving =
+      workers > 1
+        ? runWorkers({ ...hooks, workers, o, targets: ctx.targets, model: ctx.model, tokenizerSpec: ctx.tokenizerSpec, items, load, prepared })
+        : driveShare({ ...hooks, o, targets: ctx.targets, adapter, tokenizer, model: ctx.model, items, load, prepared, share: processShare, warmup: { count: o.warmup, index: (k) => k } });
+    const share = await driving;
     clearInterval(progress);
     emitProgress();
     interrupted = Boolean(ctx.signal?.aborted);
-    const { health, samples } = monitor.stop();
+    const { samples } = share;
+    const health = workers > 1 ? { ...share.health, workers } : share.health;
+    // Wall-clock time of the measured phase's start: the origin of every record's times, so
+    // telemetry sampled by wall clock (GPU, server metrics) lines up with the requests.
+    const startedAt = new Date(o.startAtMs ?? performance.timeOrigin + clock0).toISOString();
     recorder.flush(true);
     const summary = recorder.accumulator.summary({
       id,
@@ -199,9 +158,9 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       warmupCount: recorder.warmupCount,
       client: health,
       rampUpS: o.rampUpS,
-      lastSendAt: o.shard ? dispatcher.lastSendAt : driven.lastSendAt,
+      lastSendAt: share.lastSendAt,
     });
-    summary.connections = connectionSummary(pools, measuredFrom);
+    summary.connections = connectionSummary(share);
     // A run whose every measured request failed measured nothing: stored as failed, not completed.
     if (!interrupted && everyRequestFailed(summary)) summary.status = "failed";
     if (o.shard || o.startAtMs !== undefined) {
@@ -210,7 +169,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
         count: o.shard?.count ?? 1,
         start_at_ms: o.startAtMs ?? Math.round(performance.timeOrigin + clock0),
         start_lag_ms: startLagMs,
-        last_send_at_ms: o.shard ? dispatcher.lastSendAt : driven.lastSendAt,
+        last_send_at_ms: share.lastSendAt,
         ramp_up_s: o.rampUpS,
         percentiles: o.percentiles,
       };
@@ -222,8 +181,8 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     }
     return { summary, records: recorder.measured, interrupted };
   } catch (e) {
+    clearInterval(progress);
     stop.abort();
-    await driving?.catch(() => undefined);
     if (e instanceof StorageError) throw e;
     recorder.flush(true);
     if (recorder.storageFailure) throw storageFailed(ctx, id, recorder);
@@ -231,7 +190,6 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
     throw e;
   } finally {
     ctx.signal?.removeEventListener("abort", forward);
-    await closeTargets(pools);
   }
 }
 
@@ -270,13 +228,13 @@ function storageFailed(ctx: LoadContext, id: string, recorder: Recorder, summary
 /** How long before a common start the connections are opened (enough for thousands of local connects). */
 const PRECONNECT_LEAD_MS = 2000;
 
-/** RunSummary.connections: connections opened before the measured phase began (`from`, performance.now() ms; a late shard's is after the common zero) and after. */
-function connectionSummary(pools: Target[], from: number): NonNullable<RunSummary["connections"]> {
-  const all = pools.flatMap((p) => p.connects);
+/** RunSummary.connections: connections opened before the measured phase began (a late shard's is after the common zero) and after. */
+function connectionSummary(share: ShareResult): NonNullable<RunSummary["connections"]> {
+  const all = share.connects;
   return {
-    opened_before: all.filter((c) => c.atMs < from).length,
-    opened_during: all.filter((c) => c.atMs >= from).length,
-    failed: pools.reduce((a, p) => a + p.connectFailures, 0),
+    opened_before: all.filter((c) => c.before).length,
+    opened_during: all.filter((c) => !c.before).length,
+    failed: share.connectFailures,
     connect_ms: latencyStats(all.map((c) => c.ms)),
   };
 }

@@ -29,13 +29,15 @@ const LOOP_RESOLUTION_MS = 10;
 const CLOCK_TICK_MS = 10; // USER_HZ is 100 on every mainstream Linux build
 
 /**
- * CPU time (ms) of the main JS thread. The process total would also count libuv and native
- * threads (an in-process llama.cpp engine among them), which do not slow the event loop.
+ * CPU time (ms) of the calling JS thread (the main thread, or a client worker thread: each has
+ * its own event loop). The process total would also count libuv and native threads (an
+ * in-process llama.cpp engine among them), which do not slow the event loop.
  * Falls back to the process total where /proc is unavailable.
  */
 function mainThreadCpuMs(): number {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    // /proc/thread-self is the calling thread's own entry (a synchronous read runs on that thread).
+    const stat = readFileSync("/proc/thread-self/stat", "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
   } catch {

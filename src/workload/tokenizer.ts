@@ -216,3 +216,8 @@ export const byteTokenizer: Tokenizer = {
 
 /** The tokenizer spec naming `byteTokenizer` (`--tokenizer bytes`). */
 export const BYTE_TOKENIZER = "bytes";
+
+/** The tokenizer a `--tokenizer` spec names: "bytes" (byteTokenizer), else loadTokenizer(spec). */
+export function tokenizerFromSpec(spec: string | undefined): Promise<Tokenizer> {
+  return spec === BYTE_TOKENIZER ? Promise.resolve(byteTokenizer) : loadTokenizer(spec);
+}

@@ -65,6 +65,7 @@ interface RunFlags {
   profileRates?: number;
   shard?: { index: number; count: number };
   startAt?: number;
+  workers?: number;
 }
 
 export function register(program: Command): void {
@@ -105,6 +106,7 @@ export function register(program: Command): void {
     .option("--model-file <gguf>", "embedded engine: a GGUF file instead of a preset")
     .option("--no-progress", "no live progress line")
     .option("--shard <I/N>", "send only shard I (from 0) of N of the load: open loop, arrivals i with i mod N = I of the full timetable; closed loop, a 1/N share of concurrency and requests (combine with tokenbench merge)", p.shard)
+    .option("--workers <n>", "client event loops (worker threads) each load's streams are spread over, records merged into one run; 1: one event loop (default: one per 256 requests in flight, at most min(cores-1, 8))", p.positiveInt)
     .option("--start-at <epoch-ms>", "wall-clock start of the measured phase (epoch ms), shared by shards; warm-up runs before it", p.epochMs)
     .action(async (flags: RunFlags) => {
       const options = toOptions(flags);
@@ -245,6 +247,7 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
     label: f.label,
     shard: f.shard,
     startAtMs: f.startAt,
+    workers: f.workers,
     embedded: embedded ? { preset: f.modelFile ? undefined : f.preset, model: f.modelFile, parallel: f.parallel, threads: f.threads } : undefined,
   };
 }
