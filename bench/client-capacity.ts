@@ -14,7 +14,7 @@ import { once } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { latencyStats } from "../src/aggregate/stats.js";
+import { latencyStats } from "../src/stats.js";
 import { groupShardFiles, mergeShardRuns } from "../src/benchmark/merge.js";
 
 const arg = (name: string, def: string) => {

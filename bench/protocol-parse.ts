@@ -8,7 +8,7 @@
 //
 //   node --import tsx bench/protocol-parse.ts [--chunks 20000] [--rounds 5]
 import { getAdapter } from "../src/protocols/index.js";
-import { API_KINDS, type ApiKind } from "../src/types.js";
+import { API_KINDS, type ApiKind } from "../src/protocols/types.js";
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);

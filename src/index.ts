@@ -30,30 +30,12 @@ export { runBenchmark } from "./benchmark/run.js";
 export type { BenchmarkOptions, BenchmarkResult, ProgressUpdate } from "./benchmark/options.js";
 /** Defaults against a user's server (256 in / 256 out, 100 requests, concurrency 1) and for the embedded engine (64 / 32, 12 requests, concurrency 1 and 4). */
 export { DEFAULTS, EMBEDDED_DEFAULTS } from "./benchmark/resolve.js";
-export { API_KINDS } from "./types.js";
-export type {
-  ApiKind,
-  ArrivalKind,
-  ChatMessage,
-  SessionsSummary,
-  BalanceStrategy,
-  ClientHealth,
-  CountSource,
-  DatasetWorkloadSpec,
-  EndpointSummary,
-  ErrorKind,
-  GoodputSpec,
-  LatencyStats,
-  LengthSpec,
-  RequestRecord,
-  RunSummary,
-  ShardInfo,
-  SummaryDocument,
-  SyntheticWorkloadSpec,
-  Throughput,
-  WorkItem,
-  WorkloadSpec,
-} from "./types.js";
+export { API_KINDS } from "./protocols/types.js";
+export type { SessionsSummary, ClientHealth, EndpointSummary, GoodputSpec, LatencyStats, RunSummary, ShardInfo, SummaryDocument, Throughput } from "./aggregate/types.js";
+export type { CountSource, ErrorKind, RequestRecord } from "./measure/types.js";
+export type { ApiKind } from "./protocols/types.js";
+export type { ArrivalKind, BalanceStrategy } from "./schedule/types.js";
+export type { ChatMessage, DatasetWorkloadSpec, LengthSpec, SyntheticWorkloadSpec, WorkItem, WorkloadSpec } from "./workload/types.js";
 export { UsageError } from "./errors.js";
 export { TOOL_VERSION } from "./version.js";
 

@@ -1,5 +1,6 @@
 // The run summary folded one finished request at a time, in bounded memory, and mergeable.
-import type { CountSource, EndpointSummary, GoodputSpec, RequestRecord, RunSummary } from "../types.js";
+import type { EndpointSummary, GoodputSpec, RunSummary } from "./types.js";
+import type { CountSource, RequestRecord } from "../measure/types.js";
 import { Distribution } from "./distribution.js";
 import { hasBounds, meetsBounds, goodputOf } from "./goodput.js";
 import { SessionsFold } from "./sessions.js";

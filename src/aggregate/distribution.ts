@@ -1,7 +1,7 @@
 // A latency distribution of bounded memory: exact values up to a cap, an HdrHistogram beyond it.
 import { build, type Histogram } from "hdr-histogram-js";
-import type { LatencyStats } from "../types.js";
-import { EMPTY_STATS, FIXED_PERCENTILES, latencyStats, percentileKey } from "./stats.js";
+import type { LatencyStats } from "./types.js";
+import { EMPTY_STATS, FIXED_PERCENTILES, latencyStats, percentileKey } from "../stats.js";
 
 /** Values kept exactly (8 bytes each) before a distribution turns into a histogram: 8 MiB at most. */
 export const EXACT_VALUES_CAP = 1 << 20;

@@ -1,4 +1,5 @@
-import type { GoodputSpec, RequestRecord } from "../types.js";
+import type { GoodputSpec } from "./types.js";
+import type { RequestRecord } from "../measure/types.js";
 
 export function hasBounds(spec: GoodputSpec | undefined): spec is GoodputSpec {
   return !!spec && (spec.ttftMs !== undefined || spec.tpotMs !== undefined || spec.e2eMs !== undefined);

@@ -5,7 +5,8 @@
 //
 // It lives in aggregate/ because it describes what aggregation produces (RunSummary): every
 // consumer sits downstream of this stage, so reading it never imports upwards.
-import type { LatencyStats, RequestRecord, RunSummary } from "../types.js";
+import type { LatencyStats, RunSummary } from "./types.js";
+import type { RequestRecord } from "../measure/types.js";
 
 /** Which way is better for a metric (compare's verdicts, report wording). */
 export type Better = "lower" | "higher";

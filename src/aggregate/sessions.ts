@@ -1,7 +1,8 @@
 // Multi-turn session figures: latency by turn index and totals per session, folded per record.
-import type { RequestRecord, SessionsSummary } from "../types.js";
+import type { SessionsSummary } from "./types.js";
+import type { RequestRecord } from "../measure/types.js";
 import { Distribution } from "./distribution.js";
-import { latencyStats } from "./stats.js";
+import { latencyStats } from "../stats.js";
 
 interface SessionTally {
   requests: number;

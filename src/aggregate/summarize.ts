@@ -1,4 +1,7 @@
-import type { ApiKind, ClientHealth, GoodputSpec, LoadSpec, RequestRecord, RunSummary, WorkloadSummary } from "../types.js";
+import type { ClientHealth, GoodputSpec, RunSummary, WorkloadSummary } from "./types.js";
+import type { RequestRecord } from "../measure/types.js";
+import type { ApiKind } from "../protocols/types.js";
+import type { LoadSpec } from "../schedule/types.js";
 import { loadToJson } from "../schedule/shapes/index.js";
 import { RunAccumulator } from "./accumulator.js";
 

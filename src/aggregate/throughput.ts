@@ -1,4 +1,5 @@
-import type { RequestRecord, Throughput } from "../types.js";
+import type { Throughput } from "./types.js";
+import type { RequestRecord } from "../measure/types.js";
 import { Timeline } from "./timeline.js";
 
 /** The steady window must cover at least this share of the whole window to be reported. */

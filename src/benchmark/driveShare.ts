@@ -3,7 +3,10 @@
 // runLoad directly (one event loop: --workers 1) and by each client worker thread (workerEntry.ts),
 // which runs its share of the load exactly as a shard process would.
 import { performance } from "node:perf_hooks";
-import type { LoadSpec, ProtocolAdapter, RequestRecord, WorkItem } from "../types.js";
+import type { RequestRecord } from "../measure/types.js";
+import type { ProtocolAdapter } from "../protocols/types.js";
+import type { LoadSpec } from "../schedule/types.js";
+import type { WorkItem } from "../workload/types.js";
 import { closeTargets, createSelector, openTargets, preconnect } from "../client/targets.js";
 import { streamRequest } from "../client/streamRequest.js";
 import { buildRecord } from "../measure/record.js";
@@ -15,7 +18,7 @@ import { planShard, shardDispatcher, shareOf, type ShardSpec } from "../schedule
 import { redactValues, secretValues } from "../store/redact.js";
 import { collectGarbage } from "./gc.js";
 import type { ResolvedOptions } from "./resolve.js";
-import type { ClientHealth } from "../types.js";
+import type { ClientHealth } from "../aggregate/types.js";
 
 /** What one event loop needs to drive its share of a load (all of it plain data but the adapter and tokenizer). */
 export interface ShareInput {

@@ -1,6 +1,6 @@
 import os from "node:os";
 import { request } from "undici";
-import type { ProtocolAdapter } from "../types.js";
+import type { ProtocolAdapter } from "../protocols/types.js";
 
 export interface ServerInfo {
   url: string;

@@ -2,7 +2,8 @@
 // metrics are those of summarizeRun over the union of the shards' records (the RunAccumulator fold
 // a single-process run uses), so they equal one process's figures on those records: exact
 // percentiles up to 2^20 values per population, the same histogram beyond (never merged p99s).
-import type { ClientHealth, RequestRecord, RunSummary, ShardInfo } from "../types.js";
+import type { ClientHealth, RunSummary, ShardInfo } from "../aggregate/types.js";
+import type { RequestRecord } from "../measure/types.js";
 import { summarizeRun } from "../aggregate/summarize.js";
 import { loadFromJson } from "../schedule/shapes/index.js";
 

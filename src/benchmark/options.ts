@@ -1,4 +1,8 @@
-import type { ApiKind, BalanceStrategy, GoodputSpec, LoadSpec, RequestRecord, RunSummary, WorkloadSpec } from "../types.js";
+import type { GoodputSpec, RunSummary } from "../aggregate/types.js";
+import type { RequestRecord } from "../measure/types.js";
+import type { ApiKind } from "../protocols/types.js";
+import type { BalanceStrategy, LoadSpec } from "../schedule/types.js";
+import type { WorkloadSpec } from "../workload/types.js";
 
 export type { BalanceStrategy };
 

@@ -1,4 +1,5 @@
-import type { ProtocolAdapter, WorkItem } from "../types.js";
+import type { ProtocolAdapter } from "../protocols/types.js";
+import type { WorkItem } from "../workload/types.js";
 import { closeTargets, openTargets } from "../client/targets.js";
 import { streamRequest } from "../client/streamRequest.js";
 import type { ResolvedOptions } from "./resolve.js";

@@ -3,7 +3,7 @@
 import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
 import { runBenchmark } from "./run.js";
 import { UsageError } from "../errors.js";
-import type { ArrivalKind } from "../types.js";
+import type { ArrivalKind } from "../schedule/types.js";
 
 /**
  * The rates between a synchronous and a maximum throughput, `n` of them, evenly spaced and

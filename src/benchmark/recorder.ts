@@ -1,6 +1,7 @@
 import type { Db } from "../store/db.js";
 import { appendRequests } from "../store/runs.js";
-import type { GoodputSpec, RequestRecord } from "../types.js";
+import type { GoodputSpec } from "../aggregate/types.js";
+import type { RequestRecord } from "../measure/types.js";
 import { RunAccumulator } from "../aggregate/accumulator.js";
 
 /** How long writes may stay blocked by another process's lock before the run is stopped. */

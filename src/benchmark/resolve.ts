@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { UsageError } from "../errors.js";
-import { API_KINDS, type ApiKind, type GoodputSpec, type LengthSpec, type LoadSpec, type WorkloadSpec } from "../types.js";
+import { type GoodputSpec } from "../aggregate/types.js";
+import { API_KINDS, type ApiKind } from "../protocols/types.js";
+import { type LoadSpec } from "../schedule/types.js";
+import { type LengthSpec, type WorkloadSpec } from "../workload/types.js";
 import { describeLoad, loadProblem, loadSchema, ownsRequests, shapeOf } from "../schedule/shapes/index.js";
 import { MAX_SHARDS, planShard } from "../schedule/shard.js";
 import { MAX_WORKERS, workersProblem } from "./workers.js";

@@ -5,7 +5,7 @@ import { getAdapter } from "../protocols/index.js";
 import { buildWorkload } from "../workload/index.js";
 import { chatTemplateOverhead, tokenizerFromSpec, type Tokenizer } from "../workload/tokenizer.js";
 import type { BenchmarkOptions, BenchmarkResult } from "./options.js";
-import type { WorkloadSummary } from "../types.js";
+import type { WorkloadSummary } from "../aggregate/types.js";
 import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resolve.js";
 import { fetchServerInfo, hostInfo } from "./environment.js";
 import { runLoad } from "./runLoad.js";
@@ -13,7 +13,7 @@ import { countForDuration, loadLabel, loadToJson, ownPrompts, ownsRequests } fro
 import { describeWorkload } from "../output/workloadText.js";
 import { presetTokenizer, startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
 import { preflight } from "./preflight.js";
-import type { RunSummary } from "../types.js";
+import type { RunSummary } from "../aggregate/types.js";
 
 /** Closed-loop runs bounded by duration cycle through this many distinct prompts. */
 const DURATION_PROMPT_POOL = 1024;

@@ -1,4 +1,4 @@
-import type { RunSummary } from "../types.js";
+import type { RunSummary } from "../aggregate/types.js";
 
 /**
  * Why a finished run should not count as a success, in one line, or undefined when it can.

@@ -3,7 +3,7 @@
 // which records it. It never touches the store, the terminal or the process's signals.
 import { parentPort, workerData } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
-import type { RequestRecord } from "../types.js";
+import type { RequestRecord } from "../measure/types.js";
 import { getAdapter } from "../protocols/index.js";
 import { tokenizerFromSpec } from "../workload/tokenizer.js";
 import { driveShare } from "./driveShare.js";

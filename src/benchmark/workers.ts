@@ -13,7 +13,9 @@
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import type { LoadSpec, RequestRecord, WorkItem } from "../types.js";
+import type { RequestRecord } from "../measure/types.js";
+import type { LoadSpec } from "../schedule/types.js";
+import type { WorkItem } from "../workload/types.js";
 import type { ClientSample } from "../measure/clientMonitor.js";
 import { planShard, shareOf, type ShardSpec } from "../schedule/shard.js";
 import { shapeOf } from "../schedule/shapes/index.js";

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from "commander";
-import type { ArrivalKind, GoodputSpec, LengthSpec } from "../types.js";
+import type { GoodputSpec } from "../aggregate/types.js";
+import type { ArrivalKind } from "../schedule/types.js";
+import type { LengthSpec } from "../workload/types.js";
 import { parseShard } from "../schedule/shard.js";
 import { latencyKeyOf, latencyMetrics } from "../aggregate/metricTable.js";
 

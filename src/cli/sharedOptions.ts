@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { API_KINDS } from "../types.js";
+import { API_KINDS } from "../protocols/types.js";
 import * as p from "./parse.js";
 import { DEFAULTS, EMBEDDED_DEFAULTS } from "../benchmark/resolve.js";
 

@@ -1,6 +1,6 @@
 import { subscribe } from "node:diagnostics_channel";
 import { Client, type Dispatcher } from "undici";
-import type { ErrorKind, HttpRequestSpec, OutputKind, ProtocolAdapter, StreamEvent } from "../types.js";
+import type { HttpRequestSpec, OutputKind, ProtocolAdapter, StreamEvent } from "../protocols/types.js";
 import type { Target } from "./targets.js";
 
 /** One content event as the socket delivered it (see StreamEvent "content"). */
@@ -16,6 +16,15 @@ export interface RawChunk {
   /** Absent: answer text. */
   kind?: OutputKind;
 }
+
+/** How a request failed, as the client classifies it (docs/metrics.md, errors). */
+export type ErrorKind =
+  | "connect" // could not connect / connection refused
+  | "http" // non-2xx status
+  | "timeout" // per-request timeout (stall)
+  | "protocol" // malformed stream, server-reported error event
+  | "disconnect" // connection closed mid-stream before an end marker or full output
+  | "aborted"; // run interrupted
 
 export interface RawResult {
   sentAt: number;

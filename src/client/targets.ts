@@ -1,6 +1,6 @@
 import { buildConnector, Client, Pool } from "undici";
 import { performance } from "node:perf_hooks";
-import type { BalanceStrategy } from "../types.js";
+import type { BalanceStrategy } from "../schedule/types.js";
 
 export interface Target {
   /** The base URL as given (normalized: no trailing slash, no trailing /v1). */

@@ -1,7 +1,7 @@
 // Pure, seeded bootstrap resampling for ratio confidence intervals. Randomness and percentiles
 // are the project's single copies (src/workload/rng.ts, src/aggregate/stats.ts).
 
-import { percentileSorted } from "../aggregate/stats.js";
+import { percentileSorted } from "../stats.js";
 import { createRng } from "../workload/rng.js";
 
 /** Indices of one resample with replacement of n items. */

@@ -1,7 +1,8 @@
 import type { Db } from "../store/db.js";
 import { getRequests, type StoredRun } from "../store/runs.js";
 import type { CommandRunSummary } from "../experiment/commandMetrics.js";
-import type { RequestRecord, RunSummary } from "../types.js";
+import type { RunSummary } from "../aggregate/types.js";
+import type { RequestRecord } from "../measure/types.js";
 import { UsageError } from "../errors.js";
 import { beyond, MAX_RESAMPLES } from "../limits.js";
 import { bootstrapRatio, meanOf, percentileOf, ratioOfSums, type Statistic } from "./bootstrap.js";

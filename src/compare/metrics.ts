@@ -1,4 +1,5 @@
-import type { RequestRecord, RunSummary } from "../types.js";
+import type { RunSummary } from "../aggregate/types.js";
+import type { RequestRecord } from "../measure/types.js";
 import { METRICS, type Stat } from "../aggregate/metricTable.js";
 
 // The metrics compare knows for benchmark runs, derived from the metric table

@@ -1,5 +1,5 @@
 import type { StoredRun } from "../store/runs.js";
-import type { WorkloadSummary } from "../types.js";
+import type { WorkloadSummary } from "../aggregate/types.js";
 import { lengths } from "../output/workloadText.js";
 
 // A comparison means something only between runs that asked the same thing: same API (chat

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { LengthSpec, LoadSpec, WorkloadSpec } from "../types.js";
+import type { LoadSpec } from "../schedule/types.js";
+import type { LengthSpec, WorkloadSpec } from "../workload/types.js";
 import type { CommandSpec, ExperimentSpec, ServerSpec, WorkloadEntry } from "./schema.js";
 import { loadKey, parseLoadJson } from "../schedule/shapes/index.js";
 

@@ -4,7 +4,7 @@ import { runBenchmark } from "../benchmark/run.js";
 import { newRunId } from "../benchmark/runLoad.js";
 import { openDb, type Db } from "../store/db.js";
 import { storeTelemetry, startTelemetry } from "../telemetry/index.js";
-import type { RunSummary } from "../types.js";
+import type { RunSummary } from "../aggregate/types.js";
 import { putCell, getCells, upsertExperiment, setExperimentStatus, deleteCells, experimentIdFor, markStaleExperimentRuns } from "../store/experiments.js";
 import { runCommandCell } from "./commandCell.js";
 import { expandCells, filterCells, groupKey, toWorkloadSpec, type BenchCell, type Cell, type CommandCell } from "./expand.js";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { MAX_CELLS, MAX_CONCURRENCY, MAX_REPEATS, MAX_REQUESTS, MAX_TIMER_S } from "../limits.js";
 import { parseLoadJson } from "../schedule/shapes/index.js";
-import { API_KINDS } from "../types.js";
+import { API_KINDS } from "../protocols/types.js";
 
 // The experiment file format. Keys are snake_case (YAML convention); docs/experiments.md is the reference.
 

@@ -1,4 +1,4 @@
-import type { ClientHealth } from "../types.js";
+import type { ClientHealth } from "./types.js";
 import { percentileSorted } from "../percentile.js";
 
 // Above these the client, not the server, may be what limits the measurement.

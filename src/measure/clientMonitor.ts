@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { readFileSync } from "node:fs";
-import type { ClientHealth } from "../types.js";
+import type { ClientHealth } from "./types.js";
 import { assessClientHealth } from "./clientHealth.js";
 
 export interface ClientSample {

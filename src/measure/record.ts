@@ -3,7 +3,8 @@
 
 import type { RawResult } from "../client/streamRequest.js";
 import { NO_TOKEN } from "../client/streamRequest.js";
-import type { RequestRecord, WorkItem } from "../types.js";
+import type { RequestRecord } from "./types.js";
+import type { WorkItem } from "../workload/types.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
 import { attributeTokens } from "./attribution.js";
 import { deriveLatencies } from "./requestMetrics.js";

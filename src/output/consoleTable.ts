@@ -1,9 +1,9 @@
 import Table from "cli-table3";
-import type { LatencyStats, RunSummary } from "../types.js";
+import type { LatencyStats, RunSummary } from "../aggregate/types.js";
 import { saturationWarning } from "../measure/clientHealth.js";
 import { describeLoad, loadFromJson } from "../schedule/shapes/index.js";
 import { describeWorkload } from "./workloadText.js";
-import { percentileKey, statPercentile } from "../aggregate/stats.js";
+import { percentileKey, statPercentile } from "../stats.js";
 import { latencyMetrics, valueMetrics } from "../aggregate/metricTable.js";
 
 const n2 = (v: number) => v.toFixed(2);

@@ -1,4 +1,4 @@
-import type { LatencyStats, RunSummary } from "../types.js";
+import type { LatencyStats, RunSummary } from "../aggregate/types.js";
 import { writeFileAtomic } from "./atomicWrite.js";
 import { METRICS } from "../aggregate/metricTable.js";
 

@@ -1,4 +1,4 @@
-import type { RunSummary, SummaryDocument } from "../types.js";
+import type { RunSummary, SummaryDocument } from "../aggregate/types.js";
 import { TOOL_VERSION } from "../version.js";
 import { writeFileAtomic } from "./atomicWrite.js";
 

@@ -1,4 +1,5 @@
-import type { RequestRecord, RunSummary } from "../types.js";
+import type { RunSummary } from "../aggregate/types.js";
+import type { RequestRecord } from "../measure/types.js";
 import { redact } from "../store/redact.js";
 import { AtomicFileWriter, writeFileAtomic } from "./atomicWrite.js";
 import { snakeKeys } from "./snakeCase.js";

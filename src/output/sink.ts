@@ -2,7 +2,8 @@
 // CSV, HTML report): the CLI builds the requested sinks, checks them all before measuring, and
 // hands each the result. A sink may also take records one by one as they finish (onRecord), for
 // outputs written as the run goes; close() ends that.
-import type { RequestRecord, RunSummary } from "../types.js";
+import type { RunSummary } from "../aggregate/types.js";
+import type { RequestRecord } from "../measure/types.js";
 
 /** What a finished command hands its outputs: runs in order, and each run's measured records. */
 export interface SinkResult {

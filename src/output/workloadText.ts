@@ -1,4 +1,5 @@
-import type { LengthSpec, WorkloadSummary } from "../types.js";
+import type { WorkloadSummary } from "../aggregate/types.js";
+import type { LengthSpec } from "../workload/types.js";
 
 // The workload of a run in words: one long line for the run header, one short cell for tables.
 

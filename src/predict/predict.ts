@@ -2,7 +2,7 @@
 // load. Pure functions. Units: bytes, FLOPs, seconds inside; the result's fields say ms or tokens/s.
 // docs/predict.md states the model and its limits; docs/metrics.md defines every printed number.
 import { UsageError } from "../errors.js";
-import type { RunSummary } from "../types.js";
+import type { RunSummary } from "../aggregate/types.js";
 import type { GpuSpec } from "./gpus.js";
 import { decodeFlopsPerToken, kvBytesPerToken, prefillFlops, type ModelSpec } from "./model.js";
 
@@ -224,7 +224,7 @@ export interface MeasuredRun {
 }
 
 /**
- * The figures of a stored run's summary (src/types.ts RunSummary), or why it cannot be compared:
+ * The figures of a stored run's summary (RunSummary, src/aggregate/types.ts), or why it cannot be compared:
  * only closed-loop runs (requests in flight = batch) with measured requests are.
  */
 export function measuredRun(id: string, s: RunSummary | null | undefined): MeasuredRun | string {

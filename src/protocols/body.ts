@@ -1,6 +1,6 @@
 // Request-body assembly shared by all adapters.
 
-import type { HttpRequestSpec } from "../types.js";
+import type { HttpRequestSpec } from "./types.js";
 import { isObject, type JsonObject } from "./json.js";
 
 export const ACCEPT_SSE = "text/event-stream";

@@ -1,6 +1,6 @@
 // Registry of wire-format adapters, one per ApiKind.
 
-import { API_KINDS, type ApiKind, type ProtocolAdapter } from "../types.js";
+import { API_KINDS, type ApiKind, type ProtocolAdapter } from "./types.js";
 import { lightllmAdapter } from "./lightllm.js";
 import { llamacppAdapter } from "./llamacpp.js";
 import { ollamaAdapter } from "./ollama.js";

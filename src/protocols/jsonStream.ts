@@ -2,7 +2,7 @@
 // handler, and owns the failure rules every API shares: malformed JSON and in-stream
 // error objects become `error` events; nothing is ever thrown out of feed()/end().
 
-import type { StreamEvent, StreamParser } from "../types.js";
+import type { StreamEvent, StreamParser } from "./types.js";
 import { errorMessageOf, shortText } from "./json.js";
 import { createLineSplitter } from "./ndjson.js";
 import { createSseDecoder, type SseEvent } from "./sse.js";

@@ -1,7 +1,7 @@
 // LightLLM native API: POST /generate_stream, SSE (`data:` without a space), one event per
 // token; `token.count_output_tokens` is a running total and `finished` marks the last event.
 
-import type { ProtocolAdapter, StreamEvent } from "../types.js";
+import type { ProtocolAdapter, StreamEvent } from "./types.js";
 import { ACCEPT_SSE, compact, isGreedy, jsonPost, mergeBody } from "./body.js";
 import { sseJsonParser } from "./jsonStream.js";
 import { isObject, num, str } from "./json.js";

@@ -1,7 +1,7 @@
 // llama.cpp server native API: POST /completion with stream=true, SSE. Each chunk carries
 // `content` and the token ids in `tokens`; the final chunk (stop=true) carries counts and timings.
 
-import type { ProtocolAdapter, StreamEvent } from "../types.js";
+import type { ProtocolAdapter, StreamEvent } from "./types.js";
 import { ACCEPT_SSE, compact, jsonPost, mergeBody } from "./body.js";
 import { sseJsonParser } from "./jsonStream.js";
 import { isObject, num, numericFields, str } from "./json.js";

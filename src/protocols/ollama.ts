@@ -1,7 +1,7 @@
 // Ollama native API: POST /api/generate, NDJSON; the last line has done=true with counts
 // and durations in nanoseconds.
 
-import type { ProtocolAdapter, StreamEvent } from "../types.js";
+import type { ProtocolAdapter, StreamEvent } from "./types.js";
 import { ACCEPT_NDJSON, compact, jsonPost, mergeBody } from "./body.js";
 import { ndjsonParser } from "./jsonStream.js";
 import { isObject, num, str } from "./json.js";

@@ -1,4 +1,4 @@
-import type { ProtocolAdapter } from "../types.js";
+import type { ProtocolAdapter } from "./types.js";
 import { ACCEPT_SSE, compact, jsonPost, mergeBody } from "./body.js";
 import { sseJsonParser } from "./jsonStream.js";
 import { isObject, str, type JsonObject } from "./json.js";

@@ -1,4 +1,4 @@
-import type { GenerationRequest, ProtocolAdapter } from "../types.js";
+import type { GenerationRequest, ProtocolAdapter } from "./types.js";
 import { ACCEPT_SSE, compact, jsonPost, mergeBody } from "./body.js";
 import { sseJsonParser } from "./jsonStream.js";
 import { str } from "./json.js";

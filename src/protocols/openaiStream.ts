@@ -1,7 +1,7 @@
 // Stream handling shared by /v1/completions and /v1/chat/completions (vLLM, SGLang,
 // TensorRT-LLM trtllm-serve, Aphrodite, llama.cpp server, Ollama /v1, TGI Messages API).
 
-import type { OutputKind, StreamEvent } from "../types.js";
+import type { OutputKind, StreamEvent } from "./types.js";
 import type { PayloadHandler } from "./jsonStream.js";
 import { isObject, num, numericFields, str, type JsonObject } from "./json.js";
 

@@ -2,7 +2,7 @@
 // `text` is cumulative unless the server runs with --incremental-streaming-output;
 // `meta_info.completion_tokens` is a running total either way.
 
-import type { ProtocolAdapter, StreamEvent } from "../types.js";
+import type { ProtocolAdapter, StreamEvent } from "./types.js";
 import { ACCEPT_SSE, compact, jsonPost, mergeBody } from "./body.js";
 import { sseJsonParser } from "./jsonStream.js";
 import { isObject, num, str } from "./json.js";

@@ -1,7 +1,7 @@
 // Hugging Face text-generation-inference native streaming: POST /generate_stream, SSE,
 // one event per generated token; the last event carries generated_text and details.
 
-import type { ProtocolAdapter, StreamEvent } from "../types.js";
+import type { ProtocolAdapter, StreamEvent } from "./types.js";
 import { ACCEPT_SSE, compact, isGreedy, jsonPost, mergeBody } from "./body.js";
 import { sseJsonParser } from "./jsonStream.js";
 import { isObject, num, str } from "./json.js";

@@ -3,7 +3,7 @@
 // streams one delta per response; the BLS model with accumulate_tokens streams cumulative
 // text. No token counts or end marker are sent: the stream just ends.
 
-import type { ProtocolAdapter } from "../types.js";
+import type { ProtocolAdapter } from "./types.js";
 import { ACCEPT_SSE, compact, isGreedy, jsonPost, mergeBody } from "./body.js";
 import { sseJsonParser } from "./jsonStream.js";
 import { isObject } from "./json.js";

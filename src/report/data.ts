@@ -110,7 +110,7 @@ export function loadReportData(db: Db, ids: string[], opts: ReportDataOptions = 
   };
 }
 
-export function toReportRun(run: StoredRun, allRecords: import("../types.js").RequestRecord[], points: TimeseriesPoint[]): ReportRun {
+export function toReportRun(run: StoredRun, allRecords: import("../measure/types.js").RequestRecord[], points: TimeseriesPoint[]): ReportRun {
   const records = allRecords.filter((r) => !r.warmup);
   const binMs = binMsFor(records);
   const ok = records.filter((r) => r.ok);
@@ -229,6 +229,6 @@ function numericFields(v: unknown, prefix = "", out: Record<string, number> = {}
   return out;
 }
 
-function* itlValues(records: import("../types.js").RequestRecord[]): Generator<number> {
+function* itlValues(records: import("../measure/types.js").RequestRecord[]): Generator<number> {
   for (const r of records) yield* r.itlMs;
 }

@@ -1,6 +1,6 @@
 import type { MeasuredVsPredicted } from "../predict/index.js";
 import type { Comparison } from "../compare/types.js";
-import type { RunSummary } from "../types.js";
+import type { RunSummary } from "../aggregate/types.js";
 import type { LoadMode } from "../schedule/shapes/index.js";
 
 /** [x, y] pair as ECharts takes it. */

@@ -1,5 +1,5 @@
 // Pure derivations from request records; times in records are ms from run start.
-import type { RequestRecord } from "../types.js";
+import type { RequestRecord } from "../measure/types.js";
 import type { ErrorGroup, Point } from "./model.js";
 
 /**

@@ -5,7 +5,7 @@ import { formatLoad } from "./charts/common.js";
 import { FRONTIER_METRICS, frontierSegments } from "./charts/frontier.js";
 import { fmt, fmtRatio } from "./format.js";
 import type { ReportData, ReportRun } from "./model.js";
-import type { RunSummary } from "../types.js";
+import type { RunSummary } from "../aggregate/types.js";
 import { METRICS } from "../aggregate/metricTable.js";
 
 export interface Table {

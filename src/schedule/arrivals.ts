@@ -1,5 +1,5 @@
 // Open-loop send times. Pure: the same rng state gives the same schedule.
-import type { ArrivalKind } from "../types.js";
+import type { ArrivalKind } from "./types.js";
 import type { Rng } from "../workload/rng.js";
 
 export const ARRIVAL_KINDS: readonly ArrivalKind[] = ["constant", "poisson", "gamma"];

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ChatMessage, WorkItem } from "../types.js";
+import type { ChatMessage, WorkItem } from "../workload/types.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

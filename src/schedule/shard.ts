@@ -4,7 +4,7 @@
 // shapes split their concurrency and request count. A shape may refine its per-shard spec
 // (LoadShape.shard, e.g. an in-flight cap split N ways).
 import type { Dispatcher, DriveResult, SendOutcome } from "./drivers.js";
-import type { WorkItem } from "../types.js";
+import type { WorkItem } from "../workload/types.js";
 import type { LoadShape } from "./shapes/shape.js";
 
 /** Shard `index` (0-based) of `count` shards. */

@@ -1,5 +1,6 @@
 import type { Db } from "./db.js";
-import type { RequestRecord, RunSummary } from "../types.js";
+import type { RunSummary } from "../aggregate/types.js";
+import type { RequestRecord } from "../measure/types.js";
 import { redact } from "./redact.js";
 import { hostname } from "node:os";
 import { ownerGone, ownerIdentity } from "./db.js";

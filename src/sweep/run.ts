@@ -1,6 +1,6 @@
 import { runBenchmark } from "../benchmark/run.js";
 import type { BenchmarkOptions } from "../benchmark/options.js";
-import type { LoadSpec } from "../types.js";
+import type { LoadSpec } from "../schedule/types.js";
 import { loadLabel } from "../schedule/shapes/index.js";
 import { checkSloSummary, type Slo } from "./slo.js";
 import { hasBounds } from "../aggregate/goodput.js";

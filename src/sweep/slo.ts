@@ -1,4 +1,5 @@
-import type { GoodputSpec, RequestRecord, RunSummary } from "../types.js";
+import type { GoodputSpec, RunSummary } from "../aggregate/types.js";
+import type { RequestRecord } from "../measure/types.js";
 import { hasBounds, meetsBounds } from "../aggregate/goodput.js";
 
 export interface Slo {

@@ -1,5 +1,5 @@
 // Turns a WorkloadSpec into the WorkItems a run sends, reproducibly for a seed.
-import type { DatasetWorkloadSpec, LengthSpec, SyntheticWorkloadSpec, WorkItem, WorkloadSpec } from "../types.js";
+import type { DatasetWorkloadSpec, LengthSpec, SyntheticWorkloadSpec, WorkItem, WorkloadSpec } from "./types.js";
 import { readJsonl, readShareGpt, type DatasetEntry } from "./dataset.js";
 import { createRng, deriveSeed } from "./rng.js";
 import { sampleOutputLengths, syntheticPrompts } from "./synthetic.js";

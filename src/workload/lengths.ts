@@ -1,5 +1,5 @@
 // Length distributions for synthetic inputs and requested outputs.
-import type { LengthSpec } from "../types.js";
+import type { LengthSpec } from "./types.js";
 import type { Rng } from "./rng.js";
 
 /** Inclusive bounds a spec can produce (max may be Infinity for an open normal). */

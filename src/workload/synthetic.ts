@@ -5,7 +5,7 @@
 // separated at pre-tokenizer boundaries encode independently, so n units usually make n
 // tokens. Every prompt is still re-encoded and fixed up (units added/removed) until its
 // count is exact, so tokenizers that merge across words only cost extra iterations.
-import type { LengthSpec } from "../types.js";
+import type { LengthSpec } from "./types.js";
 import { lengthBounds, sampleLength, validateLengthSpec } from "./lengths.js";
 import { createRng, deriveSeed, type Rng } from "./rng.js";
 import type { Tokenizer } from "./tokenizer.js";

@@ -1,11 +1,11 @@
 // Request traces (Mooncake format and any JSONL with a timestamp): reading, prompt building with
 // shared prefix blocks, and the statistics `tokenbench trace summary` prints. Pure but for reading.
-import type { WorkItem } from "../types.js";
+import type { WorkItem } from "./types.js";
 import type { Tokenizer } from "./tokenizer.js";
 import { createRng, deriveSeed } from "./rng.js";
 import { promptOfLength, promptVocabulary } from "./synthetic.js";
 import { ensureReadable, fileLines, MAX_JSONL_LINE_BYTES, OUTPUT_LENGTH_FIELDS } from "./dataset.js";
-import { latencyStats } from "../aggregate/stats.js";
+import { latencyStats } from "../stats.js";
 
 /** Tokens per hash id in Mooncake traces (their `--block-size`). */
 export const DEFAULT_BLOCK_SIZE = 512;

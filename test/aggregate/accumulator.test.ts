@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RunAccumulator, ERROR_MESSAGES_CAP } from "../../src/aggregate/accumulator.js";
 import { summarizeRun, type SummarizeInput } from "../../src/aggregate/summarize.js";
-import type { RequestRecord } from "../../src/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
 import { makeRecord } from "./records.js";
 
 const client = { saturated: false, reasons: [], event_loop_lag_ms: { p99: 0, max: 0 }, send_lag_ms: { p99: 0, max: 0 }, cpu_percent: 0 };

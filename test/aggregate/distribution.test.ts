@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Distribution, EXACT_VALUES_CAP } from "../../src/aggregate/distribution.js";
-import { latencyStats } from "../../src/aggregate/stats.js";
+import { latencyStats } from "../../src/stats.js";
 import { Timeline } from "../../src/aggregate/timeline.js";
 import { splitmix32 } from "../../src/splitmix32.js";
 

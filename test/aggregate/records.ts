@@ -1,5 +1,5 @@
 // Hand-made request records for aggregation tests, latencies derived by the real code.
-import type { RequestRecord } from "../../src/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
 import { deriveLatencies } from "../../src/measure/requestMetrics.js";
 
 export interface RecordSpec {

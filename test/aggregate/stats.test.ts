@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { latencyStats, percentileSorted } from "../../src/aggregate/stats.js";
+import { latencyStats, percentileSorted } from "../../src/stats.js";
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} != ${b}`);
 

@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { summarizeRun } from "../../src/aggregate/summarize.js";
 import { assessClientHealth } from "../../src/measure/clientHealth.js";
-import { latencyStats } from "../../src/aggregate/stats.js";
-import type { LoadSpec } from "../../src/types.js";
+import { latencyStats } from "../../src/stats.js";
+import type { LoadSpec } from "../../src/schedule/types.js";
 import { makeRecord } from "./records.js";
 
 const client = assessClientHealth({ eventLoopLagMs: { p99: 1, max: 2 }, sendLagMs: [], cpuPercent: 5 });

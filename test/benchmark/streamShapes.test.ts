@@ -6,7 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runBenchmark } from "../../src/benchmark/run.js";
-import type { ApiKind, RequestRecord } from "../../src/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
+import type { ApiKind } from "../../src/protocols/types.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
 import { contradictoryTotals, llamaCppOpenAiCompletions, noCounts, reasoningChat, toolCallChat, trailingUsage, type TimedFrame } from "../support/streamShapes.js";
 

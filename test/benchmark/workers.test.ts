@@ -22,7 +22,7 @@ import { arrivalOffsetsMs } from "../../src/schedule/arrivals.js";
 import { createRng, deriveSeed } from "../../src/workload/rng.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
 import { killMarked, startCli, waitNoOrphans } from "../reliability/harness.js";
-import type { RequestRecord } from "../../src/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -13,7 +13,8 @@ import { arrivalOffsetsMs } from "../../src/schedule/arrivals.js";
 import { createRng, deriveSeed } from "../../src/workload/rng.js";
 import { openDb } from "../../src/store/db.js";
 import { getRun, getRequests } from "../../src/store/runs.js";
-import type { RequestRecord, RunSummary } from "../../src/types.js";
+import type { RunSummary } from "../../src/aggregate/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
 
 
 const cli = runCli;

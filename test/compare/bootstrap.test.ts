@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bootstrapRatio, meanOf, percentileOf } from "../../src/compare/bootstrap.js";
-import { percentileSorted } from "../../src/aggregate/stats.js";
+import { percentileSorted } from "../../src/stats.js";
 import { createRng } from "../../src/workload/rng.js";
 
 const rng = (seed: number) => {

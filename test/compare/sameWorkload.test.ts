@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDb } from "../../src/store/db.js";
 import { compare } from "../../src/compare/index.js";
-import type { WorkloadSummary } from "../../src/types.js";
+import type { WorkloadSummary } from "../../src/aggregate/types.js";
 import { storeSyntheticRun } from "./storedRuns.js";
 import { comparisonTable } from "../../src/report/tables.js";
 

@@ -4,7 +4,9 @@ import { appendRequests, createRun, finishRun } from "../../src/store/runs.js";
 import { deriveLatencies } from "../../src/measure/requestMetrics.js";
 import { summarizeRun } from "../../src/aggregate/summarize.js";
 import { createRng } from "../../src/workload/rng.js";
-import type { ApiKind, RequestRecord, WorkloadSummary } from "../../src/types.js";
+import type { WorkloadSummary } from "../../src/aggregate/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
+import type { ApiKind } from "../../src/protocols/types.js";
 
 /** Standard normal by Box-Muller from a seeded uniform source. */
 export function normal(rand: () => number): () => number {

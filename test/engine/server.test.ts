@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startEmbeddedServer, type EmbeddedServer } from "../../src/engine/index.js";
 import { getAdapter } from "../../src/protocols/index.js";
-import type { StreamEvent } from "../../src/types.js";
+import type { StreamEvent } from "../../src/protocols/types.js";
 import { loadTokenizer, type Tokenizer } from "../../src/workload/tokenizer.js";
 import { postJson, postStream, useTempHome } from "./helpers.js";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { startScriptedServer } from "../support/scriptedServer.js";
-import type { RunSummary } from "../../src/types.js";
+import type { RunSummary } from "../../src/aggregate/types.js";
 
 const cli = runCli;
 

@@ -4,11 +4,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getAdapter } from "../../src/protocols/index.js";
-import type { ApiKind } from "../../src/types.js";
+import type { ApiKind } from "../../src/protocols/types.js";
 import type { RawChunk } from "../../src/client/streamRequest.js";
 import { attributeTokens, rescale, rescaleAtLeastOne } from "../../src/measure/attribution.js";
 import { deriveLatencies } from "../../src/measure/requestMetrics.js";
-import { percentileSorted } from "../../src/aggregate/stats.js";
+import { percentileSorted } from "../../src/stats.js";
 import { loadTokenizer } from "../../src/workload/tokenizer.js";
 import { contradictoryTotals, llamaCppOpenAiCompletions, noCounts, toolCallChat, trailingUsage, toSse, type TimedFrame } from "../support/streamShapes.js";
 import { fixture } from "../protocols/feed.js";

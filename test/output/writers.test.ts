@@ -9,7 +9,7 @@ import { summaryDocument, writeJsonSummary } from "../../src/output/jsonSummary.
 import { withRunIds, writeRecordsJsonl } from "../../src/output/jsonl.js";
 import { csvField, flattenSummary, toCsv, writeCsv } from "../../src/output/csv.js";
 import { writeFileAtomic } from "../../src/output/atomicWrite.js";
-import type { RunSummary } from "../../src/types.js";
+import type { RunSummary } from "../../src/aggregate/types.js";
 import { makeRecord } from "../aggregate/records.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tokenbench-out-"));

@@ -9,7 +9,7 @@ import { readGgufHeader } from "../../src/engine/gguf/read.js";
 import { UsageError } from "../../src/errors.js";
 import { openDb } from "../../src/store/db.js";
 import { createRun, finishRun } from "../../src/store/runs.js";
-import type { RunSummary } from "../../src/types.js";
+import type { RunSummary } from "../../src/aggregate/types.js";
 import {
   compareToPrediction,
   gpuByDeviceName,

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { request } from "undici";
 import { startEmbeddedServer, type EmbeddedServer } from "../../src/engine/index.js";
 import { getAdapter } from "../../src/protocols/index.js";
-import type { ApiKind, StreamEvent } from "../../src/types.js";
+import type { ApiKind, StreamEvent } from "../../src/protocols/types.js";
 import { attributed, ofType } from "./feed.js";
 
 let server: EmbeddedServer;

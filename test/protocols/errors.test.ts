@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getAdapter } from "../../src/protocols/index.js";
-import { API_KINDS, type ApiKind } from "../../src/types.js";
+import { API_KINDS, type ApiKind } from "../../src/protocols/types.js";
 import { assertSplitInvariant, feedText, ofType, prng } from "./feed.js";
 
 const SSE_APIS = API_KINDS.filter((a): a is Exclude<ApiKind, "ollama"> => a !== "ollama");

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ProtocolAdapter, StreamEvent } from "../../src/types.js";
+import type { ProtocolAdapter, StreamEvent } from "../../src/protocols/types.js";
 import { createRng } from "../../src/workload/rng.js";
 import { attributeTokens } from "../../src/measure/attribution.js";
 

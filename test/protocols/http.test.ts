@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { getAdapter } from "../../src/protocols/index.js";
-import type { ApiKind, GenerationRequest, StreamEvent } from "../../src/types.js";
+import type { ApiKind, GenerationRequest, StreamEvent } from "../../src/protocols/types.js";
 import { feedText, fixture, ofType, prng } from "./feed.js";
 
 interface Case {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getAdapter, isApiKind } from "../../src/protocols/index.js";
-import { API_KINDS, type ApiKind } from "../../src/types.js";
+import { API_KINDS, type ApiKind } from "../../src/protocols/types.js";
 
 test("every ApiKind has an adapter that names itself, streams, and declares exact-output support", () => {
   for (const api of API_KINDS) {

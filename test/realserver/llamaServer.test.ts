@@ -11,7 +11,8 @@ import { after, before, describe, test } from "node:test";
 import { runBenchmark } from "../../src/benchmark/run.js";
 import { ensurePresetModel } from "../../src/engine/models.js";
 import { PRESETS } from "../../src/engine/gguf/presets.js";
-import type { ApiKind, RequestRecord } from "../../src/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
+import type { ApiKind } from "../../src/protocols/types.js";
 
 const PRESET = "tiny";
 const INPUT = 64;

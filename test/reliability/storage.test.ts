@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import { openDb } from "../../src/store/db.js";
 import { createRun, getRequests, listRuns } from "../../src/store/runs.js";
 import { Recorder } from "../../src/benchmark/recorder.js";
-import type { RequestRecord } from "../../src/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
 import { describePids, killMarked, startCli, waitNoOrphans } from "./harness.js";
 

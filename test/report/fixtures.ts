@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { openDb, type Db } from "../../src/store/db.js";
 import { appendRequests, appendTimeseries, createRun, finishRun, type TimeseriesPoint } from "../../src/store/runs.js";
 import { inFlight } from "../../src/report/series.js";
-import type { LatencyStats, RequestRecord, RunSummary } from "../../src/types.js";
+import type { LatencyStats, RunSummary } from "../../src/aggregate/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
 import { createRng } from "../../src/workload/rng.js";
 
 /** Reproducible uniform [0, 1) draws: the project's seeded RNG. */

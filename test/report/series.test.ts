@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cdf, downsample, errorGroups, frontier, inFlight, tokensPerSecond } from "../../src/report/series.js";
-import type { RequestRecord } from "../../src/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
 
 function rec(p: Partial<RequestRecord>): RequestRecord {
   return {

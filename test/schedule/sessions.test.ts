@@ -5,7 +5,8 @@ import { toOptions } from "../../src/cli/commands/run.js";
 import { loadFromJson, loadLabel, loadToJson, type LoadSpec } from "../../src/schedule/shapes/index.js";
 import { sessionsSummary } from "../../src/aggregate/sessions.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
-import type { ChatMessage, RequestRecord } from "../../src/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
+import type { ChatMessage } from "../../src/workload/types.js";
 
 test("sessions load: flags, JSON round trip, label", () => {
   const f = toOptions({ target: ["http://127.0.0.1:1"], api: "openai-chat", sessions: 4, turns: 3, thinkTime: 50, concurrency: [2, 4], arrival: "poisson" } as never);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { checkSlo, checkSloSummary, type Slo } from "../../src/sweep/slo.js";
 import { summarizeRun } from "../../src/aggregate/summarize.js";
 import { makeRecord } from "../aggregate/records.js";
-import type { GoodputSpec } from "../../src/types.js";
+import type { GoodputSpec } from "../../src/aggregate/types.js";
 
 const client = { saturated: false, reasons: [], event_loop_lag_ms: { p99: 0, max: 0 }, send_lag_ms: { p99: 0, max: 0 }, cpu_percent: 0 };
 const records = Array.from({ length: 97 }, (_, i) => makeRecord({ sentAt: i, ttft: 100 + (i % 10) * 50, ok: i % 19 !== 0 }, i));

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { advance, choose, initialState, type SweepConfig, type SweepPoint, type SweepState } from "../../src/sweep/strategy.js";
 import { checkSlo } from "../../src/sweep/slo.js";
-import type { RequestRecord } from "../../src/types.js";
+import type { RequestRecord } from "../../src/measure/types.js";
 
 // A server model: throughput grows with load up to `knee`, then flat; latency flat then climbing.
 function model(knee: number, perUnit: number, sloMaxLoad = Infinity, saturatedFrom = Infinity) {

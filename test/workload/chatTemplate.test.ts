@@ -7,7 +7,7 @@ import path from "node:path";
 import { chatTemplateOverhead, loadTokenizer } from "../../src/workload/tokenizer.js";
 import { runBenchmark } from "../../src/benchmark/run.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
-import type { ChatMessage } from "../../src/types.js";
+import type { ChatMessage } from "../../src/workload/types.js";
 
 const require = createRequire(import.meta.url);
 // A real Hugging Face folder: Llama 3's tokenizer.json and tokenizer_config.json (with its chat template).

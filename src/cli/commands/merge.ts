@@ -8,7 +8,8 @@ import { addStoreOptions } from "../sharedOptions.js";
 import { UsageError } from "../errors.js";
 import { addSinkOptions, checkSinks, consoleSink, sinksFromFlags, writeSinks } from "../../output/sinks.js";
 import { TOOL_VERSION } from "../../version.js";
-import type { RequestRecord, RunSummary } from "../../types.js";
+import type { RunSummary } from "../../aggregate/types.js";
+import type { RequestRecord } from "../../measure/types.js";
 
 interface MergeFlags {
   db?: string;

@@ -1,7 +1,7 @@
 // Throughput and latency percentiles against the offered load, one curve per configuration.
 import type { ChartSpec, LoadPoint, ReportRun } from "../model.js";
 import { LOAD_MODES } from "../../schedule/shapes/index.js";
-import type { RunSummary } from "../../types.js";
+import type { RunSummary } from "../../aggregate/types.js";
 import { round3 } from "../series.js";
 import { latencyMetrics, type LatencyMetric } from "../../aggregate/metricTable.js";
 import { baseOption, byConfig, chart, colorOf, formatLoad, loadAxisName, mean, valueAxis } from "./common.js";

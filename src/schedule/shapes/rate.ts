@@ -2,7 +2,7 @@ import { z } from "zod";
 import { driveOpenLoop } from "../drivers.js";
 import { arrivalOffsetsMs, ARRIVAL_KINDS } from "../arrivals.js";
 import { createRng, deriveSeed } from "../../workload/rng.js";
-import type { ArrivalKind } from "../../types.js";
+import type { ArrivalKind } from "../types.js";
 import { defineShape, fromJsonNumber, jsonNumber } from "./shape.js";
 
 export interface RateLoadJson {

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Dispatcher, DriveResult } from "../drivers.js";
-import type { WorkItem } from "../../types.js";
+import type { WorkItem } from "../../workload/types.js";
 import type { Tokenizer } from "../../workload/tokenizer.js";
 
 /** What a shape's prepare() gets: the run's tokenizer and seed, and the measured-request bound. */

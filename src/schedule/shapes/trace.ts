@@ -3,7 +3,7 @@ import { basename } from "node:path";
 import { driveOpenLoop } from "../drivers.js";
 import { readTrace, tracePrompts, DEFAULT_BLOCK_SIZE } from "../../workload/trace.js";
 import { UsageError } from "../../errors.js";
-import type { WorkItem } from "../../types.js";
+import type { WorkItem } from "../../workload/types.js";
 import { defineShape } from "./shape.js";
 
 export interface TraceLoadJson {

@@ -1,8 +1,27 @@
-import type { LatencyStats } from "../types.js";
 // The one percentile definition lives below the stages (measure/ needs it too); re-exported here.
-import { percentileSorted } from "../percentile.js";
+import { percentileSorted } from "./percentile.js";
 
 export { percentileSorted };
+
+/** Statistics of one latency population, ms (docs/metrics.md section 3). */
+export interface LatencyStats {
+  mean: number;
+  stddev: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+  count: number;
+  /** Percentiles asked for beyond the fixed ones (--percentiles), keyed "p99.9", "p25", ... */
+  extra?: Record<string, number>;
+  /**
+   * Present (false) when the sample outgrew the exact cap (2^20 values) and its percentiles come
+   * from an HdrHistogram: within 0.1% + 1 µs of the exact ones (docs/metrics.md); count, min, max exact.
+   */
+  exact?: false;
+}
 
 export const EMPTY_STATS: Readonly<LatencyStats> = Object.freeze({
   mean: 0,

@@ -1,0 +1,79 @@
+// The measurement stage's contract: one record per request. Times are ms on the monotonic
+// clock (performance.now()) relative to the run's start, so they never jump with wall-clock changes.
+
+import type { ErrorKind } from "../client/streamRequest.js";
+export type { ErrorKind };
+
+export type CountSource = "server" | "tokenizer" | "workload";
+
+export interface RequestRecord {
+  /** Workload item index. */
+  index: number;
+  target: string;
+  warmup: boolean;
+  /** When the schedule meant to send it (ms from run start). */
+  scheduledAt: number;
+  /** When the request was actually written to the connection. */
+  sentAt: number;
+  /** Arrival of the first chunk with at least one generated token. */
+  firstTokenAt?: number;
+  /** Arrival of the last chunk with at least one generated token (E2E and TPOT end here). */
+  lastTokenAt?: number;
+  /** End of the stream (after any trailing usage chunk or [DONE]), or the failure time. */
+  endAt: number;
+  ok: boolean;
+  httpStatus?: number;
+  errorKind?: ErrorKind;
+  error?: string;
+  inputTokens: number;
+  inputTokensSource: CountSource;
+  outputTokens: number;
+  outputTokensSource: CountSource;
+  requestedOutputTokens: number;
+  /** Output length differs from the one asked for (exact-output runs only). */
+  lengthMismatch: boolean;
+  /** Every content chunk: [arrival ms from run start, tokens in it]. */
+  chunks: Array<[number, number]>;
+  /** Derived latencies (ms); undefined when not measurable (e.g. failed before a token). */
+  ttftMs?: number;
+  tpotMs?: number;
+  e2eMs?: number;
+  /** Inter-token latencies, one per token after the first (a k-token chunk's gap split in k). */
+  itlMs: number[];
+  /** scheduledAt -> sentAt. */
+  clientWaitMs: number;
+  serverTimings?: Record<string, number>;
+  /** The server's token counts contradicted themselves; attribution fell back to estimates (why). */
+  tokenCountAnomaly?: string;
+  /** Tokens of reasoning chunks (reasoning models); present when > 0. */
+  reasoningTokens?: number;
+  /** Tokens of tool-call chunks; present when > 0. */
+  toolCallTokens?: number;
+  /** Time to first output token: scheduled send -> first non-reasoning token (AIPerf's TTFO); present with reasoning. */
+  ttfoMs?: number;
+  /** Scheduled send -> first tool-call token, ms; present with tool calls. */
+  toolCallTtftMs?: number;
+  /** Input length the workload asked for (its tokenizer's count), whatever the server counted. */
+  requestedInputTokens?: number;
+  /** Why generation stopped, as the server named it (finish_reason, stop_type, done_reason); absent when it said nothing. */
+  finishReason?: string;
+  /**
+   * Sent a second time on a fresh connection because the first attempt died on a reused
+   * keep-alive connection before any response byte; the first attempt's error.
+   */
+  retriedAfter?: string;
+  /** Multi-turn sessions: the session (0-based) and the turn within it (0-based); absent otherwise. */
+  session?: number;
+  turn?: number;
+}
+
+/** The client's self-check over a run (docs/metrics.md section 7): whether its own delays could have bent the figures. */
+export interface ClientHealth {
+  saturated: boolean;
+  reasons: string[];
+  event_loop_lag_ms: { p99: number; max: number };
+  send_lag_ms: { p99: number; max: number };
+  cpu_percent: number;
+  /** Client event loops (worker threads, `--workers`) the run's streams were spread over; absent: 1. */
+  workers?: number;
+}
