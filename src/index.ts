@@ -170,7 +170,7 @@ export { sessionsSummary } from "./aggregate/sessions.js";
 export { RunAccumulator, type SummaryInput } from "./aggregate/accumulator.js";
 export { summarizeRun, type SummarizeInput } from "./aggregate/summarize.js";
 export { Distribution, EXACT_VALUES_CAP } from "./aggregate/distribution.js";
-/** `new RecordsJsonlWriter(path)`: `write(record)` as a run's onRecord, `close()` renames the file into place. */
+/** `new RecordsJsonlWriter(path)`: `write(record)` as a run's onRecord (whole lines appended to `path` at least every second), `close()` flushes and closes. */
 export { RecordsJsonlWriter } from "./output/jsonl.js";
 /**
  * The metric table: every run-level metric an output shows, with its key (`ttft`,

@@ -1,17 +1,66 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync, fsyncSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync, fsyncSync, lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { dirname, basename, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
+
+/**
+ * Where writing `path` really lands, and how: a symlink is followed (its target is written, the
+ * link stays), and a path that is not a regular file — a device such as /dev/stdout or /dev/null,
+ * a FIFO — is written through in place, never replaced by a renamed file (as root, replacing
+ * /dev/null would break the whole machine).
+ */
+export function outputTarget(path: string): { path: string; inPlace: boolean } {
+  const abs = resolve(path);
+  try {
+    // stat follows every link, the kernel's own too (/dev/stdout -> /proc/self/fd/1 -> pipe:[N]).
+    const st = statSync(abs);
+    if (!st.isFile()) return { path: abs, inPlace: !st.isDirectory() };
+    return { path: realpathSync(abs), inPlace: false };
+  } catch {
+    // Nothing there yet; a dangling symlink names where the new file goes.
+    let p = abs;
+    for (let hops = 0; hops < 40; hops++) {
+      try {
+        if (!lstatSync(p).isSymbolicLink()) break;
+      } catch {
+        break;
+      }
+      p = resolve(dirname(p), readlinkSync(p));
+    }
+    return { path: p, inPlace: false };
+  }
+}
+
+/** Whether `path` (after symlinks) names an existing non-regular file written in place. */
+export function isSpecialFile(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Writes `content` (a string, or pieces written one after another so large outputs never sit
  * in memory as one string) to a temporary file beside `path`, then renames it into place:
  * readers see either the old file or the complete new one, never a partial write.
- * Parent directories are created.
+ * Parent directories are created. A symlink is followed; a device or FIFO is written through.
  */
 export function writeFileAtomic(path: string, content: string | Iterable<string>): void {
-  const dir = dirname(path);
+  const target = outputTarget(path);
+  if (target.inPlace) {
+    const fd = openSync(target.path, "w");
+    try {
+      if (typeof content === "string") writeSync(fd, content);
+      else for (const piece of content) writeSync(fd, piece);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  const dir = dirname(target.path);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = join(dir, `.${basename(target.path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "w", 0o644);
@@ -20,53 +69,10 @@ export function writeFileAtomic(path: string, content: string | Iterable<string>
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
-    renameSync(tmp, path);
+    renameSync(tmp, target.path);
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
     throw e;
-  }
-}
-
-/**
- * writeFileAtomic piece by piece over time (a file written as a run goes): pieces go to a
- * temporary file beside `path`; `commit()` renames it into place, `discard()` removes it.
- * Parent directories are created. Writes are synchronous (appends to a local file).
- */
-export class AtomicFileWriter {
-  private fd: number | undefined;
-  private readonly tmp: string;
-
-  constructor(readonly path: string) {
-    const dir = dirname(path);
-    mkdirSync(dir, { recursive: true });
-    this.tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-    this.fd = openSync(this.tmp, "w", 0o644);
-  }
-
-  write(piece: string): void {
-    if (this.fd === undefined) throw new Error(`${this.path}: already closed`);
-    writeSync(this.fd, piece);
-  }
-
-  /** Makes the file appear at `path` with everything written. */
-  commit(): void {
-    if (this.fd === undefined) return;
-    try {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
-      this.fd = undefined;
-      renameSync(this.tmp, this.path);
-    } catch (e) {
-      this.discard();
-      throw e;
-    }
-  }
-
-  /** Drops what was written; `path` is left as it was. */
-  discard(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-    rmSync(this.tmp, { force: true });
   }
 }

@@ -1,7 +1,9 @@
 import type { RunSummary } from "../aggregate/types.js";
 import type { RequestRecord } from "../measure/types.js";
 import { redact } from "../store/redact.js";
-import { AtomicFileWriter, writeFileAtomic } from "./atomicWrite.js";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { outputTarget, writeFileAtomic } from "./atomicWrite.js";
 import { snakeKeys } from "./snakeCase.js";
 
 export type RecordLine = RequestRecord & { run_id?: string };
@@ -40,53 +42,57 @@ export function writeRecordsJsonl(path: string, records: Iterable<RecordLine>): 
 }
 
 /**
- * writeRecordsJsonl as records arrive (a run's `onRecord`), so no record is held: lines are
- * batched up to 1 MiB and appended to a temporary file that `close()` renames into place (the
- * file appears complete or not at all). `close(false)` with no record written leaves no file
- * (a run that failed before its first request).
+ * writeRecordsJsonl as records arrive (a run's `onRecord`), so no record is held. Lines go to the
+ * named file itself (a symlink followed, a device written through), appended at least every
+ * second (or 64 KiB): a run killed outright (SIGKILL, out of memory) leaves the lines measured
+ * until then, a complete JSON Lines file up to its last line. The file is opened (and an older
+ * one truncated) at the first record: `close(false)` with no record written leaves any older
+ * file untouched (a run that failed before its first request).
  */
 export class RecordsJsonlWriter {
-  private readonly file: AtomicFileWriter;
+  private fd: number | undefined;
   private batch = "";
+  private lastFlush = Date.now();
   /** Records written so far. */
   count = 0;
   /** The first write error (disk full...): later records are dropped here (the store has them) and close() throws it. */
   private failure: Error | undefined;
 
-  constructor(readonly path: string) {
-    this.file = new AtomicFileWriter(path);
-  }
+  constructor(readonly path: string) {}
 
   /** Never throws: it runs inside a finished request's bookkeeping (see `failure`). */
   write(r: RecordLine): void {
     if (this.failure) return;
     this.batch += recordLine(r);
     this.count++;
-    if (this.batch.length > 1 << 20) this.flush();
+    if (this.batch.length > 1 << 16 || Date.now() - this.lastFlush >= 1000) this.flush();
   }
 
   /** @throws Error naming the file when a write failed during the run or at close */
   close(evenEmpty = true): void {
-    if (!this.failure) {
-      if (this.count === 0 && !evenEmpty) return this.file.discard();
-      this.flush();
-    }
-    if (!this.failure) {
+    if (!this.failure && (this.count > 0 || evenEmpty)) this.flush();
+    if (this.fd !== undefined) {
       try {
-        this.file.commit();
+        closeSync(this.fd);
       } catch (e) {
-        this.failure = e as Error;
+        this.failure ??= e as Error;
       }
+      this.fd = undefined;
     }
     if (this.failure) throw new Error(`could not write ${this.path}: ${this.failure.message}`);
   }
 
   private flush(): void {
+    this.lastFlush = Date.now();
     try {
-      this.file.write(this.batch);
+      if (this.fd === undefined) {
+        const target = outputTarget(this.path);
+        if (!target.inPlace) mkdirSync(dirname(target.path), { recursive: true });
+        this.fd = openSync(target.path, "w", 0o644);
+      }
+      if (this.batch) writeSync(this.fd, this.batch);
     } catch (e) {
       this.failure = e as Error;
-      this.file.discard();
     }
     this.batch = "";
   }

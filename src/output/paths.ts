@@ -1,4 +1,7 @@
-import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, rmSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { isSpecialFile, outputTarget } from "./atomicWrite.js";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 
@@ -21,14 +24,54 @@ function writableDir(dir: string, what: string): void {
   }
 }
 
-/** Throws a UsageError naming `flag` unless a file can be written at `path` (parents are created later). */
-export function checkOutputFile(path: string, flag: string): void {
-  const abs = resolve(path);
-  const what = `${flag} ${path}`;
-  if (existsSync(abs)) {
-    if (statSync(abs).isDirectory()) throw new UsageError(`${what}: is a directory`);
+/**
+ * A file can really be created in `dir` (its nearest existing ancestor): permission bits are not
+ * enough (/proc and /sys look writable to root, a read-only mount has them too), so a probe file
+ * is created and removed.
+ */
+function probeDir(dir: string, what: string): void {
+  const at = nearestExisting(dir);
+  const probe = join(at, `.tokenbench-probe.${process.pid}.${randomBytes(4).toString("hex")}`);
+  try {
+    closeSync(openSync(probe, "wx", 0o600));
+  } catch (e) {
+    throw new UsageError(`${what}: cannot create a file in ${at} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  writableDir(dirname(abs), what);
+  rmSync(probe, { force: true });
+}
+
+/**
+ * Throws a UsageError naming `flag` unless a file can be written at `path` (missing parent
+ * directories are created when it is written). A device or FIFO (e.g. /dev/stdout) is written
+ * through and a symlink followed (src/output/atomicWrite.ts), so they pass when writable.
+ */
+export function checkOutputFile(path: string, flag: string): void {
+  const what = `${flag} ${path}`;
+  if (path.trim() === "") throw new UsageError(`${flag} needs a file path`);
+  const target = outputTarget(path);
+  if (existsSync(target.path) && statSync(target.path).isDirectory()) throw new UsageError(`${what}: is a directory`);
+  if (isSpecialFile(target.path)) {
+    try {
+      accessSync(target.path, constants.W_OK);
+    } catch {
+      throw new UsageError(`${what}: not writable`);
+    }
+    return;
+  }
+  writableDir(dirname(target.path), what);
+  probeDir(dirname(target.path), what);
+}
+
+/** Throws a UsageError when two outputs would write the same file (one would silently replace the other). */
+export function checkDistinctOutputs(outputs: ReadonlyArray<{ flag: string; path: string }>): void {
+  const seen = new Map<string, string>();
+  for (const o of outputs) {
+    const real = outputTarget(o.path);
+    if (real.inPlace) continue; // /dev/stdout twice is fine: both are written through
+    const other = seen.get(real.path);
+    if (other) throw new UsageError(`${other} and ${o.flag} both write ${o.path}: give each output its own file`);
+    seen.set(real.path, o.flag);
+  }
 }
 
 /** Throws a UsageError naming `flag` unless files can be written into directory `path`. */

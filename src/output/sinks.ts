@@ -6,7 +6,7 @@ import { renderRunTable, type RunTableOptions } from "./consoleTable.js";
 import { writeCsv } from "./csv.js";
 import { RecordsJsonlWriter, withRunIds } from "./jsonl.js";
 import { summaryDocument, writeJsonSummary } from "./jsonSummary.js";
-import { checkOutputFile } from "./paths.js";
+import { checkDistinctOutputs, checkOutputFile } from "./paths.js";
 import { writeFileAtomic } from "./atomicWrite.js";
 import type { FileSinkKind, OutputSink, SinkContext } from "./sink.js";
 
@@ -111,5 +111,7 @@ export function addSinkOptions(cmd: Command): Command {
 
 /** The file sinks the parsed flags ask for, in registry order. */
 export function sinksFromFlags(flags: Record<string, unknown>, ctx: SinkContext): OutputSink[] {
-  return FILE_SINKS.filter((k) => typeof flags[keyOf(k)] === "string").map((k) => k.create(flags[keyOf(k)] as string, ctx));
+  const asked = FILE_SINKS.filter((k) => typeof flags[keyOf(k)] === "string");
+  checkDistinctOutputs(asked.map((k) => ({ flag: k.flag.split(" ")[0], path: flags[keyOf(k)] as string })));
+  return asked.map((k) => k.create(flags[keyOf(k)] as string, ctx));
 }

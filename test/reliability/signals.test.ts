@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openDb } from "../../src/store/db.js";
@@ -52,14 +52,21 @@ test("run with the embedded engine: SIGTERM stores partial results, stops the en
   }
 });
 
-test("run with the embedded engine killed by SIGKILL: no engine left behind; the run then reads as interrupted", async () => {
+test("run with the embedded engine killed by SIGKILL: no engine left behind; the run then reads as interrupted; --records keeps whole lines", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tb-rel-kill-"));
-  const run = embeddedRun(dir);
+  const run = embeddedRun(dir, ["--records", join(dir, "r.jsonl")]);
   try {
     await run.waitFor(/started the embedded llama\.cpp server/);
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 4000));
     run.child.kill("SIGKILL");
     await run.done;
+    // Lines are appended at least every second as requests finish: what was measured is there,
+    // as whole JSON lines (no temporary file renamed at the end, which SIGKILL never reaches).
+    const lines = readFileSync(join(dir, "r.jsonl"), "utf8");
+    assert.ok(lines.endsWith("\n"), "whole lines only");
+    const records = lines.trimEnd().split("\n").map((l) => JSON.parse(l) as { index: number; warmup: boolean });
+    assert.ok(records.length >= 1 && records.every((r) => !r.warmup), `${records.length} records`);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".tmp")), []);
     // The watchdog sends SIGTERM at once; the engine's grace period is 10 s.
     const left = await waitNoOrphans(run.marker, 15_000);
     assert.deepEqual(left, [], `orphans:\n${describePids(left)}`);
