@@ -96,7 +96,32 @@ export interface ResolvedOptions {
 const positive = z.number().positive();
 const count = z.number().int().nonnegative();
 
+/**
+ * Every key BenchmarkOptions has: a library caller's typo (`inputTokens` instead of a workload)
+ * must not be ignored silently. The two type checks below keep the list and the interface equal.
+ */
+const OPTION_KEYS = [
+  "targets", "api", "model", "apiKey", "headers", "workload", "tokenizer", "seed", "loads", "requests", "durationS", "warmup",
+  "rampUpS", "exactOutput", "temperature", "timeoutS", "goodput", "balance", "percentiles", "extraBody", "preflight", "shard",
+  "startAtMs", "workers", "db", "experimentId", "cellKey", "label", "command", "embedded", "keepRecords", "onRecord", "signal",
+  "onProgress", "log",
+] as const satisfies ReadonlyArray<keyof BenchmarkOptions>;
+type MissingKeys = Exclude<keyof BenchmarkOptions, (typeof OPTION_KEYS)[number]>;
+const allKeysListed: [MissingKeys] extends [never] ? true : MissingKeys = true;
+void allKeysListed;
+
+/** Unknown option keys and a malformed workload, named in one line (library callers have no type checker at run time). */
+function checkShape(opts: BenchmarkOptions): void {
+  const unknown = Object.keys(opts).filter((k) => !(OPTION_KEYS as readonly string[]).includes(k));
+  if (unknown.length) throw new UsageError(`unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (options: ${OPTION_KEYS.join(", ")})`);
+  const w = opts.workload as { kind?: unknown } | undefined;
+  if (w !== undefined && w.kind !== "synthetic" && w.kind !== "dataset") {
+    throw new UsageError(`invalid workload: kind must be "synthetic" (input, output: {kind:"fixed",value} ...) or "dataset" (format, path); got ${JSON.stringify(opts.workload)}`);
+  }
+}
+
 export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
+  checkShape(opts);
   const embedded = !opts.targets || opts.targets.length === 0;
   const targets = (opts.targets ?? []).map((t) => {
     try {
