@@ -32,8 +32,8 @@ const bump = <K>(m: Map<K, number>, k: K, n = 1) => m.set(k, (m.get(k) ?? 0) + n
 /**
  * Every figure of a RunSummary, folded per measured record (`add`, O(tokens of the record)) so
  * a run holds no record for its statistics: latencies in Distributions (exact up to 2^20 values
- * each, then HdrHistogram), token arrivals and completions in Timelines (exact up to 2^20
- * events, then 1 ms bins), everything else in counters and small maps whose size the load fixes
+ * each, then HdrHistogram), token arrivals in a Timeline and completed requests' lives in a
+ * SpanTimeline (exact up to 2^20 events, then 1 ms bins), everything else in counters and small maps whose size the load fixes
  * (targets, sessions, turns) or a cap bounds (error messages).
  *
  * `merge(other)` adds another accumulator's records (shards, workers): the result equals one

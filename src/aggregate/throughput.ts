@@ -1,6 +1,6 @@
 import type { Throughput } from "./types.js";
 import type { RequestRecord } from "../measure/types.js";
-import { Timeline } from "./timeline.js";
+import { SpanTimeline, Timeline } from "./timeline.js";
 
 /** The steady window must cover at least this share of the whole window to be reported. */
 export const MIN_STEADY_FRACTION = 0.1;
@@ -53,9 +53,9 @@ const rate = (n: number, ms: number) => (ms > 0 ? (n * 1000) / ms : 0);
 
 /**
  * The throughput figures of a run, folded one record at a time (O(chunks) each) in bounded
- * memory: sends and completions' extremes, completed requests' token sums, and the timelines of
- * token arrivals (every request's, failed ones' included) and of completions, from which the
- * steady window's counts are taken once the window is known.
+ * memory: sends and completions' extremes, completed requests' token sums, the timeline of
+ * token arrivals (every request's, failed ones' included) and the spans [sentAt, endAt] of
+ * completed requests, from which the steady window's figures are taken once the window is known.
  */
 export class ThroughputFold {
   private firstSend = Infinity;
@@ -67,11 +67,11 @@ export class ThroughputFold {
   private inTok = 0;
   private outTok = 0;
   private readonly tokens: Timeline;
-  private readonly completions: Timeline;
+  private readonly completions: SpanTimeline;
 
   constructor(caps: { events?: number } = {}) {
     this.tokens = new Timeline(caps.events);
-    this.completions = new Timeline(caps.events);
+    this.completions = new SpanTimeline(caps.events);
   }
 
   add(r: RequestRecord): void {
@@ -85,7 +85,7 @@ export class ThroughputFold {
     this.inTok += r.inputTokens;
     this.outTok += r.outputTokens;
     if (r.endAt < this.firstCompletion) this.firstCompletion = r.endAt;
-    this.completions.add(r.endAt);
+    this.completions.add(r.sentAt, r.endAt);
   }
 
   merge(o: ThroughputFold): void {
@@ -113,7 +113,8 @@ export class ThroughputFold {
 
   /**
    * Whole-window figures count completed requests and their tokens only (failed output is not
-   * service delivered). Steady figures count every token that arrived inside the steady window.
+   * service delivered). Steady figures count every token that arrived inside the steady window,
+   * and each completed request by the share of its life [sentAt, endAt] inside it (docs/metrics.md).
    */
   result(opts: { rampUpS?: number; lastSendAt?: number } = {}): ThroughputResult {
     const whole = this.whole;
@@ -160,7 +161,7 @@ export class ThroughputFold {
       throughput: {
         ...base,
         steady_output_tokens_per_s: rate(this.tokens.countIn(w), spanMs),
-        steady_requests_per_s: rate(this.completions.countIn(w), spanMs),
+        steady_requests_per_s: rate(this.completions.shareIn(w), spanMs),
         steady_window_s: windowS,
       },
     };

@@ -22,6 +22,7 @@ export interface Throughput {
   total_tokens_per_s: number;
   /** Output tokens/s over the steady-state window (ramp-up and drain excluded). */
   steady_output_tokens_per_s: number;
+  /** Completed requests/s over the steady window, each counted by the share of its life [sentAt, endAt] inside it. */
   steady_requests_per_s: number;
   steady_window_s: [number, number];
   /** Present when the steady window was unusable and the steady figures repeat the whole-window ones: why. */

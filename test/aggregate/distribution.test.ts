@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Distribution, EXACT_VALUES_CAP } from "../../src/aggregate/distribution.js";
 import { latencyStats } from "../../src/stats.js";
-import { Timeline } from "../../src/aggregate/timeline.js";
+import { SpanTimeline, Timeline } from "../../src/aggregate/timeline.js";
 import { splitmix32 } from "../../src/splitmix32.js";
 
 /** Uniform in [0, 1), seeded. */
@@ -102,5 +102,39 @@ test("Timeline: exact window counts up to its cap, then 1 ms bins off only withi
     assert.equal(a.exact, one.exact);
     assert.equal(a.sum, one.sum);
     for (const win of [w, { start: 0, end: 10_000 }, { start: -5, end: 3 }]) assert.equal(a.countIn(win), one.countIn(win));
+  }
+});
+
+test("SpanTimeline: share of each life in the window, exact up to its cap, then 1 ms bins off only near an edge; merge equals one", () => {
+  const rnd = uniform(5);
+  const spans = Array.from({ length: 3000 }, (_, i) => {
+    const s = rnd() * 10_000;
+    return [s, i % 50 === 0 ? s : s + rnd() * 3000] as const;
+  });
+  const w = { start: 2500.5, end: 7300.25 };
+  const share = ([s, e]: readonly [number, number]) =>
+    e === s ? (s >= w.start && s <= w.end ? 1 : 0) : Math.max(0, Math.min(e, w.end) - Math.max(s, w.start)) / (e - s);
+  const truth = spans.reduce((a, sp) => a + share(sp), 0);
+  const exact = new SpanTimeline();
+  const binned = new SpanTimeline(100);
+  for (const [s, e] of spans) (exact.add(s, e), binned.add(s, e));
+  assert.equal(exact.exact, true);
+  assert.ok(Math.abs(exact.shareIn(w) - truth) < 1e-9);
+  assert.equal(binned.exact, false);
+  // a life moves by under 1 ms at each end once binned: only lives within 1 ms of a window edge
+  // change share, by at most 3 ms of their length (and all by 2^-32 of fixed-point rounding)
+  const near = (x: number, s: number, e: number) => s - 1 <= x && x <= e + 1;
+  const bound = spans.reduce((a, [s, e]) => a + (near(w.start, s, e) || near(w.end, s, e) ? Math.min(1, 3 / Math.max(e - s, 1e-9)) : 1e-6), 0);
+  assert.ok(Math.abs(binned.shareIn(w) - truth) <= bound, `${binned.shareIn(w)} vs ${truth} (bound ${bound})`);
+  // the whole run holds every life once
+  assert.ok(Math.abs(binned.shareIn({ start: -10, end: 20_000 }) - spans.length) < 1e-3);
+  for (const cap of [100, 100_000]) {
+    const a = new SpanTimeline(cap);
+    const b = new SpanTimeline(cap);
+    const one = new SpanTimeline(cap);
+    spans.forEach(([s, e], i) => ((i % 3 ? a : b).add(s, e), one.add(s, e)));
+    b.merge(a);
+    assert.equal(b.exact, one.exact);
+    for (const win of [w, { start: 0, end: 13_000 }, { start: -5, end: 3 }]) assert.equal(b.shareIn(win), one.shareIn(win));
   }
 });

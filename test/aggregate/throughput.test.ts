@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { computeThroughput, MIN_STEADY_FRACTION } from "../../src/aggregate/throughput.js";
+import { computeThroughput, MIN_STEADY_FRACTION, ThroughputFold } from "../../src/aggregate/throughput.js";
+import type { RequestRecord } from "../../src/measure/types.js";
 import { makeRecord } from "./records.js";
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} != ${b}`);
@@ -23,8 +24,10 @@ test("steady window: first completion -> last send, tokens counted by chunk time
   assert.equal(t.steady_window_fallback, undefined);
   // tokens in [1000, 2000]: 1 (sent 0) + 6 (sent 500) + 10 (sent 1000) + 5 (sent 1500) + 0
   close(t.steady_output_tokens_per_s, 22);
-  // completions at 1000, 1500, 2000
-  close(t.steady_requests_per_s, 3);
+  // each request counts by the share of its life [sentAt, sentAt + 1000] inside [1000, 2000]:
+  // 0 (sent 0) + 0.5 (sent 500) + 1 (sent 1000) + 0.5 (sent 1500) + 0 (sent 2000) = 2 in 1 s,
+  // the true rate (one request every 500 ms); counting endAt in the window said 3
+  close(t.steady_requests_per_s, 2);
 });
 
 test("ramp-up end moves the steady window's start", () => {
@@ -32,7 +35,8 @@ test("ramp-up end moves the steady window's start", () => {
   assert.deepEqual(t.steady_window_s, [1.5, 2]);
   // tokens in [1500, 2000]: 1 (sent 500) + 6 (sent 1000) + 5 (sent 1500)
   close(t.steady_output_tokens_per_s, 12 / 0.5);
-  close(t.steady_requests_per_s, 2 / 0.5);
+  // shares in [1500, 2000]: 0.5 (sent 1000) + 0.5 (sent 1500) = 1 in 0.5 s
+  close(t.steady_requests_per_s, 1 / 0.5);
 });
 
 test("explicit lastSendAt ends the steady window", () => {
@@ -71,4 +75,50 @@ test("no records: zeros and a fallback reason, never NaN", () => {
   for (const v of Object.values(t)) if (typeof v === "number") assert.ok(Number.isFinite(v));
   assert.equal(t.requests_per_s, 0);
   assert.ok(t.steady_window_fallback);
+});
+
+// Closed loop, 4 streams, equal requests of 32 tokens: each batch of 4 is sent 1 ms after the
+// previous batch ended, so the steady window [first completion, last send] starts right at a
+// batch's completions and ends right after another's.
+const TOKENS = 32;
+const batches = (n: number): RequestRecord[] => {
+  const life = 2330;
+  const gap = (life - 100) / (TOKENS - 1);
+  const recs: RequestRecord[] = [];
+  for (let k = 0; k < n; k++) {
+    const sentAt = 300 + k * (life + 1);
+    for (let j = 0; j < 4; j++) recs.push(makeRecord({ sentAt: sentAt + j * 0.1, tokens: TOKENS, ttft: 100, gap }, recs.length));
+  }
+  return recs;
+};
+
+test("batches ending at both window edges: steady req/s = steady output tok/s / tokens per request", () => {
+  const { throughput: t } = computeThroughput(batches(5));
+  assert.equal(t.steady_window_fallback, undefined);
+  const perToken = t.steady_output_tokens_per_s / TOKENS;
+  // counting endAt inside the window counted 4 batches (16 requests) in 3 batches' time: +33%
+  assert.ok(Math.abs(t.steady_requests_per_s / perToken - 1) < 0.02, `${t.steady_requests_per_s} vs ${perToken}`);
+  const [a, b] = t.steady_window_s;
+  close(t.steady_requests_per_s, 12 / (b - a), 0.01);
+});
+
+test("binned request spans (past the cap) agree with exact ones; merging halves equals one fold", () => {
+  const recs = batches(40);
+  const exact = computeThroughput(recs).throughput;
+  const binnedFold = new ThroughputFold({ events: 10 });
+  for (const r of recs) binnedFold.add(r);
+  assert.equal(binnedFold.exact, false);
+  const binned = binnedFold.result().throughput;
+  assert.deepEqual(binned.steady_window_s, exact.steady_window_s);
+  // each request's life moves by under 1 ms at either end: 4 requests at each edge, 2330 ms long
+  const [a, b] = exact.steady_window_s;
+  close(binned.steady_requests_per_s, exact.steady_requests_per_s, (8 * 2) / 2330 / (b - a));
+  for (const events of [10, 1 << 20]) {
+    const one = new ThroughputFold({ events });
+    const x = new ThroughputFold({ events });
+    const y = new ThroughputFold({ events });
+    recs.forEach((r, i) => (one.add(r), (i % 3 ? x : y).add(r)));
+    y.merge(x);
+    assert.deepEqual(y.result().throughput, one.result().throughput);
+  }
 });
