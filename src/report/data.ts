@@ -163,7 +163,8 @@ export function toReportRun(run: StoredRun, allRecords: import("../measure/types
 }
 
 export function displayLabel(run: StoredRun): string {
-  return run.label ?? run.cell_key ?? run.id.slice(0, 12);
+  // The whole id: its first 12 characters are only the minute it started, shared by runs of one minute.
+  return run.label ?? run.cell_key ?? run.id;
 }
 
 // Load and repeat parts of a label or cell key ("c=8", "rate=2", "rep=1", and the experiment
@@ -184,7 +185,7 @@ export function configOf(run: StoredRun): string {
     }
     if (key.trim()) return key.trim();
   }
-  return [run.model, engineOf(run)].filter(Boolean).join(" @ ") || run.id.slice(0, 12);
+  return [run.model, engineOf(run)].filter(Boolean).join(" @ ") || run.id;
 }
 
 /**
