@@ -32,9 +32,10 @@ function fileSink(flag: string, path: string, write: OutputSink["write"], check?
 }
 
 /**
- * --records: lines are written as records finish (onRecord, bounded memory) and the file is renamed
- * into place on close; a command whose records are all in hand (merge) gets them written by write().
- * close(false) after a failed run keeps what was measured (an empty file is not left behind).
+ * --records: lines are appended to the file as records finish (onRecord, bounded memory; whole
+ * lines at least every second, so a killed run keeps them); a command whose records are all in hand
+ * (merge) gets them written by write(). close(false) after a failed run keeps what was measured
+ * (and with no record, leaves any older file untouched).
  */
 function recordsSink(path: string): OutputSink {
   let writer: RecordsJsonlWriter | undefined;
