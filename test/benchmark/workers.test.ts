@@ -106,6 +106,24 @@ test("--workers 2, closed loop: every request once, one run in the store, the si
   }
 });
 
+test("--workers more than a load can split: it runs on fewer and says so in one line", async () => {
+  const server = await startScriptedServer({ script: { ttftMs: 2, itlMs: 1 } });
+  try {
+    const lines: string[] = [];
+    const out = await runBenchmark({
+      ...base, targets: [server.url], db: null, preflight: false, workers: 5, requests: 6, warmup: 0,
+      loads: [{ mode: "concurrency", concurrency: 3 }],
+      workload: { kind: "synthetic", input: { kind: "fixed", value: 8 }, output: { kind: "fixed", value: 3 } },
+      log: (l) => lines.push(l),
+    });
+    assert.equal(out.summaries[0].requests.completed, 6);
+    assert.equal(out.summaries[0].client.workers, 3);
+    assert.deepEqual(lines.filter((l) => l.includes("client worker")), ["note: c=3 runs on 3 client worker(s), not 5: each worker needs a share of the load (at most one per concurrent request)"]);
+  } finally {
+    await server.close();
+  }
+});
+
 test("--workers 2, open loop: sends on the one timetable, both workers' times on the parent's zero (vs the server's receive times), TTFT/ITL from both as written", async () => {
   // Known stream: first token 40 ms after the request arrives, then one every 15 ms.
   const arrivals = new Map<number, number>();
