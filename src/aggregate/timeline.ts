@@ -116,21 +116,8 @@ export class Timeline {
   }
 
   private binAt(b: number, k: number): void {
-    let bins = this.bins!;
-    if (bins.length === 0) this.origin = b;
-    if (b < this.origin || b - this.origin >= bins.length) {
-      // Grow geometrically on the side that overflowed, so a long run costs amortized O(1) per event.
-      const lo = Math.min(this.origin, b);
-      const hi = Math.max(this.origin + bins.length - 1, b);
-      const span = hi - lo + 1;
-      const size = Math.max(span, bins.length * 2, 1024);
-      const origin = b < this.origin ? hi - size + 1 : lo;
-      const next = new Uint32Array(size);
-      next.set(bins, this.origin - origin);
-      this.bins = bins = next;
-      this.origin = origin;
-    }
-    bins[b - this.origin] += k;
+    [this.bins, this.origin] = fitBin(this.bins!, this.origin, b, (n) => new Uint32Array(n));
+    this.bins[b - this.origin] += k;
   }
 }
 
@@ -254,20 +241,24 @@ export class SpanTimeline {
   }
 
   private addAt(b: number, k: number): void {
-    let diff = this.diff!;
-    if (diff.length === 0) this.origin = b;
-    if (b < this.origin || b - this.origin >= diff.length) {
-      // Grow geometrically on the side that overflowed, as Timeline does.
-      const lo = Math.min(this.origin, b);
-      const hi = Math.max(this.origin + diff.length - 1, b);
-      const span = hi - lo + 1;
-      const size = Math.max(span, diff.length * 2, 1024);
-      const origin = b < this.origin ? hi - size + 1 : lo;
-      const next = new Float64Array(size);
-      next.set(diff, this.origin - origin);
-      this.diff = diff = next;
-      this.origin = origin;
-    }
-    diff[b - this.origin] += k;
+    [this.diff, this.origin] = fitBin(this.diff!, this.origin, b, (n) => new Float64Array(n));
+    this.diff[b - this.origin] += k;
   }
+}
+
+/**
+ * Bins (element i is bin `origin + i`; an empty array has no origin yet) that hold bin `b`: the
+ * same array when it fits, else a copy grown geometrically on the side that overflowed, so a long
+ * run costs amortized O(1) per event.
+ */
+function fitBin<A extends Uint32Array | Float64Array>(bins: A, origin: number, b: number, make: (size: number) => A): [A, number] {
+  if (bins.length === 0) origin = b;
+  if (b >= origin && b - origin < bins.length) return [bins, origin];
+  const lo = Math.min(origin, b);
+  const hi = Math.max(origin + bins.length - 1, b);
+  const size = Math.max(hi - lo + 1, bins.length * 2, 1024);
+  const start = b < origin ? hi - size + 1 : lo;
+  const next = make(size);
+  next.set(bins, origin - start);
+  return [next, start];
 }

@@ -89,8 +89,8 @@ export const perfToHr = (perfMs: number) => perfMs + (hrMs() - performance.now()
 /** A shared hrtime value as this thread's performance.now(). */
 export const hrToPerf = (hr: number) => hr - (hrMs() - performance.now());
 
-/** What a worker thread is started with (structured clone: plain data only). */
-export interface WorkerData {
+/** The load a worker drives and how to reach the targets: the parent's input and each worker's start. */
+interface LoadShare {
   o: ResolvedOptions;
   targets: string[];
   model: string;
@@ -99,6 +99,10 @@ export interface WorkerData {
   items: WorkItem[];
   load: LoadSpec;
   prepared?: unknown;
+}
+
+/** What a worker thread is started with (structured clone: plain data only). */
+export interface WorkerData extends LoadShare {
   share: ShardSpec;
   worker: number;
   workers: number;
@@ -114,15 +118,8 @@ export type FromWorker =
 /** Messages parent -> worker. */
 export type ToWorker = { t: "connect" } | { t: "go"; zeroHrMs: number } | { t: "stop" };
 
-export interface WorkersInput {
+export interface WorkersInput extends LoadShare {
   workers: number;
-  o: ResolvedOptions;
-  targets: string[];
-  model: string;
-  tokenizerSpec?: string;
-  items: WorkItem[];
-  load: LoadSpec;
-  prepared?: unknown;
   stop: AbortController;
   onRecord(r: RequestRecord): void;
   /** As in driveShare: when to open the measured connections (after every worker warmed up). */

@@ -51,8 +51,7 @@ export function writeFileAtomic(path: string, content: string | Iterable<string>
   if (target.inPlace) {
     const fd = openSync(target.path, "w");
     try {
-      if (typeof content === "string") writeSync(fd, content);
-      else for (const piece of content) writeSync(fd, piece);
+      writeAll(fd, content);
     } finally {
       closeSync(fd);
     }
@@ -64,8 +63,7 @@ export function writeFileAtomic(path: string, content: string | Iterable<string>
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "w", 0o644);
-    if (typeof content === "string") writeSync(fd, content);
-    else for (const piece of content) writeSync(fd, piece);
+    writeAll(fd, content);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -75,4 +73,9 @@ export function writeFileAtomic(path: string, content: string | Iterable<string>
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+function writeAll(fd: number, content: string | Iterable<string>): void {
+  if (typeof content === "string") writeSync(fd, content);
+  else for (const piece of content) writeSync(fd, piece);
 }

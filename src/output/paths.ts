@@ -1,8 +1,7 @@
 import { accessSync, closeSync, constants, existsSync, openSync, rmSync, statSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { isSpecialFile, outputTarget } from "./atomicWrite.js";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 
 // Output paths are checked before the work that fills them: a run must not measure for an hour
@@ -14,28 +13,21 @@ function nearestExisting(p: string): string {
   return dir;
 }
 
+/**
+ * A file can really be created in `dir` (or its nearest existing ancestor, when the missing part
+ * is created later). Permission bits are not enough (/proc and /sys look writable to root, a
+ * read-only mount has them too), so a probe file is created and removed.
+ */
 function writableDir(dir: string, what: string): void {
   const at = nearestExisting(dir);
   if (!statSync(at).isDirectory()) throw new UsageError(`${what}: ${at} is not a directory`);
-  try {
-    accessSync(at, constants.W_OK | constants.X_OK);
-  } catch {
-    throw new UsageError(`${what}: directory ${at} is not writable`);
-  }
-}
-
-/**
- * A file can really be created in `dir` (its nearest existing ancestor): permission bits are not
- * enough (/proc and /sys look writable to root, a read-only mount has them too), so a probe file
- * is created and removed.
- */
-function probeDir(dir: string, what: string): void {
-  const at = nearestExisting(dir);
   const probe = join(at, `.tokenbench-probe.${process.pid}.${randomBytes(4).toString("hex")}`);
   try {
     closeSync(openSync(probe, "wx", 0o600));
   } catch (e) {
-    throw new UsageError(`${what}: cannot create a file in ${at} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM" || code === "EROFS") throw new UsageError(`${what}: directory ${at} is not writable`);
+    throw new UsageError(`${what}: cannot create a file in ${at} (${code ?? (e as Error).message})`);
   }
   rmSync(probe, { force: true });
 }
@@ -59,7 +51,6 @@ export function checkOutputFile(path: string, flag: string): void {
     return;
   }
   writableDir(dirname(target.path), what);
-  probeDir(dirname(target.path), what);
 }
 
 /** Throws a UsageError when two outputs would write the same file (one would silently replace the other). */
