@@ -10,7 +10,6 @@ import { EMBEDDED_DEFAULTS, resolveOptions, type ResolvedOptions } from "./resol
 import { fetchServerInfo, hostInfo } from "./environment.js";
 import { runLoad } from "./runLoad.js";
 import { countForDuration, loadLabel, loadToJson, ownPrompts, ownsRequests } from "../schedule/shapes/index.js";
-import { workersFor } from "./workers.js";
 import { describeWorkload } from "../output/workloadText.js";
 import { presetTokenizer, startEmbeddedTarget, type EmbeddedTarget } from "./embeddedTarget.js";
 import { preflight } from "./preflight.js";
@@ -77,11 +76,6 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       label: options.label,
     };
     log(`${o.loads.length} run(s) (${o.loads.map(loadLabel).join(", ")}), ${o.api} at ${targets.join(", ")}, model ${model}: ${describeWorkload(meta.workload)}`);
-    // --workers asks for at most that many: a load with less to split runs on fewer, and says so.
-    for (const load of o.loads) {
-      const used = o.workers === undefined ? undefined : workersFor(load, o.workers, o);
-      if (used !== undefined && used < o.workers!) log(`note: ${loadLabel(load)} runs on ${used} client worker(s), not ${o.workers}: each worker needs a share of the load (at most one per concurrent request)`);
-    }
     if (o.preflight && !embedded && items.length > 0 && !options.signal?.aborted) await preflight(targets, adapter, items[0], model, o, options.signal);
     const result: BenchmarkResult = { summaries: [], records: [], interrupted: false };
     for (let i = 0; i < o.loads.length; i++) {
@@ -103,6 +97,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
           runCount: o.loads.length,
           keepRecords: options.keepRecords ?? true,
           onRecord: options.onRecord,
+          log,
         },
         o.loads[i],
       );

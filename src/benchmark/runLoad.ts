@@ -9,7 +9,7 @@ import type { ProtocolAdapter } from "../protocols/types.js";
 import type { LoadSpec } from "../schedule/types.js";
 import type { WorkItem } from "../workload/types.js";
 import { latencyStats } from "../stats.js";
-import { loadToJson, shapeOf } from "../schedule/shapes/index.js";
+import { loadLabel, loadToJson, shapeOf } from "../schedule/shapes/index.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
 import { shareOf } from "../schedule/shard.js";
 import { Recorder, StorageError } from "./recorder.js";
@@ -44,6 +44,8 @@ export interface LoadContext {
   keepRecords?: boolean;
   /** Each measured record as it finishes, with its run's id. */
   onRecord?: (record: RequestRecord, runId: string) => void;
+  /** One-line notes for the user (stderr in the CLI). */
+  log?: (line: string) => void;
 }
 
 export interface LoadOutcome {
@@ -96,6 +98,10 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
   const processShare = o.shard ?? { index: 0, count: 1 };
   // One event loop (today's path) or several worker threads, each driving its share (./workers.ts).
   const workers = workersFor(load, o.workers, o);
+  // --workers asks for at most that many: a load with less to split runs on fewer, and says so.
+  if (o.workers !== undefined && workers < o.workers) {
+    ctx.log?.(`note: ${loadLabel(load)} runs on ${workers} client worker(s), not ${o.workers}: each worker needs a share of the load (at most one per concurrent request)`);
+  }
   let clock0 = performance.now();
   const now = () => performance.now() - clock0;
   let startLagMs = 0;
