@@ -1,5 +1,6 @@
 // A latency distribution of bounded memory: exact values up to a cap, an HdrHistogram beyond it.
-import { build, type Histogram } from "hdr-histogram-js";
+import { createRequire } from "node:module";
+import type { Histogram } from "hdr-histogram-js";
 import type { LatencyStats } from "./types.js";
 import { EMPTY_STATS, FIXED_PERCENTILES, latencyStats, percentileKey } from "../stats.js";
 
@@ -10,6 +11,11 @@ export const EXACT_VALUES_CAP = 1 << 20;
  * a value is known within 2^-10 (under 0.1%) of itself, plus the 1 µs recording unit.
  */
 export const HISTOGRAM_SIGNIFICANT_DIGITS = 3;
+// Loaded on first use: nearly every run stays below the exact cap, and the package's start-up
+// (~20 ms, its log-format tables) would otherwise be paid by every CLI process and worker thread.
+let hdr: typeof import("hdr-histogram-js") | undefined;
+const loadHdr = () => (hdr ??= createRequire(import.meta.url)("hdr-histogram-js") as typeof import("hdr-histogram-js"));
+
 /** The histogram records integer microseconds. */
 const UNITS_PER_MS = 1000;
 
@@ -139,7 +145,7 @@ export class Distribution {
   }
 
   private toHistogram(): void {
-    this.hist = build({ bitBucketSize: 32, numberOfSignificantValueDigits: HISTOGRAM_SIGNIFICANT_DIGITS, autoResize: true });
+    this.hist = loadHdr().build({ bitBucketSize: 32, numberOfSignificantValueDigits: HISTOGRAM_SIGNIFICANT_DIGITS, autoResize: true });
     if (this.n > 0) {
       const m = this.momentsOfValues();
       this.mean = m.mean;
