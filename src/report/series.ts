@@ -139,14 +139,22 @@ export function errorGroups(records: RequestRecord[]): ErrorGroup[] {
   return [...groups.values()].sort((a, b) => b.count - a.count);
 }
 
-/** The latency budgets at which each configuration gives the most throughput. */
+/**
+ * One step of the "best configuration by latency budget" answer: for a p99 budget in
+ * [fromMs, toMs) the most throughput any measured point gives is this point's.
+ */
 export interface FrontierSegment {
-  /** Budget range (ms) of p99 latency, upper bound exclusive; Infinity for the last. */
+  /** This point's own p99 latency (ms): the smallest budget it meets. */
   fromMs: number;
+  /** The next frontier point's p99 latency (ms), exclusive; Infinity for the last. */
   toMs: number;
   config: string;
+  /** Output tokens/s of the point (mean over its repeats). */
   throughput: number;
   load: number | null;
+  loadLabel?: string;
+  /** Runs averaged into the point (1: a single run). */
+  repeats: number;
 }
 
 export interface FrontierCandidate {
@@ -156,12 +164,34 @@ export interface FrontierCandidate {
   load: number | null;
   /** The load's short label ("c=4", "2 req/s"), shown next to the point. */
   loadLabel?: string;
+  /** Runs this point is the mean of (mergeRepeats); 1 when absent. */
+  repeats?: number;
 }
 
 /**
- * Pareto frontier (lowest latency, highest throughput) and, along it, which config is best
- * for every latency budget: for budget B, the winner is the point with the most throughput
- * among those with latency <= B.
+ * Repeats (same configuration, same load) as one point: mean latency and mean throughput,
+ * `repeats` = how many. Otherwise a curve zig-zags between repeats and the frontier can
+ * pick the luckiest repeat. First-seen order is kept.
+ */
+export function mergeRepeats(points: FrontierCandidate[]): FrontierCandidate[] {
+  const groups = new Map<string, FrontierCandidate[]>();
+  for (const p of points) {
+    const key = `${p.config}\u0000${p.loadLabel ?? ""}\u0000${p.load}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  return [...groups.values()].map((g) => {
+    const n = g.reduce((a, p) => a + (p.repeats ?? 1), 0);
+    const w = (f: (p: FrontierCandidate) => number) => g.reduce((a, p) => a + f(p) * (p.repeats ?? 1), 0) / n;
+    return { ...g[0], latencyMs: w((p) => p.latencyMs), throughput: w((p) => p.throughput), repeats: n };
+  });
+}
+
+/**
+ * Pareto frontier (lowest latency, highest throughput) and, along it, the best point for every
+ * latency budget: for budget B, the winner is the point with the most throughput among those
+ * with latency <= B. One segment per frontier point, starting at that point's own latency, so
+ * a row never offers a point for a budget below its own p99 (points of one configuration are
+ * not merged: each is a different load with its own latency).
  */
 export function frontier(points: FrontierCandidate[]): { pareto: FrontierCandidate[]; segments: FrontierSegment[] } {
   const sorted = points
@@ -171,19 +201,15 @@ export function frontier(points: FrontierCandidate[]): { pareto: FrontierCandida
   for (const p of sorted) {
     if (pareto.length === 0 || p.throughput > pareto[pareto.length - 1].throughput) pareto.push(p);
   }
-  const segments: FrontierSegment[] = [];
-  pareto.forEach((p, i) => {
-    const toMs = i + 1 < pareto.length ? pareto[i + 1].latencyMs : Infinity;
-    const prev = segments[segments.length - 1];
-    if (prev && prev.config === p.config) {
-      // Same config keeps winning at a higher load: one segment, best point's figures.
-      prev.toMs = toMs;
-      prev.throughput = p.throughput;
-      prev.load = p.load;
-    } else {
-      segments.push({ fromMs: p.latencyMs, toMs, config: p.config, throughput: p.throughput, load: p.load });
-    }
-  });
+  const segments = pareto.map((p, i): FrontierSegment => ({
+    fromMs: p.latencyMs,
+    toMs: i + 1 < pareto.length ? pareto[i + 1].latencyMs : Infinity,
+    config: p.config,
+    throughput: p.throughput,
+    load: p.load,
+    ...(p.loadLabel ? { loadLabel: p.loadLabel } : {}),
+    repeats: p.repeats ?? 1,
+  }));
   return { pareto, segments };
 }
 

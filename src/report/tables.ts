@@ -2,7 +2,7 @@
 import { likeForLike, type Comparison } from "../compare/types.js";
 import { hasCi, verdict } from "./charts/comparison.js";
 import { formatLoad } from "./charts/common.js";
-import { FRONTIER_METRICS, frontierSegments } from "./charts/frontier.js";
+import { FRONTIER_METRICS, frontierSegments, pointLabel } from "./charts/frontier.js";
 import { fmt, fmtRatio } from "./format.js";
 import type { ReportData, ReportRun } from "./model.js";
 import type { RunSummary } from "../aggregate/types.js";
@@ -116,10 +116,12 @@ export function frontierTables(runs: ReportRun[]): Table[] {
         s.toMs === Infinity ? `≥ ${ms(s.fromMs)}` : `${ms(s.fromMs)} – ${ms(s.toMs)}`,
         s.config,
         fmt(s.throughput),
-        s.load === null ? "–" : formatLoad(s.load),
+        pointLabel(s) || (s.load === null ? "–" : formatLoad(s.load)),
       ]),
-      numeric: [2, 3],
-      note: `Below ${segs.length ? ms(segs[0].fromMs) : "–"} ms no measured configuration meets the budget.`,
+      numeric: [2],
+      note:
+        `Each row starts at its point's own ${name} and lasts until a point with more throughput fits. ` +
+        `Below ${segs.length ? ms(segs[0].fromMs) : "–"} ms no measured configuration meets the budget. ×N: the mean of N repeats.`,
     };
   });
 }

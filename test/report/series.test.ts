@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cdf, downsample, errorGroups, frontier, inFlight, tokensPerSecond } from "../../src/report/series.js";
+import { cdf, downsample, errorGroups, frontier, inFlight, mergeRepeats, tokensPerSecond } from "../../src/report/series.js";
 import type { RequestRecord } from "../../src/measure/types.js";
 
 function rec(p: Partial<RequestRecord>): RequestRecord {
@@ -49,7 +49,7 @@ test("errorGroups counts failures per kind with the first message", () => {
   ]);
 });
 
-test("frontier picks the best config for every latency budget", () => {
+test("frontier picks the best config for every latency budget, one step per frontier point", () => {
   const pts = [
     { config: "A", latencyMs: 100, throughput: 50, load: 1 },
     { config: "A", latencyMs: 200, throughput: 90, load: 2 },
@@ -61,10 +61,61 @@ test("frontier picks the best config for every latency budget", () => {
   const { pareto, segments } = frontier(pts);
   assert.deepEqual(pareto.map((p) => `${p.config}${p.load}`), ["A1", "A2", "B2", "B4"]);
   assert.deepEqual(segments, [
-    { fromMs: 100, toMs: 300, config: "A", throughput: 90, load: 2 },
-    { fromMs: 300, toMs: Infinity, config: "B", throughput: 150, load: 4 },
+    { fromMs: 100, toMs: 200, config: "A", throughput: 50, load: 1, repeats: 1 },
+    { fromMs: 200, toMs: 300, config: "A", throughput: 90, load: 2, repeats: 1 },
+    { fromMs: 300, toMs: 600, config: "B", throughput: 140, load: 2, repeats: 1 },
+    { fromMs: 600, toMs: Infinity, config: "B", throughput: 150, load: 4, repeats: 1 },
   ]);
   assert.deepEqual(frontier([]).segments, []);
+});
+
+test("frontier of one configuration's --profile sweep (issue #17): the inf point only from its own TTFT p99", () => {
+  // The issue's shape: synchronous, three rates, inf; the old code merged them into one row
+  // "≥ 69.1 ms -> 163 tok/s at load inf" although inf's TTFT p99 was 2,319 ms.
+  const c = "embedded";
+  const pts = [
+    { config: c, latencyMs: 69.1, throughput: 61.2, load: 1, loadLabel: "c=1" },
+    { config: c, latencyMs: 74.8, throughput: 96.4, load: 3.5, loadLabel: "3.5 req/s" },
+    { config: c, latencyMs: 92.3, throughput: 105.1, load: 4.1, loadLabel: "4.1 req/s" },
+    { config: c, latencyMs: 88.0, throughput: 99.0, load: 4.6, loadLabel: "4.6 req/s" }, // a noisy rate: lower p99 than 4.1 req/s
+    { config: c, latencyMs: 2319, throughput: 163, load: Infinity, loadLabel: "inf req/s" },
+  ];
+  const rows = frontier(pts).segments.map((s) => [s.fromMs, s.toMs, s.throughput, s.loadLabel]);
+  assert.deepEqual(rows, [
+    [69.1, 74.8, 61.2, "c=1"],
+    [74.8, 88.0, 96.4, "3.5 req/s"],
+    [88.0, 92.3, 99.0, "4.6 req/s"],
+    [92.3, 2319, 105.1, "4.1 req/s"],
+    [2319, Infinity, 163, "inf req/s"],
+  ]);
+  // The answer for a 69–92 ms budget is 61–105 tok/s, never the inf point's 163.
+  const best = (budget: number) => frontier(pts).segments.find((s) => s.fromMs <= budget && budget < s.toMs)?.throughput;
+  assert.equal(best(69.1), 61.2);
+  assert.equal(best(80), 96.4);
+  assert.equal(best(92.3), 105.1);
+  assert.equal(best(2318.9), 105.1);
+  assert.equal(best(2319), 163);
+  assert.equal(best(69), undefined);
+});
+
+test("mergeRepeats averages runs of one configuration at one load into one point", () => {
+  const merged = mergeRepeats([
+    { config: "A", latencyMs: 100, throughput: 50, load: 2, loadLabel: "c=2" },
+    { config: "B", latencyMs: 90, throughput: 40, load: 2, loadLabel: "c=2" },
+    { config: "A", latencyMs: 120, throughput: 56, load: 2, loadLabel: "c=2" },
+    { config: "A", latencyMs: 80, throughput: 47, load: 2, loadLabel: "c=2" },
+    { config: "A", latencyMs: 300, throughput: 90, load: 4, loadLabel: "c=4" },
+  ]);
+  assert.deepEqual(merged, [
+    { config: "A", latencyMs: 100, throughput: 51, load: 2, loadLabel: "c=2", repeats: 3 },
+    { config: "B", latencyMs: 90, throughput: 40, load: 2, loadLabel: "c=2", repeats: 1 },
+    { config: "A", latencyMs: 300, throughput: 90, load: 4, loadLabel: "c=4", repeats: 1 },
+  ]);
+  // Rate 2 and concurrency 2 are different loads although both sit at 2 on their axes.
+  assert.equal(mergeRepeats([
+    { config: "A", latencyMs: 1, throughput: 1, load: 2, loadLabel: "c=2" },
+    { config: "A", latencyMs: 1, throughput: 1, load: 2, loadLabel: "2 req/s" },
+  ]).length, 2);
 });
 
 test("downsample merges consecutive points into at most max buckets, keeping the mean", () => {

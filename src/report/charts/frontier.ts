@@ -1,6 +1,6 @@
 // Throughput against tail latency across configurations: which config wins at which budget.
 import type { ChartSpec, ReportRun } from "../model.js";
-import { frontier, round3, type FrontierCandidate, type FrontierSegment } from "../series.js";
+import { frontier, mergeRepeats, round3, type FrontierCandidate, type FrontierSegment } from "../series.js";
 import { baseOption, byConfig, chart, colorOf, NEUTRAL, valueAxis } from "./common.js";
 import { frontierMetrics, latencyMetrics } from "../../aggregate/metricTable.js";
 
@@ -11,10 +11,13 @@ export type FrontierMetric = string;
 
 const statsOf = (key: string) => latencyMetrics().find((m) => m.key === key)!.stats;
 
-/** One candidate per run with a summary: (p99 latency, output tokens/s). Repeats stay separate points. */
+/**
+ * One candidate per (configuration, load) with a summary: (p99 latency, output tokens/s), the
+ * mean over its repeats (`repeats` says how many).
+ */
 export function frontierCandidates(runs: ReportRun[], metric: FrontierMetric): FrontierCandidate[] {
   const stats = statsOf(metric);
-  return runs
+  return mergeRepeats(runs
     .filter((r) => r.summary && (stats(r.summary)?.count ?? 0) > 0)
     .map((r) => ({
       config: r.config,
@@ -22,7 +25,12 @@ export function frontierCandidates(runs: ReportRun[], metric: FrontierMetric): F
       throughput: r.summary!.throughput.output_tokens_per_s,
       load: r.load?.value ?? null,
       loadLabel: r.load?.label ?? "",
-    }));
+    })));
+}
+
+/** A point's name next to it and in the budget table: its load, "×N" when N repeats were averaged. */
+export function pointLabel(p: { loadLabel?: string; repeats?: number }): string {
+  return `${p.loadLabel ?? ""}${(p.repeats ?? 1) > 1 ? ` ×${p.repeats}` : ""}`.trim();
 }
 
 export function frontierChart(runs: ReportRun[], metric: FrontierMetric, label: string): ChartSpec {
@@ -37,7 +45,7 @@ export function frontierChart(runs: ReportRun[], metric: FrontierMetric, label: 
     series.push({
       name: config,
       type: "line",
-      data: pts.map((p) => [round3(p.latencyMs), round3(p.throughput), p.loadLabel ?? ""]),
+      data: pts.map((p) => [round3(p.latencyMs), round3(p.throughput), pointLabel(p)]),
       symbolSize: 9,
       lineStyle: { width: 1.5, color: color(config), opacity: 0.7 },
       itemStyle: { color: color(config) },
@@ -72,7 +80,7 @@ export function frontierChart(runs: ReportRun[], metric: FrontierMetric, label: 
     `frontier-${metric}`,
     "frontier",
     `Output tokens/s vs ${label} latency`,
-    "Each point is a run, labelled with its load. The dashed step is the best throughput reachable within a latency budget: up and left is better.",
+    "Each point is a load of a configuration, labelled with it (×N: the mean of N repeats). The dashed step is the best throughput reachable within a latency budget: up and left is better.",
     option,
     380,
   );
