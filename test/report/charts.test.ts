@@ -52,14 +52,15 @@ test("every chart has data, is plain JSON, and the throughput curve carries the 
     // No callbacks: the same option must survive JSON (HTML embedding) unchanged.
     assert.deepEqual(JSON.parse(JSON.stringify(c.option)), c.option, c.id);
   }
-  const tp = charts.find((c) => c.id === "throughput-concurrency")!.option as { xAxis: { data: string[] }; series: Array<{ name: string; data: number[] }> };
-  assert.deepEqual(tp.xAxis.data, ["1", "2", "4"]);
+  const tp = charts.find((c) => c.id === "throughput-concurrency")!.option as { xAxis: { type: string }; series: Array<{ name: string; data: number[][] }> };
+  // A numeric axis: concurrency 4 sits twice as far from 0 as 2 (a category axis spaced 1, 2, 4 evenly).
+  assert.equal(tp.xAxis.type, "value");
   const on = tp.series.find((s) => s.name === "tuning=on")!;
-  const expected = [1, 2, 4].map((c) => Math.round(data.runs.find((r) => r.id === `exp1-tuning-on-c${c}`)!.summary!.throughput.output_tokens_per_s * 1000) / 1000);
+  const expected = [1, 2, 4].map((c) => [c, Math.round(data.runs.find((r) => r.id === `exp1-tuning-on-c${c}`)!.summary!.throughput.output_tokens_per_s * 1000) / 1000]);
   assert.deepEqual(on.data, expected);
   // The simulated tuning=on decodes faster: the chart must show it above tuning=off at every load.
   const off = tp.series.find((s) => s.name === "tuning=off")!;
-  on.data.forEach((v, i) => assert.ok(v > off.data[i]));
+  on.data.forEach((v, i) => assert.ok(v[1] > off.data[i][1]));
 });
 
 const cmp: Comparison = {
@@ -142,17 +143,53 @@ test("legend names tell runs with the same label apart by load, else by id suffi
   assert.deepEqual(runs.map((x) => runName(runs, x)), ["x (c=1)", "x (bbbbbb)", "x (cccccc)", "y"]);
 });
 
-test("rate sweeps (including 'send all at once') plot against request rate", () => {
+test("rate sweeps plot against a numeric request-rate axis; inf sits at its achieved rate", () => {
   const { data } = experimentData();
   const rates = [1, 2, Infinity];
   const runs = data.runs.map((r, i) => ({ ...r, load: loadOf({ mode: "rate", rate: rates[i % 3], arrival: "poisson" }) }));
   const charts = buildCharts({ ...data, runs });
   assert.ok(!charts.some((c) => c.id.endsWith("-concurrency")));
-  const tp = charts.find((c) => c.id === "throughput-rate")!.option as { xAxis: { data: string[]; name: string }; series: Array<{ data: number[] }> };
-  assert.deepEqual(tp.xAxis.data, ["1", "2", "inf"]);
+  type Datum = number[] | { value: number[]; label: { formatter: string } };
+  const tp = charts.find((c) => c.id === "throughput-rate")!.option as { xAxis: { type: string; name: string }; series: Array<{ name: string; data: Datum[] }> };
+  assert.equal(tp.xAxis.type, "value");
   assert.equal(tp.xAxis.name, "request rate (req/s)");
-  assert.ok(tp.series.every((s) => s.data.length === 3 && s.data.every((v) => v > 0)));
+  const off = tp.series.find((s) => s.name === "tuning=off")!;
+  const infRun = runs.find((r) => r.config === "tuning=off" && r.load!.value === Infinity)!;
+  const xs = off.data.map((d) => (Array.isArray(d) ? d[0] : d.value[0]));
+  assert.deepEqual(xs, [1, 2, Math.round(infRun.summary!.throughput.requests_per_s * 1000) / 1000].sort((a, b) => a - b));
+  assert.ok(off.data.some((d) => !Array.isArray(d) && d.label.formatter === "inf"));
   assert.ok(charts.some((c) => c.id === "latency-e2e-rate"));
+});
+
+test("a --profile sweep's synchronous run is on the rate curve at its achieved rate; a 16x span gets a log2 axis", async () => {
+  const { data } = experimentData();
+  const base = data.runs[0];
+  const at = (id: string, load: unknown, reqPerS: number, tokPerS: number) => ({
+    ...base, id, config: "sweep", load: loadOf(load),
+    summary: { ...base.summary!, throughput: { ...base.summary!.throughput, requests_per_s: reqPerS, output_tokens_per_s: tokPerS } },
+  });
+  const runs = [
+    at("s1", { mode: "concurrency", concurrency: 1 }, 3.1, 61.2),
+    at("s2", { mode: "rate", rate: "inf", arrival: "constant" }, 5.2, 163),
+    at("s3", { mode: "rate", rate: 3.5, arrival: "constant" }, 3.4, 96.4),
+    at("s4", { mode: "rate", rate: 4.1, arrival: "constant" }, 4.0, 105.1),
+    at("s5", { mode: "rate", rate: 4.6, arrival: "constant" }, 4.5, 118),
+  ];
+  const charts = buildCharts({ ...data, runs });
+  // c=1 alone on a concurrency axis would repeat the rate chart's sync point.
+  assert.ok(!charts.some((c) => c.id.endsWith("-concurrency")), charts.map((c) => c.id).join());
+  type Datum = number[] | { value: number[]; label: { formatter: string } };
+  const tp = charts.find((c) => c.id === "throughput-rate")!.option as { xAxis: { type: string }; series: Array<{ data: Datum[] }> };
+  assert.equal(tp.xAxis.type, "value");
+  const pts = tp.series[0].data.map((d) => (Array.isArray(d) ? [d[0], d[1], ""] : [d.value[0], d.value[1], d.label.formatter]));
+  assert.deepEqual(pts, [[3.1, 61.2, "sync"], [3.5, 96.4, ""], [4.1, 105.1, ""], [4.6, 118, ""], [5.2, 163, "inf"]]);
+  const ttft = charts.find((c) => c.id === "latency-ttft-rate")!.option as { series: Array<{ data: Datum[] }> };
+  assert.equal(ttft.series[0].data.length, 5);
+
+  const { loadAxis } = await import("../../src/report/charts/load.js");
+  assert.equal(loadAxis("concurrency", [1, 2, 4, 8]).type, "value");
+  assert.deepEqual([loadAxis("concurrency", [1, 4, 16]).type, loadAxis("concurrency", [1, 4, 16]).logBase], ["log", 2]);
+  assert.equal(loadAxis("concurrency", [2, 4, 16]).type, "value");
 });
 
 test("a single load compares configurations with grouped bars", () => {
@@ -160,7 +197,7 @@ test("a single load compares configurations with grouped bars", () => {
   const runs = data.runs.filter((r) => r.load?.value === 4);
   const charts = buildCharts({ ...data, runs });
   const tp = charts.find((c) => c.id === "throughput-concurrency")!;
-  assert.equal(tp.title, "Output throughput at concurrency 4");
+  assert.equal(tp.title, "Output throughput at c=4");
   const tpo = tp.option as { series: Array<{ type: string; name: string; data: number[] }> };
   assert.deepEqual(tpo.series.map((s) => [s.type, s.name]), [["bar", "tuning=off"], ["bar", "tuning=on"]]);
   assert.equal(tpo.series[1].data[0], Math.round(runs[1].summary!.throughput.output_tokens_per_s * 10) / 10);

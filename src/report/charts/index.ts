@@ -12,8 +12,8 @@ export function buildCharts(data: ReportData): ChartSpec[] {
   // One configuration at one load would draw single bars that only repeat the key numbers
   // at the top of the page; such charts, and a frontier of one point, are left out.
   for (const mode of loadModes(runs)) {
-    const { loads, curves: cs } = curves(runs, mode, () => 0);
-    if (loads.length > 1 || cs.length > 1) charts.push(throughputVsLoad(runs, mode), ...latencyVsLoad(runs, mode));
+    const { labels, curves: cs } = curves(runs, mode, () => 0);
+    if (labels > 1 || cs.length > 1) charts.push(throughputVsLoad(runs, mode), ...latencyVsLoad(runs, mode));
   }
   if (runs.filter((r) => r.summary).length > 1) for (const [metric, label] of FRONTIER_METRICS()) charts.push(frontierChart(runs, metric, label));
   if (data.comparison && data.comparison.items.length > 1) charts.push(comparisonChart(data.comparison));
