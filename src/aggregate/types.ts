@@ -163,4 +163,24 @@ export interface SessionsSummary {
 export interface SummaryDocument {
   tool: { name: "tokenbench"; version: string };
   runs: RunSummary[];
+  /** Present for a sweep (`run --profile sweep`): one row per point, in load order (src/output/sweepTable.ts). */
+  sweep_summary?: SweepSummaryRow[];
 }
+
+/** One sweep point (JSON `sweep_summary[]`, snake_case as the summary JSON). Latencies in ms, throughputs per second. */
+export interface SweepSummaryRow {
+  run_id: string;
+  /** The load's short label ("c=1 (synchronous)", "3.5 req/s", "inf req/s"). */
+  load: string;
+  /** Offered request rate (req/s); "inf" for all at once; null for a closed-loop load. */
+  rate: number | "inf" | null;
+  requests_per_s: number;
+  output_tokens_per_s: number;
+  ttft_p50_ms: number | null;
+  ttft_p99_ms: number | null;
+  itl_p50_ms: number | null;
+  itl_p99_ms: number | null;
+  /** Requests/s within the run's goodput bounds; present only when the sweep had an SLO (--goodput). */
+  goodput_requests_per_s?: number;
+}
+

@@ -1,9 +1,11 @@
 import type { RunSummary, SummaryDocument } from "../aggregate/types.js";
 import { TOOL_VERSION } from "../version.js";
 import { writeFileAtomic } from "./atomicWrite.js";
+import { sweepSummary } from "./sweepTable.js";
 
-export function summaryDocument(runs: RunSummary[]): SummaryDocument {
-  return { tool: { name: "tokenbench", version: TOOL_VERSION }, runs };
+/** The summary JSON; a sweep's runs (`opts.sweep`) also get `sweep_summary`, one row per point. */
+export function summaryDocument(runs: RunSummary[], opts: { sweep?: boolean } = {}): SummaryDocument {
+  return { tool: { name: "tokenbench", version: TOOL_VERSION }, runs, ...(opts.sweep ? { sweep_summary: sweepSummary(runs) } : {}) };
 }
 
 /**

@@ -10,6 +10,8 @@ export interface SinkResult {
   summaries: readonly RunSummary[];
   /** Per run (same order as summaries): its measured (non-warm-up) records. */
   records: ReadonlyArray<readonly RequestRecord[]>;
+  /** The runs are the points of one sweep (`run --profile sweep`): outputs add the sweep summary (src/output/sweepTable.ts). */
+  sweep?: boolean;
 }
 
 export interface OutputSink {

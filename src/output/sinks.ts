@@ -6,6 +6,7 @@ import { renderRunTable, type RunTableOptions } from "./consoleTable.js";
 import { writeCsv } from "./csv.js";
 import { RecordsJsonlWriter, withRunIds } from "./jsonl.js";
 import { summaryDocument, writeJsonSummary } from "./jsonSummary.js";
+import { renderSweepTable, sweepSummary } from "./sweepTable.js";
 import { checkDistinctOutputs, checkOutputFile } from "./paths.js";
 import { writeFileAtomic } from "./atomicWrite.js";
 import type { FileSinkKind, OutputSink, SinkContext } from "./sink.js";
@@ -15,7 +16,13 @@ export { checkSinks, writeSinks } from "./sink.js";
 
 /** The final table per run on a stream (stdout by default). */
 export function consoleSink(opts: RunTableOptions = {}, out: { write(s: string): unknown } = process.stdout): OutputSink {
-  return { name: "console", write: (r) => void r.summaries.forEach((s) => out.write(renderRunTable(s, opts) + "\n")) };
+  return {
+    name: "console",
+    write: (r) => {
+      for (const s of r.summaries) out.write(renderRunTable(s, opts) + "\n");
+      if (r.sweep && r.summaries.length) out.write(renderSweepTable(sweepSummary(r.summaries)) + "\n");
+    },
+  };
 }
 
 /** A file sink whose path is checked before the run; `write` gets the path. */
@@ -66,7 +73,7 @@ export const FILE_SINKS: FileSinkKind[] = [
   {
     flag: "--json <file>",
     description: "write the summary JSON (docs/metrics.md section 9)",
-    create: (path) => fileSink("--json", path, (r) => writeJsonSummary(path, summaryDocument([...r.summaries]))),
+    create: (path) => fileSink("--json", path, (r) => writeJsonSummary(path, summaryDocument([...r.summaries], { sweep: r.sweep }))),
   },
   {
     flag: "--records <file>",

@@ -6,7 +6,7 @@ import { getRequests, getRun, getTimeseries, listRuns, statusText, type StoredRu
 import { redact } from "../store/redact.js";
 import { TOOL_VERSION } from "../version.js";
 import type { Comparison } from "../compare/types.js";
-import type { LoadPoint, Point, ReportData, ReportRun, TelemetrySeries } from "./model.js";
+import { MIN_TELEMETRY_SAMPLES, type LoadPoint, type Point, type ReportData, type ReportRun, type TelemetrySeries } from "./model.js";
 import { loadFromJson, shapeOf } from "../schedule/shapes/index.js";
 import { binMsFor, cdf, downsample, dropCommonSegments, errorGroups, inFlight, round3, tokensPerSecond } from "./series.js";
 
@@ -106,6 +106,7 @@ export function loadReportData(db: Db, ids: string[], opts: ReportDataOptions = 
     experiments,
     comparison,
     comparisonNote,
+    telemetryNote: telemetryNote(reportRuns),
     hardware,
   };
 }
@@ -156,7 +157,7 @@ export function toReportRun(run: StoredRun, allRecords: import("../measure/types
     inFlight: downsample(inFlight(records, binMs)),
     ttftCdf: cdf(ok.map((r) => r.ttftMs ?? NaN)),
     itlCdf: cdf(itlValues(ok)),
-    telemetry: telemetrySeries(points),
+    ...telemetryOf(points),
     errors: errorGroups(records).map((g) => ({ ...g, sample: redact(g.sample) })),
     measuredRequests: records.length,
   };
@@ -204,6 +205,26 @@ export function loadOf(load: unknown): LoadPoint | null {
   if (!l) return null;
   const shape = shapeOf(l);
   return { mode: l.mode, value: shape.axis.value(l), label: shape.label(l), description: shape.describe(l) };
+}
+
+/** The run's telemetry split into charted series and the names of those too short to chart. */
+function telemetryOf(points: TimeseriesPoint[]): { telemetry: TelemetrySeries[]; shortTelemetry: string[] } {
+  const all = telemetrySeries(points);
+  return {
+    telemetry: all.filter((s) => s.points.length >= MIN_TELEMETRY_SAMPLES),
+    shortTelemetry: [...new Set(all.filter((s) => s.points.length < MIN_TELEMETRY_SAMPLES).map((s) => `${s.source} ${s.name}`))],
+  };
+}
+
+/** One line naming the telemetry left out of the charts for having too few samples; null when none was. */
+export function telemetryNote(runs: ReportRun[]): string | null {
+  const short = runs.filter((r) => r.shortTelemetry.length > 0);
+  if (short.length === 0) return null;
+  const names = [...new Set(short.flatMap((r) => r.shortTelemetry))];
+  return (
+    `Not charted: ${names.length} telemetry series with fewer than ${MIN_TELEMETRY_SAMPLES} samples in ${short.length} run${short.length === 1 ? "" : "s"} ` +
+    `(runs shorter than a few scrape intervals): ${names.slice(0, 6).join(", ")}${names.length > 6 ? ", ..." : ""}.`
+  );
 }
 
 function telemetrySeries(points: TimeseriesPoint[]): TelemetrySeries[] {

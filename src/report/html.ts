@@ -153,7 +153,7 @@ function metadataBlock(r: ReportRun): string {
 export interface HtmlParts {
   data: ReportData;
   charts: ChartSpec[];
-  tables: { summary: Table; other: Table; comparison: Table | null; frontier: Table[]; errors: Table; hardware?: Table | null };
+  tables: { summary: Table; other: Table; comparison: Table | null; frontier: Table[]; errors: Table; hardware?: Table | null; sweep?: Table[] };
   /** Key numbers of the run when the report shows exactly one run with a summary; null otherwise. */
   headline?: Headline | null;
 }
@@ -171,6 +171,8 @@ export function renderReportHtml({ data, charts, tables, headline }: HtmlParts):
     const cs = charts.filter((c) => c.section === key);
     let extra = "";
     if (key === "frontier") extra = tables.frontier.map((t) => renderTable(t)).join("\n");
+    if (key === "load") extra = (tables.sweep ?? []).map((t) => renderTable(t)).join("\n");
+    if (key === "telemetry" && data.telemetryNote) extra = `<p class="empty">${escapeHtml(data.telemetryNote)}</p>`;
     if (key === "comparison") {
       if (tables.comparison) extra = renderTable(tables.comparison, (row) => (row[5] === "n.s." || row[5] === "no CI" ? "ns" : row[5]));
       else if (data.comparisonNote) extra = `<p class="empty">${escapeHtml(data.comparisonNote)}</p>`;

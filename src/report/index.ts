@@ -5,7 +5,7 @@ import { loadReportData, type ReportDataOptions } from "./data.js";
 import { headline } from "./headline.js";
 import { renderReportHtml } from "./html.js";
 import type { ChartSpec, ReportData } from "./model.js";
-import { comparisonTable, errorsTable, frontierTables, hardwareTable, otherRunsTable, summaryTable } from "./tables.js";
+import { comparisonTable, errorsTable, frontierTables, hardwareTable, otherRunsTable, summaryTable, sweepTables } from "./tables.js";
 
 export { UnknownIdError, type CompareFn } from "./data.js";
 // PNG export (src/report/png.ts) is not re-exported: importing ECharts costs ~0.7 s, which
@@ -33,6 +33,7 @@ export function renderReport(data: ReportData): Report {
       // A frontier of one run is that run: its numbers are already at the top.
       frontier: summarized.length > 1 ? frontierTables(data.runs) : [],
       errors: errorsTable(data.runs),
+      sweep: sweepTables(data.runs),
       hardware: data.hardware ? hardwareTable(data.hardware) : null,
     },
   });

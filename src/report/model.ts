@@ -3,6 +3,12 @@ import type { Comparison } from "../compare/types.js";
 import type { RunSummary } from "../aggregate/types.js";
 import type { LoadMode } from "../schedule/shapes/index.js";
 
+/**
+ * Fewest samples a telemetry series needs to be charted: a cell shorter than a few scrape
+ * intervals yields one to three points, which a line chart draws as a dot or a misleading slope.
+ */
+export const MIN_TELEMETRY_SAMPLES = 4;
+
 /** [x, y] pair as ECharts takes it. */
 export type Point = [number, number];
 
@@ -69,7 +75,10 @@ export interface ReportRun {
   /** [latency ms, cumulative %] */
   ttftCdf: Point[];
   itlCdf: Point[];
+  /** Series with at least MIN_TELEMETRY_SAMPLES samples (charted). */
   telemetry: TelemetrySeries[];
+  /** `source name` of the series recorded with fewer samples: too few to show a trend, so not charted. */
+  shortTelemetry: string[];
   errors: ErrorGroup[];
   measuredRequests: number;
 }
@@ -85,6 +94,8 @@ export interface ReportData {
   comparison: Comparison | null;
   /** Why there is no comparison when one was expected. */
   comparisonNote: string | null;
+  /** One line when telemetry series were too short to chart (fewer than MIN_TELEMETRY_SAMPLES samples); null otherwise. */
+  telemetryNote?: string | null;
   /** Measured vs predicted per concurrency run, when the model and GPU were given (null otherwise). */
   hardware?: { model: string; gpu: string; rows: Array<MeasuredVsPredicted & { run: string }>; skipped: string[] } | null;
 }

@@ -7,6 +7,8 @@ import { fmt, fmtRatio } from "./format.js";
 import type { ReportData, ReportRun } from "./model.js";
 import type { RunSummary } from "../aggregate/types.js";
 import { METRICS } from "../aggregate/metricTable.js";
+import { sweepSummary, sweepTableCells } from "../output/sweepTable.js";
+import { byConfig } from "./charts/common.js";
 
 export interface Table {
   id: string;
@@ -124,6 +126,28 @@ export function frontierTables(runs: ReportRun[]): Table[] {
         `Below ${segs.length ? ms(segs[0].fromMs) : "–"} ms no measured configuration meets the budget. ×N: the mean of N repeats.`,
     };
   });
+}
+
+/**
+ * The sweep summary (src/output/sweepTable.ts, as the console prints it) per configuration
+ * measured at two loads or more: one row per load, figures from the stored summaries.
+ */
+export function sweepTables(runs: ReportRun[]): Table[] {
+  const out: Table[] = [];
+  const groups = byConfig(runs.filter((r) => r.summary && r.load));
+  for (const [config, rs] of groups) {
+    if (new Set(rs.map((r) => r.load!.label)).size < 2) continue;
+    const { columns, cells } = sweepTableCells(sweepSummary(rs.map((r) => r.summary!)));
+    out.push({
+      id: `sweep-${out.length + 1}`,
+      title: groups.size > 1 ? `Sweep summary: ${config}` : "Sweep summary",
+      columns,
+      rows: cells,
+      numeric: columns.map((_, i) => i).filter((i) => i >= 1),
+      note: "One row per run, in load order; rate: the offered request rate, req/s: the rate achieved. Latencies in ms.",
+    });
+  }
+  return out;
 }
 
 export function errorsTable(runs: ReportRun[]): Table {

@@ -1,6 +1,7 @@
 import { runBenchmark } from "../benchmark/run.js";
 import type { BenchmarkOptions } from "../benchmark/options.js";
 import type { LoadSpec } from "../schedule/types.js";
+import type { RunSummary } from "../aggregate/types.js";
 import { loadLabel } from "../schedule/shapes/index.js";
 import { checkSloSummary, type Slo } from "./slo.js";
 import { hasBounds } from "../aggregate/goodput.js";
@@ -28,6 +29,8 @@ export interface SweepOptions {
 
 export interface SweepResult {
   state: SweepState;
+  /** The stored summary of every point, in the order measured (a point measured again: its last measurement). */
+  summaries: RunSummary[];
   interrupted: boolean;
 }
 
@@ -36,8 +39,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   let state = initialState(o.config);
   const maxRuns = o.maxRuns ?? 30;
   let runs = 0;
+  const summaries: RunSummary[] = [];
   while (state.next !== undefined && runs < maxRuns) {
-    if (o.signal?.aborted) return { state, interrupted: true };
+    if (o.signal?.aborted) return { state, summaries, interrupted: true };
     const load: LoadSpec =
       o.config.mode === "concurrency" ? { mode: "concurrency", concurrency: state.next } : { mode: "rate", rate: state.next, arrival: o.arrival ?? "poisson" };
     const measure = () =>
@@ -60,8 +64,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       res = await measure();
       runs++;
     }
-    if (res.interrupted || !res.summaries[0]) return { state, interrupted: true };
+    if (res.interrupted || !res.summaries[0]) return { state, summaries, interrupted: true };
     const s = res.summaries[0];
+    summaries.push(s);
     const slo = checkSloSummary(s, o.slo);
     const point: SweepPoint = {
       load: state.next,
@@ -76,5 +81,5 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     state = advance(state, o.config, point);
     o.onPoint?.(point, state);
   }
-  return { state, interrupted: false };
+  return { state, summaries, interrupted: false };
 }

@@ -152,7 +152,7 @@ export function register(program: Command): void {
         });
         finished = true;
         progress?.stop();
-        await writeSinks(sinks, result);
+        await writeSinks(sinks, flags.profile === "sweep" ? { ...result, sweep: true } : result);
         if (options.db !== null) process.stderr.write(`stored ${result.summaries.length} run(s): ${result.summaries.map((s) => s.id).join(", ")}\n`);
         for (const s of result.summaries) {
           const failure = runFailure(s, flags.maxErrorRate);

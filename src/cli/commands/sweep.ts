@@ -14,6 +14,7 @@ import { syntheticWorkload } from "../../benchmark/resolve.js";
 import type { ProgressUpdate } from "../../benchmark/options.js";
 import { createProgress, type Progress } from "../../output/progress.js";
 import { snakeKeys } from "../../output/snakeCase.js";
+import { renderSweepTable, sweepSummary } from "../../output/sweepTable.js";
 import { metricByKey } from "../../aggregate/metricTable.js";
 import { loadLabel } from "../../schedule/shapes/index.js";
 import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
@@ -148,11 +149,13 @@ export function register(program: Command): void {
         for (const pt of st.points)
           t.push([pt.load, pt.outputTokensPerS.toFixed(1), pt.e2eP50Ms.toFixed(0), pt.meetsSlo ? "met" : `missed: ${pt.sloDetail}`, pt.clientSaturated ? "saturated" : "ok", pt === st.chosen ? "<==" : ""]);
         process.stdout.write(t.toString() + "\n");
+        const summary = sweepSummary(res.summaries);
+        if (summary.length) process.stdout.write(renderSweepTable(summary) + "\n");
         if (res.interrupted) {
           process.stdout.write("interrupted: the curve above is incomplete\n");
           process.exitCode = 130;
         } else process.stdout.write(`${st.chosen ? "chosen" : "no point chosen"}: ${st.reason}\n`);
-        if (f.json) writeFileSync(f.json, JSON.stringify(snakeKeys({ mode: f.mode, config, slo: { bounds: f.goodput ?? {}, fraction: f.sloFraction, maxErrorRate: f.maxErrorRate }, points: st.points, chosen: st.chosen ?? null, reason: st.reason ?? null }, true), null, 2) + "\n");
+        if (f.json) writeFileSync(f.json, JSON.stringify(snakeKeys({ mode: f.mode, config, slo: { bounds: f.goodput ?? {}, fraction: f.sloFraction, maxErrorRate: f.maxErrorRate }, points: st.points, chosen: st.chosen ?? null, reason: st.reason ?? null, sweepSummary: summary }, true), null, 2) + "\n");
         if (!st.chosen && !res.interrupted) process.exitCode = 1;
       } finally {
         process.off("SIGINT", onSigint);
