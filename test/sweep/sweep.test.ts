@@ -45,6 +45,15 @@ test("sweep CLI finds the saturation knee of a 4-slot server and explains why", 
     assert.match(res.reason, /^concurrency \d+: [\d.]+ output tok\/s meets the SLO.*growth stopped: saturated at (8|16): throughput/);
     assert.match(stdout, new RegExp(`chosen: concurrency ${res.chosen.load}:`));
     assert.ok(server.maxActive <= 4);
+    // The summary table: one row per point, in load order, each figure the point's own stored one.
+    assert.equal(res.sweep_summary.length, res.points.length);
+    res.sweep_summary.forEach((row: { load: string; rate: unknown; output_tokens_per_s: number; goodput_requests_per_s?: number }, i: number) => {
+      assert.equal(row.load, `c=${res.points[i].load}`);
+      assert.equal(row.rate, null);
+      assert.equal(row.output_tokens_per_s, res.points[i].output_tokens_per_s);
+      assert.equal(typeof row.goodput_requests_per_s, "number");
+    });
+    assert.match(stdout, new RegExp(`sweep summary \\(${res.points.length} points\\)\\n.*goodput req/s`));
     // progress while each point runs: its load, then (stderr is not a TTY) plain progress lines
     assert.match(stderr, /^sweep point 1: c=1\n(run \d+\/\d+ )?\d+\/24 done/m);
     assert.match(stderr, /^sweep point 2: c=2$/m);
