@@ -248,3 +248,30 @@ test("a single-run report opens with its key numbers, workload and load; no sing
   // One configuration at one load: bars that would repeat the tiles are not drawn.
   assert.deepEqual(report.charts.filter((c) => c.section === "load" || c.section === "frontier").map((c) => c.id), []);
 });
+
+test("telemetry series with fewer than 4 samples are not charted; the report says so in one line", async () => {
+  const { appendTimeseries } = await import("../../src/store/runs.js");
+  const { db } = openTempDb();
+  seedExperiment(db);
+  // A cell shorter than a few scrape intervals: 3 samples of one series, 4 of another.
+  const sample = (name: string, n: number) => Array.from({ length: n }, (_, i) => ({ source: "server", name, tMs: i * 1000, value: i }));
+  appendTimeseries(db, "exp1-tuning-on-c4", [...sample("short_series", 3), ...sample("four_samples", 4)]);
+  const report = renderReport(loadReportData(db, ["exp1"]));
+  const ids = report.charts.map((c) => c.id);
+  assert.ok(!ids.includes("tel-server-short-series"), ids.join());
+  assert.ok(ids.includes("tel-server-four-samples"), ids.join());
+  const run = report.data.runs.find((r) => r.id === "exp1-tuning-on-c4")!;
+  assert.deepEqual(run.shortTelemetry, ["server short_series"]);
+  assert.equal(report.data.telemetryNote, "Not charted: 1 telemetry series with fewer than 4 samples in 1 run (runs shorter than a few scrape intervals): server short_series.");
+  assert.ok(report.html.includes(report.data.telemetryNote!));
+  // Long series of the other runs are charted as before.
+  assert.ok(ids.includes("tel-gpu-gpu-util-percent"));
+});
+
+test("the report of a multi-load configuration has a sweep summary table with the stored figures", () => {
+  const { data } = experimentData();
+  const report = renderReport(data);
+  assert.equal(report.html.split("Sweep summary: tuning=").length, 3);
+  const on4 = data.runs.find((r) => r.id === "exp1-tuning-on-c4")!.summary!;
+  assert.ok(report.html.includes(`<td class="num">${on4.throughput.output_tokens_per_s.toFixed(2)}</td>`), "c=4 output tok/s");
+});
