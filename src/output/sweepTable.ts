@@ -63,14 +63,19 @@ export function sweepTableCells(rows: readonly SweepSummaryRow[]): { columns: st
   return { columns, cells };
 }
 
-/** The console form: a titled plain-text table. */
-export function renderSweepTable(rows: readonly SweepSummaryRow[]): string {
-  const { columns, cells } = sweepTableCells(rows);
+/**
+ * The console form: a titled plain-text table. `extra` appends columns a caller knows per run
+ * (the sweep search's SLO verdict and choice), keyed by run id; a run it lacks gets blanks.
+ */
+export function renderSweepTable(rows: readonly SweepSummaryRow[], extra?: { columns: string[]; byRunId: Map<string, string[]> }): string {
+  const base = sweepTableCells(rows);
+  const columns = [...base.columns, ...(extra?.columns ?? [])];
+  const cells = base.cells.map((c, i) => [...c, ...(extra ? extra.byRunId.get(rows[i].run_id) ?? extra.columns.map(() => "") : [])]);
   const t = new Table({
     head: columns,
     style: { head: [], border: [] },
     chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
-    colAligns: columns.map((_, i) => (i === 0 ? "left" : "right")),
+    colAligns: columns.map((_, i) => (i === 0 || i >= base.columns.length ? "left" : "right")),
   });
   for (const c of cells) t.push(c);
   return `sweep summary (${rows.length} point${rows.length === 1 ? "" : "s"})\n${t.toString()}`;

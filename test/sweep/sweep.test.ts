@@ -53,7 +53,8 @@ test("sweep CLI finds the saturation knee of a 4-slot server and explains why", 
       assert.equal(row.output_tokens_per_s, res.points[i].output_tokens_per_s);
       assert.equal(typeof row.goodput_requests_per_s, "number");
     });
-    assert.match(stdout, new RegExp(`sweep summary \\(${res.points.length} points\\)\\n.*goodput req/s`));
+    assert.match(stdout, new RegExp(`sweep summary \\(${res.points.length} points\\)\\n[^\\n]*\\n[^\\n]*goodput req/s[^\\n]*SLO[^\\n]*chosen`));
+    assert.match(stdout, new RegExp(`c=${res.chosen.load} [^\\n]* met [^\\n]* ok [^\\n]* <==`));
     // progress while each point runs: its load, then (stderr is not a TTY) plain progress lines
     assert.match(stderr, /^sweep point 1: c=1\n(run \d+\/\d+ )?\d+\/24 done/m);
     assert.match(stderr, /^sweep point 2: c=2$/m);

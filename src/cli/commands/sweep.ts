@@ -1,5 +1,4 @@
 import { Option, type Command } from "commander";
-import Table from "cli-table3";
 import { writeFileSync } from "node:fs";
 import { runSweep } from "../../sweep/run.js";
 import type { SweepConfig } from "../../sweep/strategy.js";
@@ -15,7 +14,6 @@ import type { ProgressUpdate } from "../../benchmark/options.js";
 import { createProgress, type Progress } from "../../output/progress.js";
 import { snakeKeys } from "../../output/snakeCase.js";
 import { renderSweepTable, sweepSummary } from "../../output/sweepTable.js";
-import { metricByKey } from "../../aggregate/metricTable.js";
 import { loadLabel } from "../../schedule/shapes/index.js";
 import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
 
@@ -144,13 +142,10 @@ export function register(program: Command): void {
           },
         });
         const st = res.state;
-        // The two figures the search decides on (SweepPoint); their labels are the metric table's.
-        const t = new Table({ head: [f.mode, metricByKey("output_tokens_per_s").label, `${metricByKey("e2e").label} p50 ms`, "SLO", "client", "chosen"], style: { head: [], border: [] } });
-        for (const pt of st.points)
-          t.push([pt.load, pt.outputTokensPerS.toFixed(1), pt.e2eP50Ms.toFixed(0), pt.meetsSlo ? "met" : `missed: ${pt.sloDetail}`, pt.clientSaturated ? "saturated" : "ok", pt === st.chosen ? "<==" : ""]);
-        process.stdout.write(t.toString() + "\n");
+        // One table: each point's stored figures, then what the search decided from them.
         const summary = sweepSummary(res.summaries);
-        if (summary.length) process.stdout.write(renderSweepTable(summary) + "\n");
+        const verdicts = new Map(st.points.map((pt) => [pt.runId ?? "", [pt.meetsSlo ? "met" : `missed: ${pt.sloDetail}`, pt.clientSaturated ? "saturated" : "ok", pt === st.chosen ? "<==" : ""]]));
+        if (summary.length) process.stdout.write(renderSweepTable(summary, { columns: ["SLO", "client", "chosen"], byRunId: verdicts }) + "\n");
         if (res.interrupted) {
           process.stdout.write("interrupted: the curve above is incomplete\n");
           process.exitCode = 130;
