@@ -148,3 +148,52 @@ test("single-run report in a 1400 px window: key numbers in the first screen, no
   assert.deepEqual(two.errors, []);
   await two.page.close();
 });
+
+test("report of a real --profile sweep: numeric rate axis with the sync and inf points, one frontier row per point, sweep summary", async () => {
+  const { runSweepProfile } = await import("../../src/benchmark/profile.js");
+  const { startScriptedServer } = await import("../support/scriptedServer.js");
+  const { openTempDb: open } = await import("./fixtures.js");
+  const { db, path } = open();
+  db.close();
+  // 2 batch slots: at inf requests queue, so its TTFT p99 is far above the other points'.
+  const srv = await startScriptedServer({ script: { ttftMs: 30, itlMs: 3 }, slots: 2 });
+  let ids: string[];
+  try {
+    const r = await runSweepProfile({
+      targets: [srv.url], db: path, requests: 10, warmup: 0, preflight: false, rates: 2, tokenizer: "bytes",
+      workload: { kind: "synthetic", input: { kind: "fixed", value: 8 }, output: { kind: "fixed", value: 8 } },
+    });
+    ids = r.summaries.map((s) => s.id);
+  } finally {
+    await srv.close();
+  }
+  const rdb = openDb(path, { readonly: true });
+  const report = buildReport(rdb, ids, { compare: defaultCompare });
+  rdb.close();
+  const file = resolve(outDir, "profile-sweep.html");
+  writeFileSync(file, report.html);
+  const { page, errors } = await openReport(file);
+  const states = await chartStates(page);
+  for (const s of states) assert.ok(s.rendered && s.points > 0 && s.points === s.expected, JSON.stringify(s));
+  // The rate curve has all four runs: sync (c=1), two rates, inf; no concurrency chart of c=1 alone.
+  assert.equal(states.find((s) => s.id === "throughput-rate")?.points, 4);
+  assert.ok(!states.some((s) => s.id.endsWith("-concurrency")));
+  const axisType = await page.evaluate(() => {
+    const el = document.querySelector('[data-chart-id="throughput-rate"]')!;
+    const chart = (window as unknown as { echarts: { getInstanceByDom(e: Element): { getOption(): { xAxis: Array<{ type: string }> } } } }).echarts.getInstanceByDom(el);
+    return chart.getOption().xAxis[0].type;
+  });
+  assert.equal(axisType, "value");
+  // TTFT budget rows: each starts at a point's own TTFT p99; the inf run's only from its own.
+  const inf = report.data.runs.find((r) => r.load?.value === Infinity)!.summary!;
+  const rows = await page.locator('table[data-table="frontier-ttft"] tbody tr').allTextContents();
+  assert.ok(rows.length >= 2, rows.join("|"));
+  const last = await page.locator('table[data-table="frontier-ttft"] tbody tr').last().locator("td").allTextContents();
+  assert.equal(last[0], `≥ ${inf.latency_ms.ttft.p99 >= 1000 ? inf.latency_ms.ttft.p99.toFixed(0) : inf.latency_ms.ttft.p99.toFixed(1)}`);
+  assert.equal(last[3], "inf req/s");
+  assert.equal(await page.locator('table[data-table="sweep-1"] tbody tr').count(), 4);
+  await page.locator("#sec-load").screenshot({ path: resolve("test-output", "screenshots", "report-profile-sweep-load.png") });
+  await page.locator("#sec-frontier").screenshot({ path: resolve("test-output", "screenshots", "report-profile-sweep-frontier.png") });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
