@@ -72,10 +72,10 @@ export function loadAxis(mode: LoadPoint["mode"], loads: number[]): Record<strin
   return lo > 0 && hi / lo >= 16 ? valueAxis(loadAxisName(mode), { type: "log", logBase: 2, min: lo / 1.2, max: hi * 1.2 }) : valueAxis(loadAxisName(mode));
 }
 
-/** A curve's points as ECharts data; the points placed at their achieved rate (sync, inf) are labelled. */
-function lineData(c: Curve): unknown[] {
+/** A curve's points as ECharts data; the points placed at their achieved rate (sync, inf) are labelled unless `labelled` is false. */
+function lineData(c: Curve, labelled = true): unknown[] {
   return c.points.map(([x, y, label]) =>
-    label === "sync" || label === "inf" ? { value: [x, y], label: { show: true, position: "top", formatter: label, fontSize: 10, color: "#555" } } : [x, y],
+    labelled && (label === "sync" || label === "inf") ? { value: [x, y], label: { show: true, position: "top", formatter: label, fontSize: 10, color: "#555" } } : [x, y],
   );
 }
 
@@ -143,7 +143,8 @@ export function latencyVsLoad(runs: ReportRun[], mode: LoadPoint["mode"]): Chart
           // One configuration: the legend only needs to tell the percentiles apart.
           name: res.curves.length === 1 ? p : `${c.config} ${p}`,
           type: "line",
-          data: lineData(c),
+          // Labelled once per configuration (the p99 line, on top): three stacked labels overlap.
+          data: lineData(c, p === "p99"),
           symbol: p === "p50" ? "circle" : p === "p90" ? "triangle" : "diamond",
           symbolSize: 7,
           lineStyle: { width: 2, type: dash, color: color(c.config) },
