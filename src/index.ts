@@ -146,6 +146,12 @@ export type { SweepConfig, SweepPoint, SweepState } from "./sweep/strategy.js";
  * measured (`sweepRates(sync, max, N)`); resolves with every run in that order.
  */
 export { runSweepProfile, sweepRates } from "./benchmark/profile.js";
+/**
+ * The table a sweep ends with: `sweepSummary(summaries)` -> one SweepSummaryRow per run in load
+ * order (figures read from the summaries: req/s, output tok/s, TTFT/ITL p50/p99 ms, goodput req/s);
+ * `renderSweepTable(rows)` -> the console text.
+ */
+export { renderSweepTable, sweepSummary, type SweepSummaryRow } from "./output/sweepTable.js";
 
 // ---------- workload and outputs ----------
 /** Prompts of exact token length and datasets: `buildWorkload(spec, { count, seed, tokenizer })` resolves with WorkItems. */
