@@ -64,11 +64,17 @@ describe("model and serve commands", () => {
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     try {
       const line = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).once("line", resolve);
+        const lines: string[] = [];
+        createInterface({ input: child.stdout }).on("line", (l) => {
+          lines.push(l);
+          // The engine line comes first: which back-end serves and why.
+          if (l.startsWith("http")) resolve(lines.join("\n"));
+        });
         child.once("exit", () => reject(new Error(`serve exited early: ${stderr}`)));
       });
       // The format src/benchmark/embeddedTarget.ts parses to find the URL and the model name.
-      const m = /^(http:\/\/127\.0\.0\.1:\d+) \(model "([^"]*)"\)/.exec(line);
+      assert.match(line, /^engine: (llama-server|node-llama-cpp) \(.+\)\n/);
+      const m = /^(http:\/\/127\.0\.0\.1:\d+) \(model "([^"]*)", engine (llama-server|node-llama-cpp)\)/m.exec(line);
       assert.ok(m, line);
       const url = m[1];
       assert.equal(m[2], "tiny-s0-v3");
