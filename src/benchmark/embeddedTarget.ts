@@ -20,6 +20,8 @@ export interface EmbeddedTarget {
   /** The back-end that serves ("llama-server" or "node-llama-cpp") and why, as `tokenbench serve` said. */
   engine: string;
   engineReason: string;
+  /** The `tokenbench serve` process (root of the engine's process tree, llama-server included). */
+  pid: number | undefined;
   close(): Promise<void>;
 }
 
@@ -114,7 +116,7 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<Emb
         throw code === 2 ? new UsageError(msg) : new Error(`embedded server failed to start: ${msg}`);
       }),
     ]);
-    return { ...info, engineReason, close };
+    return { ...info, engineReason, pid: child.pid, close };
   } catch (e) {
     await close();
     throw e;

@@ -26,8 +26,9 @@ export function llamaServerCacheDir(): string {
 /** The llama.cpp commit node-llama-cpp ships (its git bundle's head); undefined when git or the bundle is missing. */
 function bundledCommit(): string | undefined {
   try {
-    const pkg = createRequire(import.meta.url).resolve("node-llama-cpp/package.json");
-    const bundle = join(dirname(pkg), "llama", "gitRelease.bundle");
+    // The package exports no package.json: its entry is <pkg>/dist/index.js.
+    const pkgDir = dirname(dirname(createRequire(import.meta.url).resolve("node-llama-cpp")));
+    const bundle = join(pkgDir, "llama", "gitRelease.bundle");
     if (!existsSync(bundle)) return undefined;
     return execFileSync("git", ["bundle", "list-heads", bundle], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split(/\s+/)[0] || undefined;
   } catch {
