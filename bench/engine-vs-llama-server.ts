@@ -10,6 +10,7 @@
 // throughput.output_tokens_per_s) and its ratio to plain; median output tokens per CPU-second
 // of the server's process tree (utime + stime from /proc, warm-up included) and its ratio. On a
 // shared machine the CPU ratio is the steadier of the two: it does not move with other load.
+// And the median of the runs' TTFT p50, to see that prefill is not starved under load.
 //
 //   node --import tsx bench/engine-vs-llama-server.ts [--repeats 3] [--tokens 128] [--input 64] [--threads N] [--context 1024]
 import { readdirSync, readFileSync } from "node:fs";
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
     log(`${bin.path}\nsmall, threads ${threads}, context ${context}/slot, ${SLOTS} slots, ${input} in / ${tokens} out, ${repeats} repeats; load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     const tokS = new Map<string, number[]>();
     const perCpu = new Map<string, number[]>();
+    const ttft = new Map<string, number[]>();
     for (let r = 0; r < repeats; r++) {
       for (const c of CONCURRENCIES) {
         for (let k = 0; k < servers.length; k++) {
@@ -110,19 +112,20 @@ async function main(): Promise<void> {
           const key = `${s.name}|${c}`;
           tokS.set(key, [...(tokS.get(key) ?? []), sum.throughput.output_tokens_per_s]);
           perCpu.set(key, [...(perCpu.get(key) ?? []), ((requests + 1) * tokens) / cpu]);
+          ttft.set(key, [...(ttft.get(key) ?? []), sum.latency_ms.ttft.p50]);
           log(`repeat ${r + 1} c=${c} ${s.name}: ${sum.throughput.output_tokens_per_s.toFixed(1)} tok/s, ${(((requests + 1) * tokens) / cpu).toFixed(1)} tok/CPU-s`);
         }
       }
     }
-    console.log(`\n| back-end | c | output tok/s (median) | ratio to plain | output tok per CPU-s | ratio to plain |`);
-    console.log(`|---|--:|--:|--:|--:|--:|`);
+    console.log(`\n| back-end | c | output tok/s (median) | ratio to plain | output tok per CPU-s | ratio to plain | TTFT p50 (ms, median) |`);
+    console.log(`|---|--:|--:|--:|--:|--:|--:|`);
     for (const c of CONCURRENCIES) {
       const base = median(tokS.get(`plain llama-server|${c}`)!);
       const baseCpu = median(perCpu.get(`plain llama-server|${c}`)!);
       for (const s of servers) {
         const t = median(tokS.get(`${s.name}|${c}`)!);
         const pc = median(perCpu.get(`${s.name}|${c}`)!);
-        console.log(`| ${s.name} | ${c} | ${t.toFixed(1)} | ${(t / base).toFixed(3)} | ${pc.toFixed(1)} | ${(pc / baseCpu).toFixed(3)} |`);
+        console.log(`| ${s.name} | ${c} | ${t.toFixed(1)} | ${(t / base).toFixed(3)} | ${pc.toFixed(1)} | ${(pc / baseCpu).toFixed(3)} | ${median(ttft.get(`${s.name}|${c}`)!).toFixed(0)} |`);
       }
     }
   } finally {

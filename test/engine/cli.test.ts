@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readGgufHeader } from "../../src/engine/gguf/read.js";
 import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -50,7 +51,14 @@ describe("model and serve commands", () => {
     oneLineError(cli(["serve", "--model", text]), /not a GGUF file/);
     const truncated = join(env.home, "truncated.gguf");
     writeFileSync(truncated, readFileSync(tinyPath).subarray(0, 4096));
-    oneLineError(cli(["serve", "--model", truncated]), /cannot load model/);
+    // node-llama-cpp quotes llama.cpp's load error; the llama-server back-end (auto's choice when
+    // the binary is there) reads the header first.
+    oneLineError(cli(["serve", "--model", truncated]), /cannot load model|not a valid GGUF file \(header runs past the end\)/);
+    oneLineError(cli(["serve", "--model", truncated, "--engine", "node-llama-cpp"]), /cannot load model/);
+    // Header whole, tensor data cut: llama-server itself refuses it, quoted as one line.
+    const cutData = join(env.home, "cut-data.gguf");
+    writeFileSync(cutData, readFileSync(tinyPath).subarray(0, readGgufHeader(tinyPath).dataOffset + 4096));
+    oneLineError(cli(["serve", "--model", cutData, "--engine", "llama-server"]), /cannot load model .*cut-data\.gguf/);
     oneLineError(cli(["serve", "--model", tinyPath, "--preset", "tiny"]), /either --model or --preset/);
   });
 
