@@ -109,8 +109,11 @@ export type { EmbeddedServer, EmbeddedServerOptions } from "./engine/index.js";
  * Starts the embedded OpenAI-compatible llama.cpp server (`/v1/completions`,
  * `/v1/chat/completions`, `/v1/models`, `/metrics`) in this process, on `host:port` (default
  * 127.0.0.1 and a free port), with a generated `preset` model (default "small", cached under
- * TOKENBENCH_HOME) or a GGUF `model` file. Resolves with `{ url, modelName, close() }` once it
- * listens. Bad options or an unusable model throw UsageError. node-llama-cpp is loaded on the
+ * TOKENBENCH_HOME) or a GGUF `model` file. Resolves with `{ url, modelName, engine, engineReason,
+ * close() }` once it listens. `engine`: "node-llama-cpp" (default; in this process), "llama-server"
+ * (llama.cpp's own server binary as a child process, found as `findLlamaServer` says; its API and
+ * `llamacpp:*` metrics) or "auto" (llama-server when a binary is found). Bad options, an unusable
+ * model or `engine: "llama-server"` without a binary throw UsageError. node-llama-cpp is loaded on the
  * first call only, so importing tokenbench stays fast.
  */
 export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Promise<EmbeddedServer> {

@@ -17,6 +17,11 @@ export function presetTokenizer(preset: string): string | undefined {
 export interface EmbeddedTarget {
   url: string;
   modelName: string;
+  /** The back-end that serves ("llama-server" or "node-llama-cpp") and why, as `tokenbench serve` said. */
+  engine: string;
+  engineReason: string;
+  /** The `tokenbench serve` process (root of the engine's process tree, llama-server included). */
+  pid: number | undefined;
   close(): Promise<void>;
 }
 
@@ -26,6 +31,10 @@ export interface EmbeddedTargetOptions {
   parallel?: number;
   threads?: number;
   context?: number;
+  /** Back-end (default "auto": llama-server when its binary is found, else node-llama-cpp). */
+  engine?: "auto" | "llama-server" | "node-llama-cpp";
+  /** llama-server binary path. */
+  llamaServer?: string;
   log: (line: string) => void;
   /** Model generation on first use included. */
   startTimeoutMs?: number;
@@ -45,6 +54,8 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<Emb
   if (o.parallel) args.push("--parallel", String(o.parallel));
   if (o.threads) args.push("--threads", String(o.threads));
   if (o.context) args.push("--context", String(o.context));
+  args.push("--engine", o.engine ?? "auto");
+  if (o.llamaServer) args.push("--llama-server", o.llamaServer);
   // Same runtime flags as ours (e.g. the tsx loader when run from source).
   // Its own process group, so a Ctrl-C in the terminal reaches only us and we stop it after
   // storing partial results; the exit hook makes sure it never outlives us, and the watchdog
@@ -54,6 +65,7 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<Emb
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   const stderrTail: string[] = [];
+  let engineReason = "";
   createInterface({ input: child.stderr! }).on("line", (line) => {
     stderrTail.push(line);
     if (stderrTail.length > 20) stderrTail.shift();
@@ -66,10 +78,13 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<Emb
       resolve(code);
     }),
   );
-  const ready = new Promise<{ url: string; modelName: string }>((resolve) => {
+  const ready = new Promise<{ url: string; modelName: string; engine: string }>((resolve) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
-      const m = /^(http:\/\/\S+) \(model "([^"]*)"\)/.exec(line);
-      if (m) resolve({ url: m[1], modelName: m[2] });
+      // Same pipe as the URL line, and before it: read by the time the URL resolves.
+      const e = /^engine: \S+ \((.*)\)$/.exec(line);
+      if (e) engineReason = e[1];
+      const m = /^(http:\/\/\S+) \(model "([^"]*)", engine (\S+)\)/.exec(line);
+      if (m) resolve({ url: m[1], modelName: m[2], engine: m[3] });
     });
   });
   let timer: NodeJS.Timeout | undefined;
@@ -101,7 +116,7 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<Emb
         throw code === 2 ? new UsageError(msg) : new Error(`embedded server failed to start: ${msg}`);
       }),
     ]);
-    return { ...info, close };
+    return { ...info, engineReason, pid: child.pid, close };
   } catch (e) {
     await close();
     throw e;

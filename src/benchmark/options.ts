@@ -84,8 +84,13 @@ export interface BenchmarkOptions {
   label?: string;
   /** The command line that started the run, stored (secrets masked) for the record. */
   command?: string[];
-  /** Embedded-server settings, used when no target is given. */
-  embedded?: { preset?: string; model?: string; parallel?: number; threads?: number; context?: number };
+  /**
+   * Embedded-server settings, used when no target is given. `engine`: "auto" (default:
+   * llama.cpp's own llama-server binary when one is found, else node-llama-cpp), "llama-server"
+   * (UsageError without a binary) or "node-llama-cpp"; `llamaServer`: the binary's path. The
+   * engine that ran is stored with each run (server_info.engine, server_info.engine_reason).
+   */
+  embedded?: { preset?: string; model?: string; parallel?: number; threads?: number; context?: number; engine?: "auto" | "llama-server" | "node-llama-cpp"; llamaServer?: string };
   /**
    * Return every measured record in BenchmarkResult.records (default true). They are held in
    * memory for the whole run (about 100 bytes per streamed token): set false for long runs, whose

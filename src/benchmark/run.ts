@@ -49,6 +49,8 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
         parallel: options.embedded?.parallel ?? EMBEDDED_DEFAULTS.parallel,
         threads: options.embedded?.threads,
         context: options.embedded?.context,
+        engine: options.embedded?.engine,
+        llamaServer: options.embedded?.llamaServer,
         log,
         signal: options.signal,
       }).catch((e) => {
@@ -59,6 +61,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       embedded = server;
       targets = [server.url];
       log(`no --target given: started the embedded llama.cpp server (${preset ?? options.embedded?.model}) at ${server.url}; it stops after the run`);
+      log(`engine: ${server.engine} (${server.engineReason})`);
     }
     const adapter = getAdapter(o.api);
     if (o.exactOutput && adapter.exactOutput === "unsupported") {
@@ -69,7 +72,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     const meta = {
       options: storedOptions(o, options, tokenizer.name),
       host: hostInfo(),
-      serverInfo: embedded ? { ...serverInfo, embedded: true } : serverInfo,
+      serverInfo: embedded ? { ...serverInfo, embedded: true, engine: embedded.engine, engine_reason: embedded.engineReason } : serverInfo,
       workload: workloadSummary(o, tokenizer.name),
       experimentId: options.experimentId,
       cellKey: options.cellKey,

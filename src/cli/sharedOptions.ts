@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import { API_KINDS } from "../protocols/types.js";
 import * as p from "./parse.js";
 import { DEFAULTS, EMBEDDED_DEFAULTS } from "../benchmark/resolve.js";
+import { ENGINE_KINDS } from "../engine/llamaServer.js";
 
 // Flags shared by the commands that run benchmarks (run, sweep), defined once so they read and
 // behave the same everywhere.
@@ -42,7 +43,15 @@ export function addEmbeddedOptions(cmd: Command): Command {
   return cmd
     .option("--preset <name>", `embedded engine: generated model preset (default ${EMBEDDED_DEFAULTS.preset})`)
     .option("--parallel <n>", `embedded engine: sequences decoded together (default ${EMBEDDED_DEFAULTS.parallel})`, p.positiveInt)
-    .option("--threads <n>", "embedded engine: llama.cpp threads", p.positiveInt);
+    .option("--threads <n>", "embedded engine: llama.cpp threads", p.positiveInt)
+    .addOption(engineOption())
+    .option("--llama-server <path>", "embedded engine: llama-server binary (default: scripts/build-llama-server.sh's cache, or $TOKENBENCH_LLAMA_SERVER)");
+}
+
+/** --engine for serve, run and sweep: the embedded engine's back-end (docs/engine.md, "Engine back-ends"). */
+export function engineOption(prefix = "embedded engine: "): Option {
+  return new Option("--engine <name>", `${prefix}llama-server (llama.cpp's own server binary), node-llama-cpp (in-process binding) or auto (llama-server when its binary is found; default)`)
+    .choices([...ENGINE_KINDS]);
 }
 
 export function apiKeyFromEnv(flag?: string): string | undefined {

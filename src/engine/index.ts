@@ -4,10 +4,12 @@ import { UsageError } from "../errors.js";
 import { defaultThreads, LlamaEngine } from "./engine.js";
 import { assertGgufFile, assertPreset, DEFAULT_SEED, generatePresetModel } from "./models.js";
 import { startEngineServer } from "./server.js";
+import { chooseEngine, startLlamaServer, type EngineKind } from "./llamaServer.js";
 
 export { PRESETS, PRESET_NAMES, parameterCount, type ModelShape, type PresetName } from "./gguf/presets.js";
 export { ensurePresetModel, generatePresetModel, presetCachePath, tokenbenchHome } from "./models.js";
 export { defaultThreads } from "./engine.js";
+export { ENGINE_KINDS, chooseEngine, findLlamaServer, type EngineKind } from "./llamaServer.js";
 
 export interface EmbeddedServerOptions {
   /** Generated model preset (default "small" when no model file is given). */
@@ -23,6 +25,14 @@ export interface EmbeddedServerOptions {
   flashAttention?: boolean;
   /** Seed of the generated preset model. */
   seed?: number;
+  /**
+   * Back-end: "node-llama-cpp" (default here: llama.cpp in this process, tokenbench's own HTTP
+   * API and tokenbench_* metrics), "llama-server" (llama.cpp's own server binary launched as a
+   * child, its API and llamacpp:* metrics) or "auto" (llama-server when a binary is found).
+   */
+  engine?: EngineKind;
+  /** llama-server binary path (default: findLlamaServer's search). */
+  llamaServer?: string;
   /** Aborts model generation (the only long step before the server listens). */
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -31,6 +41,9 @@ export interface EmbeddedServerOptions {
 export interface EmbeddedServer {
   url: string;
   modelName: string;
+  /** The back-end that serves, and why it was chosen (one line). */
+  engine: "llama-server" | "node-llama-cpp";
+  engineReason: string;
   close(): Promise<void>;
 }
 
@@ -48,6 +61,8 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
   positiveInt("batch", opts.batch);
   positiveInt("threads", opts.threads);
   if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw new UsageError(`port must be in [0, 65535], got ${opts.port}`);
+  // Before the model: a missing binary fails at once, not after a generation.
+  const choice = chooseEngine(opts.engine ?? "node-llama-cpp", opts.llamaServer);
   let modelPath: string;
   let modelName: string;
   if (opts.model) {
@@ -61,6 +76,13 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     modelName = `tokenbench-${preset}`;
   }
   const parallel = opts.parallel ?? DEFAULT_PARALLEL;
+  if (choice.engine === "llama-server") {
+    const threads = opts.threads ?? defaultThreads();
+    const host = opts.host ?? "127.0.0.1";
+    const ls = await startLlamaServer({ binary: choice.binary!, modelPath, modelName, host, port: opts.port ?? 0, parallel, context: opts.context, batch: opts.batch, threads, flashAttention: opts.flashAttention, log: opts.log });
+    opts.log?.(`embedded llama.cpp server (llama-server): ${modelName} at ${ls.url} (parallel ${parallel}, context ${ls.contextSize}/sequence, threads ${threads})`);
+    return { url: ls.url, modelName, engine: "llama-server", engineReason: choice.reason, close: ls.close };
+  }
   const engine = await LlamaEngine.load({
     modelPath,
     parallel,
@@ -75,7 +97,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     opts.log?.(
       `embedded llama.cpp server: ${modelName} at ${running.url} (parallel ${parallel}, context ${engine.contextSize}/sequence, threads ${engine.threads})`,
     );
-    return { url: running.url, modelName, close: running.close };
+    return { url: running.url, modelName, engine: "node-llama-cpp", engineReason: choice.reason, close: running.close };
   } catch (e) {
     await engine.close();
     const err = e as NodeJS.ErrnoException;

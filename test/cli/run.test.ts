@@ -50,6 +50,15 @@ test("tokenbench run writes the summary JSON contract, records, CSV, the HTML re
     const html = readFileSync(join(dir, "out", "report.html"), "utf8");
     for (const run of doc.runs) assert.ok(html.includes(run.id), run.id);
     assert.doesNotMatch(html, /SECRET-987654321/);
+    // Where to look next, as commands that work as printed (the runs are in a non-default --db).
+    const db = join(dir, "db.sqlite");
+    const next = /^next: tokenbench (report .*) --out report\.html/m.exec(r.stderr);
+    assert.ok(next, r.stderr);
+    assert.equal(next[1], `report ${doc.runs[0].id} ${doc.runs[1].id} --db ${db}`);
+    assert.match(r.stderr, new RegExp(`^ +tokenbench ui --db ${db.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} `, "m"));
+    const reported = await cli([...next[1].split(" "), "--out", join(dir, "next.html")]);
+    assert.equal(reported.code, 0, reported.stderr);
+    for (const run of doc.runs) assert.ok(readFileSync(join(dir, "next.html"), "utf8").includes(run.id));
     const listed = await cli(["runs", "--db", join(dir, "db.sqlite")]);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, new RegExp(doc.runs[0].id));

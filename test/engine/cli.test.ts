@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readGgufHeader } from "../../src/engine/gguf/read.js";
 import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -50,7 +51,14 @@ describe("model and serve commands", () => {
     oneLineError(cli(["serve", "--model", text]), /not a GGUF file/);
     const truncated = join(env.home, "truncated.gguf");
     writeFileSync(truncated, readFileSync(tinyPath).subarray(0, 4096));
-    oneLineError(cli(["serve", "--model", truncated]), /cannot load model/);
+    // node-llama-cpp quotes llama.cpp's load error; the llama-server back-end (auto's choice when
+    // the binary is there) reads the header first.
+    oneLineError(cli(["serve", "--model", truncated]), /cannot load model|not a valid GGUF file \(header runs past the end\)/);
+    oneLineError(cli(["serve", "--model", truncated, "--engine", "node-llama-cpp"]), /cannot load model/);
+    // Header whole, tensor data cut: llama-server itself refuses it, quoted as one line.
+    const cutData = join(env.home, "cut-data.gguf");
+    writeFileSync(cutData, readFileSync(tinyPath).subarray(0, readGgufHeader(tinyPath).dataOffset + 4096));
+    oneLineError(cli(["serve", "--model", cutData, "--engine", "llama-server"]), /cannot load model .*cut-data\.gguf/);
     oneLineError(cli(["serve", "--model", tinyPath, "--preset", "tiny"]), /either --model or --preset/);
   });
 
@@ -64,11 +72,17 @@ describe("model and serve commands", () => {
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     try {
       const line = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).once("line", resolve);
+        const lines: string[] = [];
+        createInterface({ input: child.stdout }).on("line", (l) => {
+          lines.push(l);
+          // The engine line comes first: which back-end serves and why.
+          if (l.startsWith("http")) resolve(lines.join("\n"));
+        });
         child.once("exit", () => reject(new Error(`serve exited early: ${stderr}`)));
       });
       // The format src/benchmark/embeddedTarget.ts parses to find the URL and the model name.
-      const m = /^(http:\/\/127\.0\.0\.1:\d+) \(model "([^"]*)"\)/.exec(line);
+      assert.match(line, /^engine: (llama-server|node-llama-cpp) \(.+\)\n/);
+      const m = /^(http:\/\/127\.0\.0\.1:\d+) \(model "([^"]*)", engine (llama-server|node-llama-cpp)\)/m.exec(line);
       assert.ok(m, line);
       const url = m[1];
       assert.equal(m[2], "tiny-s0-v3");

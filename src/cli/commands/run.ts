@@ -54,6 +54,8 @@ interface RunFlags {
   modelFile?: string;
   parallel?: number;
   threads?: number;
+  engine?: "auto" | "llama-server" | "node-llama-cpp";
+  llamaServer?: string;
   progress: boolean;
   percentiles?: number[];
   percentileMetrics?: string[];
@@ -153,7 +155,10 @@ export function register(program: Command): void {
         finished = true;
         progress?.stop();
         await writeSinks(sinks, flags.profile === "sweep" ? { ...result, sweep: true } : result);
-        if (options.db !== null) process.stderr.write(`stored ${result.summaries.length} run(s): ${result.summaries.map((s) => s.id).join(", ")}\n`);
+        if (options.db !== null && result.summaries.length) {
+          process.stderr.write(`stored ${result.summaries.length} run(s): ${result.summaries.map((s) => s.id).join(", ")}\n`);
+          process.stderr.write(nextSteps(result.summaries.map((s) => s.id), flags.db) + "\n");
+        }
         for (const s of result.summaries) {
           const failure = runFailure(s, flags.maxErrorRate);
           if (!failure) continue;
@@ -170,6 +175,15 @@ export function register(program: Command): void {
         process.off("SIGTERM", onSigint);
       }
     });
+}
+
+/**
+ * Where to look after stored runs: an HTML report of them and the results browser, with --db
+ * repeated when the runs are not in the default database (so the commands work as printed).
+ */
+export function nextSteps(ids: string[], db?: string): string {
+  const dbFlag = db ? ` --db ${/^[\w./@:=+-]+$/.test(db) ? db : JSON.stringify(db)}` : "";
+  return `next: tokenbench report ${ids.join(" ")}${dbFlag} --out report.html   (charts, per-request CDFs)\n      tokenbench ui${dbFlag}   (browse and compare all stored runs)`;
 }
 
 /** "4" -> four equal shares; "0.5,0.3,0.2" -> those shares (summing to 1). */
@@ -205,7 +219,9 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
   if (f.burstiness !== undefined && f.arrival !== "gamma") throw new UsageError("--burstiness needs --arrival gamma");
   if ((f.dataset === undefined) !== (f.datasetFormat === undefined) && f.datasetFormat !== undefined) throw new UsageError("--dataset-format needs --dataset");
   const embedded = !f.target?.length;
-  if (!embedded && (f.preset || f.modelFile || f.parallel || f.threads)) throw new UsageError("--preset, --model-file, --parallel and --threads apply to the embedded engine (no --target)");
+  if (!embedded && (f.preset || f.modelFile || f.parallel || f.threads || f.engine || f.llamaServer)) {
+    throw new UsageError("--preset, --model-file, --parallel, --threads, --engine and --llama-server apply to the embedded engine (no --target)");
+  }
   if (f.profile && (f.concurrency || f.rate || f.trace || f.sessions)) throw new UsageError("--profile sweep chooses its own loads: drop --concurrency/--rate/--trace/--sessions");
   if (f.profileRates !== undefined && !f.profile) throw new UsageError("--profile-rates applies to --profile sweep");
   let loads: LoadSpec[] | undefined;
@@ -250,6 +266,6 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
     shard: f.shard,
     startAtMs: f.startAt,
     workers: f.workers,
-    embedded: embedded ? { preset: f.modelFile ? undefined : f.preset, model: f.modelFile, parallel: f.parallel, threads: f.threads } : undefined,
+    embedded: embedded ? { preset: f.modelFile ? undefined : f.preset, model: f.modelFile, parallel: f.parallel, threads: f.threads, engine: f.engine, llamaServer: f.llamaServer } : undefined,
   };
 }

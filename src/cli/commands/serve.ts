@@ -2,6 +2,8 @@ import { InvalidArgumentError, type Command } from "commander";
 import { DEFAULT_PARALLEL, DEFAULT_PRESET, defaultThreads, PRESET_NAMES, startEmbeddedServer } from "../../engine/index.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
+import { engineOption } from "../sharedOptions.js";
+import type { EngineKind } from "../../engine/llamaServer.js";
 
 interface ServeFlags {
   model?: string;
@@ -14,6 +16,8 @@ interface ServeFlags {
   batch?: number;
   threads?: number;
   flashAttention?: boolean;
+  engine?: EngineKind;
+  llamaServer?: string;
 }
 
 function onOff(v: string): boolean {
@@ -36,6 +40,8 @@ export function register(program: Command): void {
     .option("--batch <n>", "llama.cpp batch size in tokens", p.positiveInt)
     .option("--threads <n>", `CPU threads for llama.cpp (default cores - 1 = ${defaultThreads()})`, p.positiveInt)
     .option("--flash-attention <on|off>", "flash attention (default: llama.cpp's choice)", onOff)
+    .addOption(engineOption(""))
+    .option("--llama-server <path>", "llama-server binary (default: scripts/build-llama-server.sh's cache, or $TOKENBENCH_LLAMA_SERVER)")
     .action(async (f: ServeFlags) => {
       if (f.model && f.preset) throw new UsageError("give either --model or --preset, not both");
       const log = (l: string) => process.stderr.write(l + "\n");
@@ -56,12 +62,16 @@ export function register(program: Command): void {
         batch: f.batch,
         threads: f.threads,
         flashAttention: f.flashAttention,
+        engine: f.engine ?? "auto",
+        llamaServer: f.llamaServer,
         log,
       }).finally(() => {
         process.off("SIGINT", abortStart);
         process.off("SIGTERM", abortStart);
       });
-      process.stdout.write(`${server.url} (model "${server.modelName}"); Ctrl-C to stop\n`);
+      // src/benchmark/embeddedTarget.ts parses these two lines.
+      process.stdout.write(`engine: ${server.engine} (${server.engineReason})\n`);
+      process.stdout.write(`${server.url} (model "${server.modelName}", engine ${server.engine}); Ctrl-C to stop\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGINT", stop);

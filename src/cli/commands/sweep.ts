@@ -49,6 +49,8 @@ interface Flags {
   preset?: string;
   parallel?: number;
   threads?: number;
+  engine?: "auto" | "llama-server" | "node-llama-cpp";
+  llamaServer?: string;
   progress: boolean;
 }
 
@@ -88,10 +90,14 @@ export function register(program: Command): void {
       try {
         let targets = f.target;
         if (!targets?.length) {
-          embedded = await startEmbeddedTarget({ preset: f.preset ?? "small", parallel: f.parallel, threads: f.threads, signal: ac.signal, log: (l) => process.stderr.write(`${l}\n`) });
+          const log = (l: string) => process.stderr.write(`${l}\n`);
+          embedded = await startEmbeddedTarget({ preset: f.preset ?? "small", parallel: f.parallel, threads: f.threads, engine: f.engine, llamaServer: f.llamaServer, signal: ac.signal, log });
           targets = [embedded.url];
-          process.stderr.write(`no --target: sweeping the embedded engine at ${embedded.url}\n`);
-        } else if (f.preset || f.parallel || f.threads) throw new UsageError("--preset, --parallel and --threads apply to the embedded engine (no --target)");
+          log(`no --target: sweeping the embedded engine at ${embedded.url}`);
+          log(`engine: ${embedded.engine} (${embedded.engineReason})`);
+        } else if (f.preset || f.parallel || f.threads || f.engine || f.llamaServer) {
+          throw new UsageError("--preset, --parallel, --threads, --engine and --llama-server apply to the embedded engine (no --target)");
+        }
         const workload = syntheticWorkload(Boolean(embedded), f.inputTokens, f.outputTokens);
         // A point takes a minute or more: show its progress, one bar (or plain line) per point.
         let progress: Progress | undefined;
