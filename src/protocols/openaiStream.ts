@@ -43,6 +43,7 @@ export function openAiStreamHandler(outputOf: (choice: JsonObject) => ChoiceOutp
           type: "usage",
           promptTokens: num(usage.prompt_tokens),
           completionTokens: num(usage.completion_tokens),
+          cachedPromptTokens: isObject(usage.prompt_tokens_details) ? num(usage.prompt_tokens_details.cached_tokens) : undefined,
           source: "openai.usage",
         });
       }
