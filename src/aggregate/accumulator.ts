@@ -301,11 +301,11 @@ export class RunAccumulator {
 export function promptCacheShares(
   c: { cached: number; input: number; frame: number; reported: number; allInput: number; allFrame: number; all: number },
   input: Pick<SummaryInput, "load" | "workload">,
-): { prompt_cache_hit_share: number | null; prompt_cache_intended_share: number | null } {
-  const hit = c.reported > 0 && c.input > 0 ? c.cached / c.input : null;
+): Pick<RunSummary["requests"], "prompt_cache_hit_share" | "prompt_cache_intended_share"> {
+  const hit = c.reported > 0 && c.input > 0 ? c.cached / c.input : undefined;
   const ownReuse = input.load.mode === "trace" || input.load.mode === "sessions";
   const [n, tokens, frame] = c.reported > 0 ? [c.reported, c.input, c.frame] : [c.all, c.allInput, c.allFrame];
   const prefix = input.workload?.shared_prefix_tokens ?? 0;
-  const intended = ownReuse || tokens <= 0 ? null : Math.min(1, (prefix * n + frame) / tokens);
-  return { prompt_cache_hit_share: hit, prompt_cache_intended_share: intended };
+  const intended = ownReuse || tokens <= 0 ? undefined : Math.min(1, (prefix * n + frame) / tokens);
+  return { ...(hit !== undefined ? { prompt_cache_hit_share: hit } : {}), ...(intended !== undefined ? { prompt_cache_intended_share: intended } : {}) };
 }

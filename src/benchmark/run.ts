@@ -164,7 +164,7 @@ export const PROMPT_CACHE_MARGIN = 0.1;
 export function promptCacheWarning(s: RunSummary): string | undefined {
   const hit = s.requests.prompt_cache_hit_share;
   const intended = s.requests.prompt_cache_intended_share;
-  if (hit === undefined || hit === null || intended === undefined || intended === null) return undefined;
+  if (hit === undefined || intended === undefined) return undefined;
   if (hit <= intended + PROMPT_CACHE_MARGIN) return undefined;
   return (
     `warning: PROMPT_CACHE_EXCESS: run ${s.id}: the server took ${(hit * 100).toFixed(1)}% of the prompt tokens from its prefix cache, ` +

@@ -118,10 +118,10 @@ for (const s of STREAMS) {
   });
 }
 
-test("a server that reports no cached count: no field on the records, hit share null, no warning", async () => {
+test("a server that reports no cached count: no field on the records, no hit share, no warning", async () => {
   const r = await replay("openai-completions", frames([text(" a"), text(" b"), { choices: [], usage: { prompt_tokens: PROMPT, completion_tokens: 2 } }, "[DONE]"]));
   for (const rec of r.records[0]) assert.equal(rec.cachedInputTokens, undefined);
-  assert.equal(r.summaries[0].requests.prompt_cache_hit_share, null);
+  assert.equal("prompt_cache_hit_share" in r.summaries[0].requests, false);
   assert.equal(r.summaries[0].requests.prompt_cache_intended_share, 0);
   assert.equal(promptCacheWarning(r.summaries[0]), undefined);
 });
@@ -142,17 +142,17 @@ test("promptCacheShares: intent = shared prefix + the server's frame (BOS, templ
   assert.equal(shares.prompt_cache_hit_share, 100 / 260);
   assert.equal(shares.prompt_cache_intended_share, (32 * 4 + 4) / 260);
   const none = promptCacheShares({ ...c, reported: 0, cached: 0, input: 0, frame: 0 }, { load, workload: undefined });
-  assert.equal(none.prompt_cache_hit_share, null);
+  assert.equal(none.prompt_cache_hit_share, undefined);
   assert.equal(none.prompt_cache_intended_share, 4 / 260);
-  assert.equal(promptCacheShares(c, { load: { mode: "sessions" } as never, workload: undefined }).prompt_cache_intended_share, null);
-  assert.equal(promptCacheShares(c, { load: { mode: "trace" } as never, workload: undefined }).prompt_cache_intended_share, null);
+  assert.equal(promptCacheShares(c, { load: { mode: "sessions" } as never, workload: undefined }).prompt_cache_intended_share, undefined);
+  assert.equal(promptCacheShares(c, { load: { mode: "trace" } as never, workload: undefined }).prompt_cache_intended_share, undefined);
 });
 
 test("promptCacheWarning: only above intended + 0.1, and never without both shares", () => {
-  const at = (hit: number | null, intended: number | null) => promptCacheWarning({ id: "r", requests: { prompt_cache_hit_share: hit, prompt_cache_intended_share: intended } } as unknown as RunSummary);
+  const at = (hit: number | undefined, intended: number | undefined) => promptCacheWarning({ id: "r", requests: { prompt_cache_hit_share: hit, prompt_cache_intended_share: intended } } as unknown as RunSummary);
   assert.equal(at(0.5, 0.45), undefined);
   assert.equal(at(0.55, 0.45), undefined);
   assert.match(at(0.56, 0.45)!, /^warning: PROMPT_CACHE_EXCESS: run r: .*56\.0%.*45\.0%/);
-  assert.equal(at(0.9, null), undefined);
-  assert.equal(at(null, 0), undefined);
+  assert.equal(at(0.9, undefined), undefined);
+  assert.equal(at(undefined, 0), undefined);
 });
