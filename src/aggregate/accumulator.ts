@@ -56,6 +56,12 @@ export class RunAccumulator {
   private readonly inputSource = new Map<CountSource, number>();
   private readonly outputSource = new Map<CountSource, number>();
   private inputCheck = { server: 0, requested: 0, mismatched: 0, compared: 0 };
+  /**
+   * Prompt cache: cached tokens, input tokens, frame tokens (server count beyond the requested
+   * prompt: BOS, a chat template) and count of the requests that reported a cached count; input
+   * tokens, frame tokens and count of all.
+   */
+  private cache = { cached: 0, input: 0, frame: 0, reported: 0, allInput: 0, allFrame: 0, all: 0 };
   private readonly throughput = new ThroughputFold();
   private readonly ttft = new Distribution();
   private readonly tpot = new Distribution();
@@ -93,6 +99,16 @@ export class RunAccumulator {
       c.server += r.inputTokens;
       c.requested += r.requestedInputTokens;
       if (inputLengthMismatch(r.inputTokens, r.requestedInputTokens)) c.mismatched++;
+    }
+    const frame = r.inputTokensSource === "server" && r.requestedInputTokens !== undefined ? Math.max(0, r.inputTokens - r.requestedInputTokens) : 0;
+    this.cache.all++;
+    this.cache.allInput += r.inputTokens;
+    this.cache.allFrame += frame;
+    if (r.cachedInputTokens !== undefined) {
+      this.cache.reported++;
+      this.cache.cached += r.cachedInputTokens;
+      this.cache.input += r.inputTokens;
+      this.cache.frame += frame;
     }
     if (!r.ok) {
       const kind = r.errorKind ?? "unknown";
@@ -154,6 +170,7 @@ export class RunAccumulator {
       mismatched: this.inputCheck.mismatched + c.mismatched,
       compared: this.inputCheck.compared + c.compared,
     };
+    for (const k of Object.keys(this.cache) as Array<keyof RunAccumulator["cache"]>) this.cache[k] += other.cache[k];
     this.throughput.merge(other.throughput);
     this.ttft.merge(other.ttft);
     this.tpot.merge(other.tpot);
@@ -212,6 +229,7 @@ export class RunAccumulator {
         finish_reasons: Object.fromEntries(this.finishReasons),
         ...(check.compared > 0 && check.requested > 0 ? { input_tokens_ratio: check.server / check.requested } : {}),
         input_length_mismatch: check.mismatched,
+        ...promptCacheShares(this.cache, input),
         token_count_source: { input: Object.fromEntries(this.inputSource), output: Object.fromEntries(this.outputSource) },
       },
       duration_s: durationS,
@@ -271,4 +289,23 @@ export class RunAccumulator {
     if (!e) this.endpoints.set(target, (e = { completed: 0, failed: 0, outputTokens: 0, ttft: new Distribution(), e2e: new Distribution() }));
     return e;
   }
+}
+
+/**
+ * requests.prompt_cache_hit_share and prompt_cache_intended_share (docs/metrics.md, "Prompt
+ * cache"). The intent counts per request the shared prefix and the frame the server adds (BOS, a
+ * chat template it counts beyond the requested prompt), which every request repeats: the first
+ * request of each prefix group (per server slot) cannot hit, so a hit share at or a little under
+ * it is what was meant.
+ */
+export function promptCacheShares(
+  c: { cached: number; input: number; frame: number; reported: number; allInput: number; allFrame: number; all: number },
+  input: Pick<SummaryInput, "load" | "workload">,
+): Pick<RunSummary["requests"], "prompt_cache_hit_share" | "prompt_cache_intended_share"> {
+  const hit = c.reported > 0 && c.input > 0 ? c.cached / c.input : undefined;
+  const ownReuse = input.load.mode === "trace" || input.load.mode === "sessions";
+  const [n, tokens, frame] = c.reported > 0 ? [c.reported, c.input, c.frame] : [c.all, c.allInput, c.allFrame];
+  const prefix = input.workload?.shared_prefix_tokens ?? 0;
+  const intended = ownReuse || tokens <= 0 ? undefined : Math.min(1, (prefix * n + frame) / tokens);
+  return { ...(hit !== undefined ? { prompt_cache_hit_share: hit } : {}), ...(intended !== undefined ? { prompt_cache_intended_share: intended } : {}) };
 }

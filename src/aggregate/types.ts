@@ -96,6 +96,19 @@ export interface RunSummary {
     input_tokens_ratio?: number;
     /** Requests whose server prompt count is off the requested input length by more than 2 tokens and 5%. */
     input_length_mismatch?: number;
+    /**
+     * Server-reported prompt tokens taken from its prefix cache / input tokens, summed over the
+     * measured requests that reported a cached count (docs/metrics.md, "Prompt cache"); absent
+     * when none did (and in summaries stored before it existed).
+     */
+    prompt_cache_hit_share?: number;
+    /**
+     * Prompt tokens the workload meant to share (its shared prefix) / input tokens, over the same
+     * requests (all measured ones when none reported a cached count); absent when the load's
+     * reuse is its own (trace replay, multi-turn sessions), when no request was measured, and in
+     * older summaries.
+     */
+    prompt_cache_intended_share?: number;
     token_count_source: { input: Partial<Record<CountSource, number>>; output: Partial<Record<CountSource, number>> };
   };
   /** First send -> last completion of measured requests, seconds. */

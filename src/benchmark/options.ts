@@ -76,6 +76,13 @@ export interface BenchmarkOptions {
    * request; sessions: 1). Records, summary and store are one run whatever the number.
    */
   workers?: number;
+  /**
+   * Run-wide ordinal of this call's first synthetic prompt (default 0). Each load takes the next
+   * (warm-up + requests, or the duration pool) ordinals and the test request one more, so the
+   * prompts of consecutive calls never repeat when each passes the previous call's
+   * `BenchmarkResult.nextPromptOffset` (sweeps and `--profile sweep` do). Integer in [0, 2^53).
+   */
+  promptOffset?: number;
   /** Results database path; null: do not store. */
   db?: string | null;
   /** Grouping for experiments. */
@@ -123,4 +130,6 @@ export interface BenchmarkResult {
   /** Measured (non-warm-up) records per run, same order as summaries; empty arrays with keepRecords: false. */
   records: RequestRecord[][];
   interrupted: boolean;
+  /** The promptOffset a following call should pass so that its prompts are not this call's. */
+  nextPromptOffset?: number;
 }

@@ -28,7 +28,9 @@ export async function runSweepProfile(options: BenchmarkOptions & { rates: numbe
   const { rates, arrival, ...base } = options;
   const out: BenchmarkResult = { summaries: [], records: [], interrupted: false };
   const step = async (loads: NonNullable<BenchmarkOptions["loads"]>): Promise<boolean> => {
-    const r = await runBenchmark({ ...base, loads });
+    // Each step continues the previous one's prompt ordinals: no step re-sends a prompt.
+    const r = await runBenchmark({ ...base, loads, promptOffset: out.nextPromptOffset ?? base.promptOffset });
+    out.nextPromptOffset = r.nextPromptOffset;
     out.summaries.push(...r.summaries);
     out.records.push(...r.records);
     out.interrupted ||= r.interrupted;

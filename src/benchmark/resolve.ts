@@ -103,7 +103,7 @@ const count = z.number().int().nonnegative();
 const OPTION_KEYS = [
   "targets", "api", "model", "apiKey", "headers", "workload", "tokenizer", "seed", "loads", "requests", "durationS", "warmup",
   "rampUpS", "exactOutput", "temperature", "timeoutS", "goodput", "balance", "percentiles", "extraBody", "preflight", "shard",
-  "startAtMs", "workers", "db", "experimentId", "cellKey", "label", "command", "embedded", "keepRecords", "onRecord", "signal",
+  "startAtMs", "workers", "promptOffset", "db", "experimentId", "cellKey", "label", "command", "embedded", "keepRecords", "onRecord", "signal",
   "onProgress", "log",
 ] as const satisfies ReadonlyArray<keyof BenchmarkOptions>;
 type MissingKeys = Exclude<keyof BenchmarkOptions, (typeof OPTION_KEYS)[number]>;
@@ -167,6 +167,7 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     }
   }
   for (const p of opts.percentiles ?? []) check("percentile", p, z.number().min(0).max(100));
+  if (opts.promptOffset !== undefined && (!Number.isSafeInteger(opts.promptOffset) || opts.promptOffset < 0)) throw new UsageError(`invalid prompt offset: ${opts.promptOffset} (an integer >= 0)`);
   if (opts.startAtMs !== undefined && (!Number.isSafeInteger(opts.startAtMs) || opts.startAtMs <= 0)) throw new UsageError(`invalid start time: ${opts.startAtMs} (epoch milliseconds)`);
   if (opts.startAtMs !== undefined && loads.length > 1) throw new UsageError("--start-at takes one load per run (one --concurrency or --rate value)");
   if (opts.shard) {

@@ -41,7 +41,15 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     // the model's template, prompts are built that much shorter so the server counts the length asked for.
     const templateTokens = o.api === "openai-chat" ? chatTemplateOverhead(tokenizer) : undefined;
     if (templateTokens) log(`chat template of ${tokenizer.name}: ${templateTokens} tokens around each prompt; prompts built that much shorter so the server counts the input length asked for`);
-    const items = await asUsage(buildWorkload(o.workload, { count: promptCount(o), seed: o.seed, tokenizer, log, inputOffset: templateTokens }));
+    // Each load draws its own range of prompt ordinals (warm-up included), so no load re-sends
+    // another's prompts and a server's prefix cache cannot stand in for prefill; the test request
+    // takes one ordinal after them. Datasets keep their prompts (the file is the workload).
+    const perLoad = promptCount(o);
+    const firstOrdinal = options.promptOffset ?? 0;
+    const build = (promptOffset: number, count = perLoad) =>
+      asUsage(buildWorkload(o.workload, { count, seed: o.seed, tokenizer, log, inputOffset: templateTokens, promptOffset }));
+    let items = await build(firstOrdinal);
+    const nextPromptOffset = firstOrdinal + perLoad * o.loads.length + 1;
     if (!targets) {
       const server = await startEmbeddedTarget({
         preset,
@@ -79,10 +87,15 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       label: options.label,
     };
     log(`${o.loads.length} run(s) (${o.loads.map(loadLabel).join(", ")}), ${o.api} at ${targets.join(", ")}, model ${model}: ${describeWorkload(meta.workload)}`);
-    if (o.preflight && !embedded && items.length > 0 && !options.signal?.aborted) await preflight(targets, adapter, items[0], model, o, options.signal);
-    const result: BenchmarkResult = { summaries: [], records: [], interrupted: false };
+    if (o.preflight && !embedded && items.length > 0 && !options.signal?.aborted) {
+      const test = o.workload.kind === "synthetic" ? (await build(nextPromptOffset - 1, 1))[0] : items[0];
+      await preflight(targets, adapter, test, model, o, options.signal);
+    }
+    const result: BenchmarkResult = { summaries: [], records: [], interrupted: false, nextPromptOffset };
+    let cacheWarned = false;
     for (let i = 0; i < o.loads.length; i++) {
       if (options.signal?.aborted) break;
+      if (i > 0 && o.workload.kind === "synthetic") items = await build(firstOrdinal + perLoad * i);
       const out = await runLoad(
         {
           o,
@@ -107,6 +120,11 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       result.summaries.push(out.summary);
       const warning = inputLengthWarning(out.summary, tokenizer.name, o.api);
       if (warning) log(warning);
+      const cacheWarning = cacheWarned ? undefined : promptCacheWarning(out.summary);
+      if (cacheWarning) {
+        cacheWarned = true;
+        log(cacheWarning);
+      }
       result.records.push(out.records);
       if (out.interrupted) {
         result.interrupted = true;
@@ -134,6 +152,27 @@ export function inputLengthWarning(s: RunSummary, tokenizerName: string, api: st
     `warning: run ${s.id}: the server counted ${s.requests.input_tokens_ratio.toFixed(2)}x the requested prompt tokens ` +
     `(${n} of ${s.requests.sent} requests off by more than 2 tokens and 5%; prompts were measured with ${tokenizerName}): ` +
     `likely ${why}; pass --tokenizer with the model's tokenizer.json`
+  );
+}
+
+/** How far the server-reported prompt-cache hit share may exceed the intended share before a warning. */
+export const PROMPT_CACHE_MARGIN = 0.1;
+
+/**
+ * One line (code PROMPT_CACHE_EXCESS) when the server answered more of the prompts from its
+ * prefix cache than the workload meant to share (requests.prompt_cache_hit_share above
+ * prompt_cache_intended_share + PROMPT_CACHE_MARGIN): TTFT then measures the cache, not prefill.
+ * Undefined when the server reported no cached tokens or the intent is unknown (traces, sessions).
+ */
+export function promptCacheWarning(s: RunSummary): string | undefined {
+  const hit = s.requests.prompt_cache_hit_share;
+  const intended = s.requests.prompt_cache_intended_share;
+  if (hit === undefined || intended === undefined) return undefined;
+  if (hit <= intended + PROMPT_CACHE_MARGIN) return undefined;
+  return (
+    `warning: PROMPT_CACHE_EXCESS: run ${s.id}: the server took ${(hit * 100).toFixed(1)}% of the prompt tokens from its prefix cache, ` +
+    `the workload meant ${(intended * 100).toFixed(1)}% to be shared: TTFT and prefill figures measure the cache; ` +
+    `were these prompts sent before (same seed and prompt offset)?`
   );
 }
 

@@ -34,7 +34,7 @@ export interface RawResult {
   errorKind?: ErrorKind;
   error?: string;
   chunks: RawChunk[];
-  usage?: { promptTokens?: number; completionTokens?: number; source: string };
+  usage?: { promptTokens?: number; completionTokens?: number; cachedPromptTokens?: number; source: string };
   timings?: Record<string, number>;
   /** Whether the stream carried an explicit end marker. */
   sawDone: boolean;
@@ -236,10 +236,11 @@ function fail(res: RawResult, kind: ErrorKind, message: string): void {
   res.error = message;
 }
 
-function definedOnly(ev: { promptTokens?: number; completionTokens?: number }) {
-  const out: { promptTokens?: number; completionTokens?: number } = {};
+function definedOnly(ev: { promptTokens?: number; completionTokens?: number; cachedPromptTokens?: number }) {
+  const out: { promptTokens?: number; completionTokens?: number; cachedPromptTokens?: number } = {};
   if (ev.promptTokens !== undefined) out.promptTokens = ev.promptTokens;
   if (ev.completionTokens !== undefined) out.completionTokens = ev.completionTokens;
+  if (ev.cachedPromptTokens !== undefined) out.cachedPromptTokens = ev.cachedPromptTokens;
   return out;
 }
 

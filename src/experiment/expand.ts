@@ -14,6 +14,11 @@ export interface BenchCell {
   workload: WorkloadEntry;
   load: LoadSpec;
   repeat: number;
+  /**
+   * Position among the matrix's bench cells (0-based): the cell's prompts start at ordinal
+   * index * CELL_PROMPT_STRIDE, so no cell (repeats included) re-sends another's prompts.
+   */
+  index: number;
   /** Hash of everything that determines the cell's result; a stored cell is reused only when it matches. */
   fingerprint: string;
 }
@@ -27,6 +32,9 @@ export interface CommandCell {
 }
 
 export type Cell = BenchCell | CommandCell;
+
+/** Prompt ordinals each experiment cell owns: 2^32, more than any run draws. */
+export const CELL_PROMPT_STRIDE = 2 ** 32;
 
 /** The load's segment of a cell key ("c8", "r2.5", "rinf"); stable, as stored cells are matched on their keys. */
 export const loadLabel = (load: LoadSpec): string => loadKey(load);
@@ -85,7 +93,7 @@ export function expandCells(spec: ExperimentSpec): Cell[] {
       for (const workload of spec.workloads) {
         for (const load of loads) {
           const key = `server=${server.name}/workload=${workload.name}/load=${loadLabel(load)}/rep=${rep}`;
-          cells.push({ kind: "bench", key, server, workload, load, repeat: rep, fingerprint: hash({ server, workload, load, settings }) });
+          cells.push({ kind: "bench", key, server, workload, load, repeat: rep, index: cells.length, fingerprint: hash({ server, workload, load, settings }) });
         }
       }
     }

@@ -7,7 +7,7 @@ import { storeTelemetry, startTelemetry } from "../telemetry/index.js";
 import type { RunSummary } from "../aggregate/types.js";
 import { putCell, getCells, upsertExperiment, setExperimentStatus, deleteCells, experimentIdFor, markStaleExperimentRuns } from "../store/experiments.js";
 import { runCommandCell } from "./commandCell.js";
-import { expandCells, filterCells, groupKey, toWorkloadSpec, type BenchCell, type Cell, type CommandCell } from "./expand.js";
+import { CELL_PROMPT_STRIDE, expandCells, filterCells, groupKey, toWorkloadSpec, type BenchCell, type Cell, type CommandCell } from "./expand.js";
 import { redactArgs } from "./redactArgs.js";
 import { processSecretValues } from "../store/redact.js";
 import { isLaunched, type ExperimentSpec, type ServerSpec } from "./schema.js";
@@ -273,6 +273,7 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, targets: string[], metric
       apiKey: o.apiKey,
       workload: toWorkloadSpec("dataset" in w ? { ...w, dataset: { ...w.dataset, path: resolve(ctx.baseDir, w.dataset.path) } } : w),
       seed: spec.seed,
+      promptOffset: cell.index * CELL_PROMPT_STRIDE,
       tokenizer: spec.tokenizer && (isNamedTokenizer(spec.tokenizer) ? spec.tokenizer : resolve(ctx.baseDir, spec.tokenizer)),
       loads: [cell.load],
       requests: spec.requests,

@@ -54,6 +54,7 @@ export function buildRecord(raw: RawResult, c: RecordContext): RequestRecord {
     clientWaitMs: lat.clientWaitMs,
     serverTimings: raw.timings,
     requestedInputTokens: c.item.inputTokens,
+    ...cachedInput(raw),
     ...(raw.finishReason !== undefined ? { finishReason: raw.finishReason } : {}),
     ...(raw.retriedAfter !== undefined ? { retriedAfter: raw.retriedAfter } : {}),
     ...(c.item.session !== undefined ? { session: c.item.session, turn: c.item.turn } : {}),
@@ -61,6 +62,20 @@ export function buildRecord(raw: RawResult, c: RecordContext): RequestRecord {
   if (attributed.anomaly) record.tokenCountAnomaly = attributed.anomaly;
   Object.assign(record, outputKinds(raw, attributed, c.scheduledAt));
   return record;
+}
+
+/**
+ * The server's count of prompt tokens served from its prefix cache: the usage field where the
+ * API has one, else llama.cpp's timings.cache_n (its native and OpenAI-style endpoints).
+ */
+export function cachedInputTokensOf(raw: Pick<RawResult, "usage" | "timings">): number | undefined {
+  const n = raw.usage?.cachedPromptTokens ?? raw.timings?.cache_n;
+  return n !== undefined && Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+function cachedInput(raw: RawResult): Pick<RequestRecord, "cachedInputTokens"> {
+  const n = cachedInputTokensOf(raw);
+  return n === undefined ? {} : { cachedInputTokens: n };
 }
 
 /**

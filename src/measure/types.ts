@@ -53,6 +53,12 @@ export interface RequestRecord {
   ttfoMs?: number;
   /** Scheduled send -> first tool-call token, ms; present with tool calls. */
   toolCallTtftMs?: number;
+  /**
+   * Prompt tokens the server reports it took from its prefix cache (llama.cpp timings.cache_n,
+   * OpenAI usage.prompt_tokens_details.cached_tokens, SGLang meta_info.cached_tokens); absent
+   * when it reported none.
+   */
+  cachedInputTokens?: number;
   /** Input length the workload asked for (its tokenizer's count), whatever the server counted. */
   requestedInputTokens?: number;
   /** Why generation stopped, as the server named it (finish_reason, stop_type, done_reason); absent when it said nothing. */

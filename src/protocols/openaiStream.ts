@@ -39,10 +39,13 @@ export function openAiStreamHandler(outputOf: (choice: JsonObject) => ChoiceOutp
       }
       // Running totals (continuous usage) and the final usage chunk alike: the last one wins.
       if (usage) {
+        // vLLM (--enable-prompt-tokens-details) and OpenAI: prompt tokens served from the prefix cache.
+        const cached = isObject(usage.prompt_tokens_details) ? num(usage.prompt_tokens_details.cached_tokens) : undefined;
         out.push({
           type: "usage",
           promptTokens: num(usage.prompt_tokens),
           completionTokens: num(usage.completion_tokens),
+          ...(cached !== undefined ? { cachedPromptTokens: cached } : {}),
           source: "openai.usage",
         });
       }

@@ -52,7 +52,8 @@ export const sglangAdapter: ProtocolAdapter = {
         if (delta.length > 0 || completionTokens !== undefined) out.push({ type: "content", text: delta, cumulative: completionTokens });
         const promptTokens = num(meta.prompt_tokens);
         if (completionTokens !== undefined || promptTokens !== undefined) {
-          usage = { type: "usage", completionTokens, promptTokens, source: "sglang.meta_info" };
+          const cached = num(meta.cached_tokens);
+          usage = { type: "usage", completionTokens, promptTokens, ...(cached !== undefined ? { cachedPromptTokens: cached } : {}), source: "sglang.meta_info" };
           usageSent = false;
         }
         const fr = finishReasonOf(meta.finish_reason);

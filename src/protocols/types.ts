@@ -51,8 +51,13 @@ export type StreamEvent =
    * on a content chunk), which attribution turns into per-chunk counts or reads as the total.
    */
   | { type: "content"; text: string; tokens?: number; cumulative?: number; kind?: OutputKind }
-  /** Token counts reported by the server (may repeat; the last one wins). */
-  | { type: "usage"; promptTokens?: number; completionTokens?: number; source: string }
+  /**
+   * Token counts reported by the server (may repeat; the last one wins). `cachedPromptTokens`:
+   * prompt tokens the server took from its prefix cache (OpenAI
+   * usage.prompt_tokens_details.cached_tokens, SGLang meta_info.cached_tokens); llama.cpp's
+   * `cache_n` arrives in its timings block instead.
+   */
+  | { type: "usage"; promptTokens?: number; completionTokens?: number; cachedPromptTokens?: number; source: string }
   /** Server-side timings (ms unless the name says otherwise), kept as reported. */
   | { type: "timings"; values: Record<string, number> }
   | { type: "error"; message: string }

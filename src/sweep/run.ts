@@ -40,14 +40,18 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const maxRuns = o.maxRuns ?? 30;
   let runs = 0;
   const summaries: RunSummary[] = [];
+  // Every point (and re-measure) continues the prompt ordinals where the last one stopped, so no
+  // point is answered from the prefix cache the previous ones filled.
+  let promptOffset = o.bench.promptOffset;
   while (state.next !== undefined && runs < maxRuns) {
     if (o.signal?.aborted) return { state, summaries, interrupted: true };
     const load: LoadSpec =
       o.config.mode === "concurrency" ? { mode: "concurrency", concurrency: state.next } : { mode: "rate", rate: state.next, arrival: o.arrival ?? "poisson" };
-    const measure = () =>
-      runBenchmark({
+    const measure = async () => {
+      const r = await runBenchmark({
         ...o.bench,
         loads: [load],
+        promptOffset,
         // One test request per sweep, not per point: the target does not change between points.
         preflight: runs === 0 ? o.bench.preflight : false,
         label: o.bench.label ?? `sweep ${loadLabel(load)}`,
@@ -57,6 +61,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
         keepRecords: false,
         signal: o.signal,
       });
+      promptOffset = r.nextPromptOffset ?? promptOffset;
+      return r;
+    };
     let res = await measure();
     runs++;
     for (let retry = 0; retry < (o.clientRetries ?? 1) && runs < maxRuns && !res.interrupted && res.summaries[0]?.client.saturated; retry++) {

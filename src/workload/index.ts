@@ -15,6 +15,12 @@ export interface BuildWorkloadOptions {
    * asked for, and every item's inputTokens includes it. Default 0.
    */
   inputOffset?: number;
+  /**
+   * Run-wide ordinal of the first synthetic prompt (default 0): the text of item i is a pure
+   * function of (seed, promptOffset + i), so calls with disjoint ranges send no prompt twice
+   * (lengths and shared prefixes do not move). Datasets ignore it: their prompts are the file's.
+   */
+  promptOffset?: number;
   /** Notices such as "n conversations skipped"; default: silent. */
   log?: (line: string) => void;
 }
@@ -40,6 +46,7 @@ function buildSynthetic(spec: SyntheticWorkloadSpec, opts: BuildWorkloadOptions)
     prefixGroups: spec.prefixGroups,
     seed: opts.seed,
     tokenizer: opts.tokenizer,
+    promptOffset: opts.promptOffset,
   });
   const outputs = sampleOutputLengths(spec.output, opts.count, opts.seed);
   return prompts.map((p, index) => ({ index, prompt: p.prompt, inputTokens: p.inputTokens + off, outputTokens: outputs[index] }));
@@ -111,6 +118,6 @@ async function buildFromDataset(spec: DatasetWorkloadSpec, opts: BuildWorkloadOp
 
 export { loadTokenizer, byteTokenizer, DEFAULT_TOKENIZER_NAME, type Tokenizer } from "./tokenizer.js";
 export { createRng, deriveSeed, type Rng } from "./rng.js";
-export { syntheticPrompts, sampleOutputLengths, promptOfLength, promptVocabulary } from "./synthetic.js";
+export { syntheticPrompts, sampleOutputLengths, promptOfLength, promptVocabulary, promptTextSeed } from "./synthetic.js";
 export { sampleLength, validateLengthSpec, lengthBounds } from "./lengths.js";
 export { readJsonl, readShareGpt, OUTPUT_LENGTH_FIELDS, type DatasetEntry, type LoadedDataset } from "./dataset.js";

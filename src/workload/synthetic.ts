@@ -8,6 +8,7 @@
 import type { LengthSpec } from "./types.js";
 import { lengthBounds, sampleLength, validateLengthSpec } from "./lengths.js";
 import { createRng, deriveSeed, type Rng } from "./rng.js";
+import { splitmix32 } from "../splitmix32.js";
 import type { Tokenizer } from "./tokenizer.js";
 
 export interface PromptVocabulary {
@@ -137,10 +138,32 @@ function pickGroup(shares: readonly number[], u: number): number {
   return shares.length - 1;
 }
 
+/** Largest prompt ordinal (Number.MAX_SAFE_INTEGER): ordinals are split in two 32-bit words. */
+export const MAX_PROMPT_ORDINAL = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Seed of the text of the prompt with run-wide `ordinal` (an integer in [0, 2^53)). For one seed
+ * and one high word (ordinals below 2^32 apart in the same 2^32 block) the map is a bijection, so
+ * two ordinals of one run never draw the same text stream; different high words (experiment
+ * cells) collide only by 32-bit chance.
+ */
+export function promptTextSeed(seed: number, ordinal: number): number {
+  if (!Number.isSafeInteger(ordinal) || ordinal < 0) throw new Error(`prompt ordinal must be an integer in [0, 2^53), got ${ordinal}`);
+  const hi = Math.floor(ordinal / 2 ** 32);
+  const lo = ordinal >>> 0;
+  const base = splitmix32((deriveSeed(seed, "prompt-text") ^ hi) >>> 0)();
+  return splitmix32((base ^ lo) >>> 0)();
+}
+
 /**
  * `count` prompts with lengths drawn from `input`. Every random stream is derived from `seed`
- * (lengths, text and prefix separately), and prompts are drawn in order, so the first N
- * prompts of a larger count equal the N prompts of a smaller one.
+ * (lengths, text and prefix separately). Lengths and prefix groups are drawn in order of the
+ * prompt's position i; the text of prompt i is a pure function of (seed, promptOffset + i)
+ * (promptTextSeed), so the first N prompts of a larger count equal the N prompts of a smaller
+ * one, and calls with disjoint ranges [promptOffset, promptOffset + count) never share a
+ * prompt's unique part: the loads of one run, sweep points and experiment cells draw disjoint
+ * ranges so that a server's prefix cache cannot answer one load with another's prompts. The
+ * shared prefix does not move with the offset: it is meant to be shared.
  */
 export function syntheticPrompts(opts: {
   count: number;
@@ -150,8 +173,14 @@ export function syntheticPrompts(opts: {
   prefixGroups?: number[];
   seed: number;
   tokenizer: Tokenizer;
+  /** Run-wide ordinal of the first prompt (default 0); see above. */
+  promptOffset?: number;
 }): SyntheticPrompt[] {
   const { count, tokenizer: tok, seed } = opts;
+  const offset = opts.promptOffset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset + count > MAX_PROMPT_ORDINAL) {
+    throw new Error(`prompt offset must be an integer >= 0 with offset + count below 2^53, got ${offset}`);
+  }
   validateLengthSpec(opts.input, "input");
   const k = opts.sharedPrefixTokens ?? 0;
   if (!Number.isInteger(k) || k < 0) throw new Error(`shared prefix must be an integer >= 0 tokens, got ${k}`);
@@ -164,7 +193,6 @@ export function syntheticPrompts(opts: {
     throw new Error(`shared prefix of ${k} tokens needs every input length >= ${k}, but input lengths go down to ${lowest}`);
   }
   const lengthRng = createRng(deriveSeed(seed, "input-lengths"));
-  const textRng = createRng(deriveSeed(seed, "prompt-text"));
   const shares = opts.prefixGroups ?? [1];
   const problem = prefixGroupsProblem(shares);
   if (problem) throw new Error(problem);
@@ -180,6 +208,7 @@ export function syntheticPrompts(opts: {
   for (let i = 0; i < count; i++) {
     const n = sampleLength(input, lengthRng);
     const g = shares.length > 1 ? pickGroup(shares, groupRng.uniform()) : 0;
+    const textRng = createRng(promptTextSeed(seed, offset + i));
     out.push({ prompt: promptOfLength(n, tok, textRng, prefixes[g]).text, inputTokens: n, ...(shares.length > 1 ? { prefixGroup: g } : {}) });
   }
   return out;

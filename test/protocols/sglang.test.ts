@@ -31,7 +31,7 @@ for (const name of ["sglang-cumulative.sse", "sglang-incremental.sse"]) {
     const events = assertSplitInvariant(adapter, fixture(name));
     assert.deepEqual(attributed(events), { chunks: EXPECTED });
     assert.equal(textOf(events), " The answer is 42 ✓.");
-    assert.deepEqual(ofType(events, "usage"), [{ type: "usage", completionTokens: 7, promptTokens: 5, source: "sglang.meta_info" }]);
+    assert.deepEqual(ofType(events, "usage"), [{ type: "usage", completionTokens: 7, promptTokens: 5, cachedPromptTokens: 0, source: "sglang.meta_info" }]);
     assert.deepEqual(ofType(events, "timings"), [{ type: "timings", values: { e2e_latency_ms: 250 } }]);
     assert.deepEqual(events.at(-1), { type: "done", finishReason: "length" });
   });

@@ -2,64 +2,18 @@
 // node-llama-cpp ships, scripts/build-llama-server.sh) serving a generated model: the numbers
 // tokenbench reports must agree with the server's own counts and timings.
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createServer } from "node:net";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { runBenchmark } from "../../src/benchmark/run.js";
-import { ensurePresetModel } from "../../src/engine/models.js";
 import { PRESETS } from "../../src/engine/gguf/presets.js";
 import type { RequestRecord } from "../../src/measure/types.js";
 import type { ApiKind } from "../../src/protocols/types.js";
+import { startLlamaServer, type LlamaServer } from "../support/llamaServer.js";
 
 const PRESET = "tiny";
 const INPUT = 64;
 const OUTPUT = 32;
 const REQUESTS = 12;
 const SLOTS = 4;
-
-/**
- * The llama-server binary: $TOKENBENCH_LLAMA_SERVER when set, else the build script's
- * cached build under ~/.cache/tokenbench/llama-server, the cache .ci/run uses (built there on
- * first use: ~10-15 min on 2 cores, hence the hook's long timeout). Never skipped.
- */
-function llamaServerBinary(): string {
-  const fromEnv = process.env.TOKENBENCH_LLAMA_SERVER;
-  if (fromEnv) {
-    assert.ok(existsSync(fromEnv), `TOKENBENCH_LLAMA_SERVER=${fromEnv} does not exist`);
-    return fromEnv;
-  }
-  const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "tokenbench", "llama-server");
-  return execFileSync("bash", ["scripts/build-llama-server.sh", cache], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url: string, child: ChildProcess, log: string[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`llama-server exited (${child.exitCode}): ${log.slice(-5).join(" | ")}`);
-    try {
-      const r = await fetch(`${url}/health`);
-      if (r.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`llama-server not healthy within ${timeoutMs / 1000} s: ${log.slice(-5).join(" | ")}`);
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -68,32 +22,13 @@ const median = (xs: number[]): number => {
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe(`llama.cpp's llama-server (CPU) with the generated ${PRESET} model`, () => {
-  let child: ChildProcess;
+  let server: LlamaServer;
   let url: string;
-  const log: string[] = [];
-  const killOnExit = () => child?.kill("SIGKILL");
   before(async () => {
-    const bin = llamaServerBinary();
-    const model = await ensurePresetModel(PRESET);
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    child = spawn(bin, ["-m", model, "--host", "127.0.0.1", "--port", String(port), "-np", String(SLOTS), "-c", String(SLOTS * 512), "-t", "2", "--no-webui"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    process.once("exit", killOnExit);
-    for (const s of [child.stdout!, child.stderr!]) s.on("data", (d: Buffer) => log.push(...d.toString().split("\n").filter(Boolean).slice(-20)));
-    await waitHealthy(url, child, log, 60_000);
+    server = await startLlamaServer(PRESET, SLOTS);
+    url = server.url;
   }, { timeout: 30 * 60_000 });
-  after(async () => {
-    process.off("exit", killOnExit);
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(killer);
-    }
-  });
+  after(() => server?.close());
 
   for (const api of ["openai-completions", "openai-chat", "llamacpp"] as ApiKind[]) {
     test(`${api}: counts equal the server's, no failures, TPOT within 3% of the server's decode time, no prefix-cache artifact`, async () => {
