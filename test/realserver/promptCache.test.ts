@@ -89,9 +89,11 @@ describe(`prompt cache on llama-server (CPU, ${PRESET} model, ${SLOTS} slots)`, 
     assert.ok(again.summaries[1].requests.prompt_cache_hit_share! < 0.05, `second load hit share ${again.summaries[1].requests.prompt_cache_hit_share}`);
     assert.equal(again.warnings.length, 1, again.warnings.join("\n"));
     assert.match(again.warnings[0], new RegExp(`run ${again.summaries[0].id}: the server took 9\\d\\.\\d% of the prompt tokens from its prefix cache`));
-    // continuing where the first call stopped sends nothing the server has seen
-    const next = await run({ seed: 103, promptOffset: first.nextPromptOffset });
-    assert.ok(next.summaries[0].requests.prompt_cache_hit_share! < 0.05);
+    // continuing where the last call stopped sends nothing the server has seen (`again` went past
+    // `first`'s range with its second load, so it is `again`'s offset that moves on)
+    assert.ok(again.nextPromptOffset! > first.nextPromptOffset!);
+    const next = await run({ seed: 103, promptOffset: again.nextPromptOffset });
+    assert.ok(next.summaries[0].requests.prompt_cache_hit_share! < 0.05, `next: hit ${next.summaries[0].requests.prompt_cache_hit_share} offset ${again.nextPromptOffset} cache_n ${cacheN(next.records[0]).join(",")}`);
     assert.deepEqual(next.warnings, []);
   });
 });
