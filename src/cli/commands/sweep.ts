@@ -16,7 +16,7 @@ import { createProgress, type Progress } from "../../output/progress.js";
 import { snakeKeys } from "../../output/snakeCase.js";
 import { metricByKey } from "../../aggregate/metricTable.js";
 import { loadLabel } from "../../schedule/shapes/index.js";
-import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
+import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv, type LatencyOrigin } from "../sharedOptions.js";
 
 interface Flags {
   target?: string[];
@@ -43,6 +43,7 @@ interface Flags {
   timeout?: number;
   extraBody?: Record<string, unknown>;
   preflight: boolean;
+  latencyOrigin: LatencyOrigin;
   seed?: number;
   db?: string;
   store: boolean;
@@ -123,6 +124,7 @@ export function register(program: Command): void {
             timeoutS: f.timeout,
             extraBody: f.extraBody,
             preflight: f.preflight,
+            latencyOrigin: f.latencyOrigin,
             seed: f.seed,
             goodput: f.goodput,
             db: f.store ? f.db : null,
