@@ -79,7 +79,7 @@ test("latency origin scheduled: TTFT holds the slot wait; merge refuses mixed or
     assert.ok(sent.summaries[0].latency_ms.ttft.p50 < a.latency_ms.ttft.p50 - 100, "from the send, TTFT drops the queue");
     assert.throws(
       () => mergeShardRuns([{ summary: a, records: sched.records[0] }, { summary: { ...sent.summaries[0], shard: { ...sent.summaries[0].shard!, index: 1, count: 2 } }, records: sent.records[0] }], "m"),
-      (e: unknown) => e instanceof MergeError && /latency from the scheduled time.*--latency-origin/.test(e.message),
+      (e: unknown) => e instanceof MergeError && /from the sent time, run .* from the scheduled time: rerun the shards with one --latency-origin/.test(e.message),
     );
   } finally {
     await srv.close();
