@@ -33,6 +33,7 @@ export { DEFAULTS, EMBEDDED_DEFAULTS } from "./benchmark/resolve.js";
 export { API_KINDS } from "./protocols/types.js";
 export type { SessionsSummary, ClientHealth, EndpointSummary, GoodputSpec, LatencyStats, RunSummary, ShardInfo, SummaryDocument, Throughput } from "./aggregate/types.js";
 export type { CountSource, ErrorKind, RequestRecord } from "./measure/types.js";
+export { LATENCY_ORIGINS, type LatencyOrigin } from "./measure/requestMetrics.js";
 export type { ApiKind } from "./protocols/types.js";
 export type { ArrivalKind, BalanceStrategy } from "./schedule/types.js";
 export type { ChatMessage, DatasetWorkloadSpec, LengthSpec, SyntheticWorkloadSpec, WorkItem, WorkloadSpec } from "./workload/types.js";

@@ -68,6 +68,7 @@ export class RunAccumulator {
   private readonly itl = new Distribution();
   private readonly e2e = new Distribution();
   private readonly clientWait = new Distribution();
+  private readonly queue = new Distribution();
   private reasoning = { requests: 0, reasoningTokens: 0, outputTokens: 0, ttfo: new Distribution() };
   private toolCalls = { requests: 0, tokens: 0, ttft: new Distribution() };
   private readonly sessions = new SessionsFold();
@@ -118,6 +119,7 @@ export class RunAccumulator {
     this.throughput.add(r);
     // Every measured request waited in the client, whatever its fate.
     this.clientWait.add(r.clientWaitMs);
+    this.queue.add(r.queueMs ?? 0);
     const ep = this.endpoint(r.target);
     if (!r.ok) {
       ep.failed++;
@@ -177,6 +179,7 @@ export class RunAccumulator {
     this.itl.merge(other.itl);
     this.e2e.merge(other.e2e);
     this.clientWait.merge(other.clientWait);
+    this.queue.merge(other.queue);
     this.reasoning.requests += other.reasoning.requests;
     this.reasoning.reasoningTokens += other.reasoning.reasoningTokens;
     this.reasoning.outputTokens += other.reasoning.outputTokens;
@@ -240,7 +243,9 @@ export class RunAccumulator {
         itl: this.itl.stats(ps),
         e2e: this.e2e.stats(ps),
         client_wait: this.clientWait.stats(ps),
+        queue: this.queue.stats(ps),
       },
+      latency_origin: input.latencyOrigin ?? "sent",
       client: input.client,
     };
     if (this.goodput) summary.goodput = goodputOf(this.good, this.sent, this.goodput, durationS);

@@ -162,8 +162,14 @@ export const METRICS: Metric[] = [
   },
   {
     kind: "latency", key: "client_wait", label: "Client wait", unit: "ms", better: "lower", doc: LATENCY_DOC,
-    definition: "scheduled send to actual send (the client's own delay)",
+    definition: "dispatch (a concurrency slot free) to actual send: the client's own delay",
     stats: (s) => s.latency_ms.client_wait,
+  },
+  {
+    kind: "latency", key: "queue", label: "Queue", unit: "ms", better: "lower", doc: LATENCY_DOC,
+    definition: "scheduled arrival to dispatch: waiting in the client for a --max-concurrency slot",
+    stats: (s) => s.latency_ms.queue,
+    perRequest: (r) => r.queueMs,
   },
   {
     kind: "latency", key: "ttfo", label: "TTFO", unit: "ms", better: "lower", doc: LATENCY_DOC, optional: true,

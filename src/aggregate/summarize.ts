@@ -1,5 +1,6 @@
 import type { ClientHealth, GoodputSpec, RunSummary, WorkloadSummary } from "./types.js";
 import type { RequestRecord } from "../measure/types.js";
+import type { LatencyOrigin } from "../measure/requestMetrics.js";
 import type { ApiKind } from "../protocols/types.js";
 import type { LoadSpec } from "../schedule/types.js";
 import { loadToJson } from "../schedule/shapes/index.js";
@@ -23,9 +24,14 @@ export interface SummarizeInput {
   client: ClientHealth;
   /** Seconds of ramp-up, counted from the first measured send. */
   rampUpS?: number;
+  /** Where the records' latencies count from (RunSummary.latency_origin); default "sent". */
+  latencyOrigin?: LatencyOrigin;
   /** When the last request was sent (ms from run start); default: latest sentAt among records. */
   lastSendAt?: number;
 }
+
+/** Where a summary's latencies count from; runs stored before `latency_origin` existed counted from the scheduled arrival. */
+export const latencyOriginOf = (s: Pick<RunSummary, "latency_origin">): LatencyOrigin => s.latency_origin ?? "scheduled";
 
 /** RunSummary.load: the load's JSON form (JSON has no Infinity, so an unbounded rate is written "inf"). */
 export const summarizeLoad = (load: LoadSpec): RunSummary["load"] => loadToJson(load);

@@ -4,6 +4,7 @@ import type { ApiKind } from "../protocols/types.js";
 import type { LengthSpec } from "../workload/types.js";
 import type { LoadJson } from "../schedule/types.js";
 import type { ClientHealth, CountSource } from "../measure/types.js";
+import type { LatencyOrigin } from "../measure/requestMetrics.js";
 import type { LatencyStats } from "../stats.js";
 export type { ClientHealth, LatencyStats };
 
@@ -119,8 +120,17 @@ export interface RunSummary {
     tpot: LatencyStats;
     itl: LatencyStats;
     e2e: LatencyStats;
+    /** Scheduled arrival -> dispatch (waiting for a --max-concurrency slot), every measured request; absent in runs stored before it existed. */
+    queue?: LatencyStats;
+    /** Dispatch -> send: the client's own lag (before `queue` existed: scheduled arrival -> send). */
     client_wait: LatencyStats;
   };
+  /**
+   * Where TTFT, E2E, TTFO and tool-call TTFT count from: "sent" (the request's send, as vLLM,
+   * GuideLLM and AIPerf count) or "scheduled" (its scheduled arrival, --latency-origin
+   * scheduled). Absent in runs stored before it existed, which counted from "scheduled".
+   */
+  latency_origin?: LatencyOrigin;
   goodput?: { requests_per_s: number; fraction: number; bounds: GoodputSpec };
   /** Present when a completed request streamed reasoning: counts and time to first output (answer) token. */
   reasoning?: { requests: number; reasoning_tokens: number; answer_tokens: number; ttfo_ms: LatencyStats };

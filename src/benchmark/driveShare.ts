@@ -78,7 +78,7 @@ export async function driveShare(x: ShareInput): Promise<ShareResult> {
   let clock0 = performance.now();
   const now = () => performance.now() - clock0;
 
-  const sendOne = async (seq: number, scheduledAt: number, warmup: boolean, itemIndex: number, given?: WorkItem): Promise<SendOutcome> => {
+  const sendOne = async (seq: number, scheduledAt: number, dispatchedAt: number, warmup: boolean, itemIndex: number, given?: WorkItem): Promise<SendOutcome> => {
     const item = given ?? items[itemIndex % items.length];
     const spec = adapter.buildRequest({
       prompt: item.prompt,
@@ -95,7 +95,7 @@ export async function driveShare(x: ShareInput): Promise<ShareResult> {
     const raw = await streamRequest(t, adapter, spec, { timeoutMs: o.timeoutMs, signal: stop, now });
     // A server may echo the credentials it was sent in an error body: mask them before the record exists.
     if (raw.error !== undefined) raw.error = redactValues(raw.error, secrets);
-    const record = buildRecord(raw, { item, target: t.url, scheduledAt, warmup, exactOutput: o.exactOutput, tokenizer });
+    const record = buildRecord(raw, { item, target: t.url, scheduledAt, dispatchedAt, origin: o.latencyOrigin, warmup, exactOutput: o.exactOutput, tokenizer });
     x.onRecord(record);
     // Only the answer is carried on (sessions); reasoning and tool-call text are not part of it.
     return { ok: record.ok, text: record.ok ? raw.chunks.filter((c) => c.kind === undefined).map((c) => c.text).join("") : "", outputTokens: record.outputTokens };
@@ -110,7 +110,7 @@ export async function driveShare(x: ShareInput): Promise<ShareResult> {
     if (x.warmup.count > 0 && !stop.aborted) {
       await drive(
         driveClosedLoop(
-          { now, signal: stop, send: (seq, at) => sendOne(seq, at, true, x.warmup.index(seq)) },
+          { now, signal: stop, send: (seq, at, readyAt) => sendOne(seq, at, readyAt, true, x.warmup.index(seq)) },
           { concurrency: shape.warmupConcurrency(plan.load, x.warmup.count), count: x.warmup.count },
         ),
       );
@@ -133,7 +133,7 @@ export async function driveShare(x: ShareInput): Promise<ShareResult> {
       signal: stop,
       send: (seq, scheduledAt, readyAt, item) => {
         if (shape.openLoop) monitor.recordSendLag(Math.max(0, now() - readyAt));
-        return sendOne(seq, scheduledAt, false, o.warmup + seq, item);
+        return sendOne(seq, scheduledAt, readyAt, false, o.warmup + seq, item);
       },
     }, plan);
     const durationMs = o.durationS !== undefined ? o.durationS * 1000 : undefined;

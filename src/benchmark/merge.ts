@@ -4,7 +4,7 @@
 // percentiles up to 2^20 values per population, the same histogram beyond (never merged p99s).
 import type { ClientHealth, RunSummary, ShardInfo } from "../aggregate/types.js";
 import type { RequestRecord } from "../measure/types.js";
-import { summarizeRun } from "../aggregate/summarize.js";
+import { latencyOriginOf, summarizeRun } from "../aggregate/summarize.js";
 import { loadFromJson } from "../schedule/shapes/index.js";
 
 /** One shard's run: its summary (from `--json`) and its measured records (from `--records`). */
@@ -28,7 +28,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  *   worst shard's (each shard is its own process; a p99 over shards is not recoverable from p99s).
  *
  * @throws MergeError naming the problem: a run without a shard block, shards of different runs
- *   (load, api, model, target, workload, start time, shard count), a shard missing or given twice
+ *   (load, api, model, target, workload, latency origin, start time, shard count), a shard missing or given twice
  */
 export function mergeShardRuns(shards: readonly ShardRun[], id: string): ShardRun {
   if (shards.length === 0) throw new MergeError("no shard runs to merge");
@@ -43,6 +43,9 @@ export function mergeShardRuns(shards: readonly ShardRun[], id: string): ShardRu
     const i = info(s);
     const what = (["api", "model", "target", "load", "workload"] as const).find((k) => !same(s.summary[k], first[k]));
     if (what) throw new MergeError(`run ${s.summary.id} differs from run ${first.id} in ${what}: not shards of one run`);
+    if (latencyOriginOf(s.summary) !== latencyOriginOf(first)) {
+      throw new MergeError(`run ${s.summary.id} measures latency from the ${latencyOriginOf(s.summary)} time, run ${first.id} from the ${latencyOriginOf(first)} time: rerun the shards with one --latency-origin`);
+    }
     if (i.count !== n) throw new MergeError(`run ${s.summary.id} is shard ${i.index}/${i.count}, run ${first.id} one of ${n}: not shards of one run`);
     if (i.start_at_ms !== info(shards[0]).start_at_ms) throw new MergeError(`run ${s.summary.id} started at ${i.start_at_ms}, run ${first.id} at ${info(shards[0]).start_at_ms}: shards must share --start-at`);
     const dup = seen.get(i.index);
@@ -72,6 +75,7 @@ export function mergeShardRuns(shards: readonly ShardRun[], id: string): ShardRu
     client: mergeHealth(ordered.map((s) => [info(s).index, s.summary.client])),
     rampUpS: i0.ramp_up_s,
     lastSendAt: Math.max(...ordered.map((s) => info(s).last_send_at_ms)),
+    latencyOrigin: latencyOriginOf(first),
   });
   const conns = ordered.map((s) => s.summary.connections).filter((c): c is NonNullable<RunSummary["connections"]> => c !== undefined);
   if (conns.length === ordered.length) summary.connections = mergeConnections(conns);

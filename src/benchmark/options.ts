@@ -1,5 +1,6 @@
 import type { GoodputSpec, RunSummary } from "../aggregate/types.js";
 import type { RequestRecord } from "../measure/types.js";
+import type { LatencyOrigin } from "../measure/requestMetrics.js";
 import type { ApiKind } from "../protocols/types.js";
 import type { BalanceStrategy, LoadSpec } from "../schedule/types.js";
 import type { WorkloadSpec } from "../workload/types.js";
@@ -83,6 +84,14 @@ export interface BenchmarkOptions {
    * `BenchmarkResult.nextPromptOffset` (sweeps and `--profile sweep` do). Integer in [0, 2^53).
    */
   promptOffset?: number;
+  /**
+   * Where TTFT, E2E, TTFO and tool-call TTFT count from: "sent" (default; the request's send, as
+   * vLLM's benchmark_serving, GuideLLM and AIPerf count) or "scheduled" (its scheduled arrival,
+   * so waiting for a --max-concurrency slot or a late client shows in the latencies: the
+   * coordinated-omission-free open-loop view). The wait for a slot is always reported apart
+   * (latency_ms.queue). Stored as RunSummary.latency_origin. UsageError on another value.
+   */
+  latencyOrigin?: LatencyOrigin;
   /** Results database path; null: do not store. */
   db?: string | null;
   /** Grouping for experiments. */

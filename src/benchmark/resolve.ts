@@ -15,6 +15,7 @@ function describeLoadLoose(l: unknown): string {
 }
 import type { BalanceStrategy, BenchmarkOptions } from "./options.js";
 import { normalizeBaseUrl } from "../client/targets.js";
+import { LATENCY_ORIGINS, type LatencyOrigin } from "../measure/requestMetrics.js";
 import { beyond, MAX_CONCURRENCY, MAX_REQUESTS, MAX_TIMER_S, TIMER_WHY } from "../limits.js";
 
 /** Defaults against a user's server: the studies' 256 in / 256 out shape. */
@@ -28,6 +29,7 @@ export const DEFAULTS = {
   concurrency: 1,
   timeoutS: 600,
   balance: "round-robin" as BalanceStrategy,
+  latencyOrigin: "sent" as LatencyOrigin,
 };
 
 /**
@@ -91,6 +93,7 @@ export interface ResolvedOptions {
   startAtMs?: number;
   /** Client worker threads per load (undefined: the default, workersFor in ./workers.ts). */
   workers?: number;
+  latencyOrigin: LatencyOrigin;
 }
 
 const positive = z.number().positive();
@@ -103,7 +106,7 @@ const count = z.number().int().nonnegative();
 const OPTION_KEYS = [
   "targets", "api", "model", "apiKey", "headers", "workload", "tokenizer", "seed", "loads", "requests", "durationS", "warmup",
   "rampUpS", "exactOutput", "temperature", "timeoutS", "goodput", "balance", "percentiles", "extraBody", "preflight", "shard",
-  "startAtMs", "workers", "promptOffset", "db", "experimentId", "cellKey", "label", "command", "embedded", "keepRecords", "onRecord", "signal",
+  "startAtMs", "workers", "promptOffset", "latencyOrigin", "db", "experimentId", "cellKey", "label", "command", "embedded", "keepRecords", "onRecord", "signal",
   "onProgress", "log",
 ] as const satisfies ReadonlyArray<keyof BenchmarkOptions>;
 type MissingKeys = Exclude<keyof BenchmarkOptions, (typeof OPTION_KEYS)[number]>;
@@ -131,6 +134,9 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     }
   });
   if (opts.api && !API_KINDS.includes(opts.api)) throw new UsageError(`unknown api "${opts.api}" (one of ${API_KINDS.join(", ")})`);
+  if (opts.latencyOrigin !== undefined && !LATENCY_ORIGINS.includes(opts.latencyOrigin)) {
+    throw new UsageError(`unknown latency origin "${opts.latencyOrigin}" (one of ${LATENCY_ORIGINS.join(", ")})`);
+  }
   if (embedded && opts.api && !EMBEDDED_APIS.includes(opts.api)) {
     throw new UsageError(`the embedded engine speaks ${EMBEDDED_APIS.join(" and ")}; give a target to use the ${opts.api} API`);
   }
@@ -212,6 +218,7 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     balance: opts.balance ?? DEFAULTS.balance,
     extraBody: opts.extraBody,
     preflight: opts.preflight ?? true,
+    latencyOrigin: opts.latencyOrigin ?? DEFAULTS.latencyOrigin,
     percentiles: [...new Set(opts.percentiles ?? [])].sort((a, b) => a - b),
     db: opts.db,
     ...(opts.shard ? { shard: opts.shard } : {}),

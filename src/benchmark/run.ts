@@ -245,6 +245,7 @@ function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName:
     extra_body: o.extraBody,
     preflight: o.preflight,
     workers: o.workers,
+    latency_origin: o.latencyOrigin,
     embedded: o.targets ? undefined : raw.embedded ?? { preset: EMBEDDED_DEFAULTS.preset },
     command: raw.command ? redactValues(redactArgv(raw.command).join(" "), secretValues(o.headers)) : undefined,
   };

@@ -169,6 +169,7 @@ export async function runLoad(ctx: LoadContext, load: LoadSpec): Promise<LoadOut
       client: health,
       rampUpS: o.rampUpS,
       lastSendAt: share.lastSendAt,
+      latencyOrigin: o.latencyOrigin,
     });
     summary.connections = connectionSummary(share);
     // A run whose every measured request failed measured nothing: stored as failed, not completed.

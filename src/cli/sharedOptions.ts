@@ -3,6 +3,9 @@ import { API_KINDS } from "../protocols/types.js";
 import * as p from "./parse.js";
 import { DEFAULTS, EMBEDDED_DEFAULTS } from "../benchmark/resolve.js";
 import { ENGINE_KINDS } from "../engine/llamaServer.js";
+import { LATENCY_ORIGINS, type LatencyOrigin } from "../measure/requestMetrics.js";
+
+export type { LatencyOrigin };
 
 // Flags shared by the commands that run benchmarks (run, sweep), defined once so they read and
 // behave the same everywhere.
@@ -32,7 +35,12 @@ export function addRequestOptions(cmd: Command): Command {
     .option("--warmup <n>", `requests sent first and excluded from results ${byTarget(d.warmup, e.warmup)}`, p.nonNegativeInt)
     .option("--timeout <s>", `per-request timeout in seconds (default ${d.timeoutS})`, p.positiveNumber)
     .option("--extra-body <json>", "JSON object merged into every request body (null removes a field), e.g. '{\"top_k\": 1}'", p.jsonObject)
-    .option("--no-preflight", "skip the test request sent to each target before measuring");
+    .option("--no-preflight", "skip the test request sent to each target before measuring")
+    .addOption(
+      new Option("--latency-origin <origin>", "TTFT/E2E count from the request's send (sent, as vLLM/GuideLLM/AIPerf) or its scheduled arrival (scheduled: a --max-concurrency wait counts, coordinated-omission-free); the wait for a slot is the queue metric either way")
+        .choices([...LATENCY_ORIGINS])
+        .default(DEFAULTS.latencyOrigin),
+    );
 }
 
 export function addStoreOptions(cmd: Command): Command {

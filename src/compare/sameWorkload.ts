@@ -1,10 +1,13 @@
 import type { StoredRun } from "../store/runs.js";
 import type { WorkloadSummary } from "../aggregate/types.js";
 import { lengths } from "../output/workloadText.js";
+import { latencyOriginOf } from "../aggregate/summarize.js";
 
 // A comparison means something only between runs that asked the same thing: same API (chat
 // templates add prompt tokens, some APIs cannot force output lengths) and same workload
-// (lengths, dataset, exact output). The load may differ: comparing loads is a scaling study.
+// (lengths, dataset, exact output), latencies counted from the same instant (--latency-origin:
+// from the send vs from the scheduled arrival differ by the client's queue). The load may
+// differ: comparing loads is a scaling study.
 
 /** What a run asked for, from its summary or, for runs stored before summaries had it, its stored options. */
 function workloadOf(run: StoredRun): WorkloadSummary | undefined {
@@ -34,7 +37,7 @@ function measuredShape(w: WorkloadSummary | undefined): string {
 }
 
 /**
- * Why the items should not be compared: one line per difference in API or workload between an
+ * Why the items should not be compared: one line per difference in API, workload or latency origin between an
  * item's runs and the baseline's first run; empty when they all asked the same thing.
  */
 export function workloadMismatches(items: Array<{ label: string; runs: StoredRun[] }>): string[] {
@@ -49,6 +52,12 @@ export function workloadMismatches(items: Array<{ label: string; runs: StoredRun
       if (r.api !== base.api && !seen.has(`api:${item.label}`)) {
         seen.add(`api:${item.label}`);
         out.push(`different APIs: ${item.label} used ${r.api}, the baseline ${base.api}`);
+      }
+      const origin = r.summary ? latencyOriginOf(r.summary) : undefined;
+      const baseOrigin = base.summary ? latencyOriginOf(base.summary) : undefined;
+      if (origin !== baseOrigin && origin && baseOrigin && !seen.has(`o:${item.label}`)) {
+        seen.add(`o:${item.label}`);
+        out.push(`different latency origins: ${item.label} counts TTFT/E2E from the ${origin} time, the baseline from the ${baseOrigin} time (--latency-origin)`);
       }
       const w = workloadOf(r);
       if (measuredShape(w) !== baseShape && !seen.has(`w:${item.label}`)) {

@@ -79,8 +79,8 @@ function hash(v: unknown): string {
 
 /** Settings shared by every bench cell that change what is measured. */
 function runSettings(spec: ExperimentSpec) {
-  const { requests, duration_s, warmup, ramp_up_s, timeout_s, exact_output, temperature, seed, goodput, extra_body, tokenizer } = spec;
-  return { requests, duration_s, warmup, ramp_up_s, timeout_s, exact_output, temperature, seed, goodput, extra_body, tokenizer };
+  const { requests, duration_s, warmup, ramp_up_s, timeout_s, exact_output, latency_origin, temperature, seed, goodput, extra_body, tokenizer } = spec;
+  return { requests, duration_s, warmup, ramp_up_s, timeout_s, exact_output, latency_origin, temperature, seed, goodput, extra_body, tokenizer };
 }
 
 export function expandCells(spec: ExperimentSpec): Cell[] {

@@ -281,6 +281,7 @@ async function runBenchCell(ctx: Ctx, cell: BenchCell, targets: string[], metric
       warmup: spec.warmup,
       rampUpS: spec.ramp_up_s,
       exactOutput: spec.exact_output,
+      latencyOrigin: spec.latency_origin,
       temperature: spec.temperature,
       timeoutS: spec.timeout_s,
       goodput: spec.goodput && { ttftMs: spec.goodput.ttft_ms, tpotMs: spec.goodput.tpot_ms, e2eMs: spec.goodput.e2e_ms },

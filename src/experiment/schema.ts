@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LATENCY_ORIGINS } from "../measure/requestMetrics.js";
 import { MAX_CELLS, MAX_CONCURRENCY, MAX_REPEATS, MAX_REQUESTS, MAX_TIMER_S } from "../limits.js";
 import { parseLoadJson } from "../schedule/shapes/index.js";
 import { API_KINDS } from "../protocols/types.js";
@@ -136,6 +137,8 @@ export const experimentSchema = z
     ramp_up_s: z.number().nonnegative().max(MAX_TIMER_S).optional(),
     timeout_s: z.number().positive().max(MAX_TIMER_S).optional(),
     exact_output: z.boolean().default(true),
+    /** Where TTFT/E2E count from: "sent" (default, as vLLM) or "scheduled" (--latency-origin). Optional, not defaulted, so cell keys of files without it stay the same. */
+    latency_origin: z.enum(LATENCY_ORIGINS).optional(),
     temperature: z.number().nonnegative().optional(),
     seed: z.number().int().optional(),
     /** HF tokenizer.json for prompt building and token counts, or a bundled name ("llama3", "mistral") or "bytes" (default: the bundled Llama 3 tokenizer). */

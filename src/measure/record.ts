@@ -7,13 +7,17 @@ import type { RequestRecord } from "./types.js";
 import type { WorkItem } from "../workload/types.js";
 import type { Tokenizer } from "../workload/tokenizer.js";
 import { attributeTokens } from "./attribution.js";
-import { deriveLatencies } from "./requestMetrics.js";
+import { deriveLatencies, latencyStart, type LatencyOrigin } from "./requestMetrics.js";
 
 export interface RecordContext {
   item: WorkItem;
   target: string;
   /** Intended send time, ms from the run's start. */
   scheduledAt: number;
+  /** When the driver let it out (a concurrency slot free), ms from the run's start; default scheduledAt. */
+  dispatchedAt?: number;
+  /** Where latencies count from; default "sent". */
+  origin?: LatencyOrigin;
   warmup: boolean;
   exactOutput: boolean;
   tokenizer: Tokenizer;
@@ -25,13 +29,14 @@ export function buildRecord(raw: RawResult, c: RecordContext): RequestRecord {
   // A stream whose chunks all turned out to carry no token (e.g. only a final usage chunk).
   if (ok && attributed.chunks.length === 0) (ok = false), (errorKind = "protocol"), (error = NO_TOKEN);
   const outputTokens = attributed.total;
-  const lat = deriveLatencies({ scheduledAt: c.scheduledAt, sentAt: raw.sentAt, endAt: raw.endAt, chunks: attributed.chunks, ok });
+  const lat = deriveLatencies({ scheduledAt: c.scheduledAt, dispatchedAt: c.dispatchedAt, sentAt: raw.sentAt, origin: c.origin, endAt: raw.endAt, chunks: attributed.chunks, ok });
   const serverPrompt = raw.usage?.promptTokens;
   const record: RequestRecord = {
     index: c.item.index,
     target: c.target,
     warmup: c.warmup,
     scheduledAt: c.scheduledAt,
+    dispatchedAt: c.scheduledAt + lat.queueMs,
     sentAt: raw.sentAt,
     firstTokenAt: attributed.chunks[0]?.[0],
     lastTokenAt: attributed.chunks.at(-1)?.[0],
@@ -51,6 +56,7 @@ export function buildRecord(raw: RawResult, c: RecordContext): RequestRecord {
     tpotMs: lat.tpotMs,
     e2eMs: lat.e2eMs,
     itlMs: lat.itlMs,
+    queueMs: lat.queueMs,
     clientWaitMs: lat.clientWaitMs,
     serverTimings: raw.timings,
     requestedInputTokens: c.item.inputTokens,
@@ -60,7 +66,7 @@ export function buildRecord(raw: RawResult, c: RecordContext): RequestRecord {
     ...(c.item.session !== undefined ? { session: c.item.session, turn: c.item.turn } : {}),
   };
   if (attributed.anomaly) record.tokenCountAnomaly = attributed.anomaly;
-  Object.assign(record, outputKinds(raw, attributed, c.scheduledAt));
+  Object.assign(record, outputKinds(raw, attributed, latencyStart({ scheduledAt: c.scheduledAt, sentAt: raw.sentAt }, c.origin ?? "sent")));
   return record;
 }
 
@@ -82,7 +88,7 @@ function cachedInput(raw: RawResult): Pick<RequestRecord, "cachedInputTokens"> {
  * Reasoning and tool-call figures of one request, from the kind of each chunk that carried tokens.
  * Empty for plain answers, so ordinary records stay small.
  */
-function outputKinds(raw: RawResult, a: ReturnType<typeof attributeTokens>, scheduledAt: number): Partial<RequestRecord> {
+function outputKinds(raw: RawResult, a: ReturnType<typeof attributeTokens>, from: number): Partial<RequestRecord> {
   let reasoning = 0;
   let toolCall = 0;
   let firstOutputAt: number | undefined;
@@ -99,11 +105,11 @@ function outputKinds(raw: RawResult, a: ReturnType<typeof attributeTokens>, sche
   const out: Partial<RequestRecord> = {};
   if (reasoning > 0) {
     out.reasoningTokens = reasoning;
-    if (firstOutputAt !== undefined) out.ttfoMs = firstOutputAt - scheduledAt;
+    if (firstOutputAt !== undefined) out.ttfoMs = firstOutputAt - from;
   }
   if (toolCall > 0) {
     out.toolCallTokens = toolCall;
-    out.toolCallTtftMs = firstToolCallAt! - scheduledAt;
+    out.toolCallTtftMs = firstToolCallAt! - from;
   }
   return out;
 }

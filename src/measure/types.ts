@@ -13,6 +13,11 @@ export interface RequestRecord {
   warmup: boolean;
   /** When the schedule meant to send it (ms from run start). */
   scheduledAt: number;
+  /**
+   * When the driver let it out: a --max-concurrency slot was free (= scheduledAt without a cap
+   * or wait). Absent in records stored before it existed (read as scheduledAt).
+   */
+  dispatchedAt?: number;
   /** When the request was actually written to the connection. */
   sentAt: number;
   /** Arrival of the first chunk with at least one generated token. */
@@ -34,13 +39,15 @@ export interface RequestRecord {
   lengthMismatch: boolean;
   /** Every content chunk: [arrival ms from run start, tokens in it]. */
   chunks: Array<[number, number]>;
-  /** Derived latencies (ms); undefined when not measurable (e.g. failed before a token). */
+  /** Derived latencies (ms) from the run's latency origin (RunSummary.latency_origin); undefined when not measurable (e.g. failed before a token). */
   ttftMs?: number;
   tpotMs?: number;
   e2eMs?: number;
   /** Inter-token latencies, one per token after the first (a k-token chunk's gap split in k). */
   itlMs: number[];
-  /** scheduledAt -> sentAt. */
+  /** scheduledAt -> dispatchedAt: waiting for a concurrency slot (ms); absent in records stored before it existed. */
+  queueMs?: number;
+  /** dispatchedAt -> sentAt: the client's own lag (ms); in records stored before queueMs, scheduledAt -> sentAt. */
   clientWaitMs: number;
   serverTimings?: Record<string, number>;
   /** The server's token counts contradicted themselves; attribution fell back to estimates (why). */
@@ -49,9 +56,9 @@ export interface RequestRecord {
   reasoningTokens?: number;
   /** Tokens of tool-call chunks; present when > 0. */
   toolCallTokens?: number;
-  /** Time to first output token: scheduled send -> first non-reasoning token (AIPerf's TTFO); present with reasoning. */
+  /** Time to first output token: latency origin (send by default) -> first non-reasoning token (AIPerf's TTFO); present with reasoning. */
   ttfoMs?: number;
-  /** Scheduled send -> first tool-call token, ms; present with tool calls. */
+  /** Latency origin (send by default) -> first tool-call token, ms; present with tool calls. */
   toolCallTtftMs?: number;
   /**
    * Prompt tokens the server reports it took from its prefix cache (llama.cpp timings.cache_n,

@@ -4,7 +4,7 @@ import { deriveLatencies, interTokenLatencies } from "../../src/measure/requestM
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} != ${b}`);
 
-test("single-token chunks: TTFT/E2E/TPOT from scheduledAt, ITL per gap, client wait separate", () => {
+test("single-token chunks: TTFT/E2E/TPOT from the send, ITL per gap, client wait separate", () => {
   const d = deriveLatencies({
     scheduledAt: 10,
     sentAt: 12,
@@ -17,8 +17,9 @@ test("single-token chunks: TTFT/E2E/TPOT from scheduledAt, ITL per gap, client w
     ok: true,
   });
   assert.equal(d.clientWaitMs, 2);
-  assert.equal(d.ttftMs, 100);
-  assert.equal(d.e2eMs, 125, "E2E ends at the last token, not at the stream's end");
+  assert.equal(d.queueMs, 0);
+  assert.equal(d.ttftMs, 98);
+  assert.equal(d.e2eMs, 123, "E2E ends at the last token, not at the stream's end");
   assert.equal(d.tpotMs, 12.5); // (135 - 110) / (3 - 1)
   assert.deepEqual(d.itlMs, [10, 15]);
 });
@@ -48,15 +49,37 @@ test("multi-token chunks: gap split over the chunk's tokens, first chunk's extra
 
 test("single-token output: TPOT undefined, no ITL", () => {
   const d = deriveLatencies({ scheduledAt: 0, sentAt: 1, endAt: 55, chunks: [[50, 1]], ok: true });
-  assert.equal(d.ttftMs, 50);
-  assert.equal(d.e2eMs, 50);
+  assert.equal(d.ttftMs, 49);
+  assert.equal(d.e2eMs, 49);
   assert.equal(d.tpotMs, undefined);
   assert.deepEqual(d.itlMs, []);
 });
 
 test("failure before any token: no TTFT, E2E, TPOT or ITL; client wait kept", () => {
   const d = deriveLatencies({ scheduledAt: 5, sentAt: 9, endAt: 300, chunks: [], ok: false });
-  assert.deepEqual(d, { ttftMs: undefined, itlMs: [], clientWaitMs: 4 });
+  assert.deepEqual(d, { ttftMs: undefined, itlMs: [], queueMs: 0, clientWaitMs: 4 });
+});
+
+test("a concurrency-slot wait is queue, not client wait; origin scheduled counts it in TTFT/E2E", () => {
+  // Scheduled at 0, a slot freed at 300, written to the socket at 302, tokens at 400 and 450.
+  const base = { scheduledAt: 0, dispatchedAt: 300, sentAt: 302, endAt: 460, chunks: [[400, 1], [450, 1]] as Array<[number, number]>, ok: true };
+  const sent = deriveLatencies(base);
+  assert.equal(sent.queueMs, 300);
+  assert.equal(sent.clientWaitMs, 2);
+  assert.equal(sent.ttftMs, 98);
+  assert.equal(sent.e2eMs, 148);
+  const scheduled = deriveLatencies({ ...base, origin: "scheduled" });
+  assert.equal(scheduled.queueMs, 300);
+  assert.equal(scheduled.clientWaitMs, 2);
+  assert.equal(scheduled.ttftMs, 400);
+  assert.equal(scheduled.e2eMs, 450);
+  assert.equal(scheduled.tpotMs, sent.tpotMs, "TPOT does not depend on the origin");
+});
+
+test("a dispatch time outside [scheduled, sent] is clamped: queue + client wait = sent - scheduled", () => {
+  const d = deriveLatencies({ scheduledAt: 10, dispatchedAt: 50, sentAt: 40, endAt: 90, chunks: [[80, 1]], ok: true });
+  assert.equal(d.queueMs, 30);
+  assert.equal(d.clientWaitMs, 0);
 });
 
 test("failure mid-stream keeps TTFT only", () => {

@@ -7,7 +7,7 @@ import type { BenchmarkOptions } from "../../benchmark/options.js";
 import type { ApiKind } from "../../protocols/types.js";
 import type { LoadSpec } from "../../schedule/types.js";
 import type { WorkloadSpec } from "../../workload/types.js";
-import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
+import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv, type LatencyOrigin } from "../sharedOptions.js";
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
 import { createProgress } from "../../output/progress.js";
@@ -44,6 +44,7 @@ interface RunFlags {
   timeout?: number;
   extraBody?: Record<string, unknown>;
   preflight: boolean;
+  latencyOrigin: LatencyOrigin;
   maxErrorRate?: number;
   goodput?: ReturnType<typeof p.goodput>;
   balance: "round-robin" | "least-inflight";
@@ -258,6 +259,7 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
     timeoutS: f.timeout,
     extraBody: f.extraBody,
     preflight: f.preflight,
+    latencyOrigin: f.latencyOrigin,
     goodput: f.goodput,
     percentiles: f.percentiles,
     balance: f.balance,

@@ -15,7 +15,7 @@ import { createProgress, type Progress } from "../../output/progress.js";
 import { snakeKeys } from "../../output/snakeCase.js";
 import { renderSweepTable, sweepSummary } from "../../output/sweepTable.js";
 import { loadLabel } from "../../schedule/shapes/index.js";
-import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv } from "../sharedOptions.js";
+import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv, type LatencyOrigin } from "../sharedOptions.js";
 
 interface Flags {
   target?: string[];
@@ -42,6 +42,7 @@ interface Flags {
   timeout?: number;
   extraBody?: Record<string, unknown>;
   preflight: boolean;
+  latencyOrigin: LatencyOrigin;
   seed?: number;
   db?: string;
   store: boolean;
@@ -128,6 +129,7 @@ export function register(program: Command): void {
             timeoutS: f.timeout,
             extraBody: f.extraBody,
             preflight: f.preflight,
+            latencyOrigin: f.latencyOrigin,
             seed: f.seed,
             goodput: f.goodput,
             db: f.store ? f.db : null,
