@@ -47,9 +47,15 @@ function buildSynthetic(spec: SyntheticWorkloadSpec, opts: BuildWorkloadOptions)
     seed: opts.seed,
     tokenizer: opts.tokenizer,
     promptOffset: opts.promptOffset,
+    ...(off > 0 && opts.tokenizer.chatCount ? { countText: chatContentCount(opts.tokenizer, off) } : {}),
   });
   const outputs = sampleOutputLengths(spec.output, opts.count, opts.seed);
   return prompts.map((p, index) => ({ index, prompt: p.prompt, inputTokens: p.inputTokens + off, outputTokens: outputs[index] }));
+}
+
+/** Content tokens of a one-message chat prompt as the server counts it: through the template, less its frame. */
+function chatContentCount(tok: Tokenizer, frame: number): (text: string) => number {
+  return (text) => tok.chatCount!([{ role: "user", content: text }]) - frame;
 }
 
 /** A length spec `off` tokens shorter; every length must stay >= 1. */

@@ -90,10 +90,16 @@ export interface PromptPrefix {
 const MAX_FIXUPS = 200;
 
 /**
- * A prompt of exactly `length` tokens (content tokens, as tok.count() measures), optionally
- * starting with `prefix`. Throws when the tokenizer cannot reach the length exactly.
+ * A prompt of exactly `length` tokens (content tokens, as `count` measures: tok.count() unless
+ * given), optionally starting with `prefix`. Throws when the tokenizer cannot reach the length exactly.
  */
-export function promptOfLength(length: number, tok: Tokenizer, rng: Rng, prefix?: PromptPrefix): { text: string; units: string[] } {
+export function promptOfLength(
+  length: number,
+  tok: Tokenizer,
+  rng: Rng,
+  prefix?: PromptPrefix,
+  count: (text: string) => number = (t) => tok.count(t),
+): { text: string; units: string[] } {
   if (!Number.isInteger(length) || length < 1) throw new Error(`prompt length must be an integer >= 1, got ${length}`);
   const vocab = promptVocabulary(tok);
   const head = prefix?.units ?? [];
@@ -105,7 +111,7 @@ export function promptOfLength(length: number, tok: Tokenizer, rng: Rng, prefix?
   for (let attempt = 0; attempt <= MAX_FIXUPS; attempt++) {
     const units = head.concat(tail);
     const text = units.join(vocab.separator);
-    const diff = length - tok.count(text);
+    const diff = length - count(text);
     if (diff === 0) return { text, units };
     if (diff > 0) for (let i = 0; i < diff; i++) tail.push(pick());
     else tail.splice(Math.max(0, tail.length + diff), -diff);
@@ -175,6 +181,12 @@ export function syntheticPrompts(opts: {
   tokenizer: Tokenizer;
   /** Run-wide ordinal of the first prompt (default 0); see above. */
   promptOffset?: number;
+  /**
+   * How the server will count a prompt's content (default tokenizer.count): a chat template's
+   * frame can merge with the content's first or last token, so a frame measured once on a probe
+   * text is not always additive, and the fit must count each prompt in its frame.
+   */
+  countText?: (text: string) => number;
 }): SyntheticPrompt[] {
   const { count, tokenizer: tok, seed } = opts;
   const offset = opts.promptOffset ?? 0;
@@ -209,7 +221,7 @@ export function syntheticPrompts(opts: {
     const n = sampleLength(input, lengthRng);
     const g = shares.length > 1 ? pickGroup(shares, groupRng.uniform()) : 0;
     const textRng = createRng(promptTextSeed(seed, offset + i));
-    out.push({ prompt: promptOfLength(n, tok, textRng, prefixes[g]).text, inputTokens: n, ...(shares.length > 1 ? { prefixGroup: g } : {}) });
+    out.push({ prompt: promptOfLength(n, tok, textRng, prefixes[g], opts.countText).text, inputTokens: n, ...(shares.length > 1 ? { prefixGroup: g } : {}) });
   }
   return out;
 }

@@ -69,12 +69,12 @@ test("--rate inf sends every request at t=0, bounded by --max-concurrency; store
     assert.equal(s.requests.completed, 9);
     assert.deepEqual(s.load, { mode: "rate", rate: "inf", arrival: "poisson", max_concurrency: 3 });
     assert.equal(srv.maxActive, 3);
-    // Every request was due at 0; those beyond the cap waited for a slot (client wait): 3 waves,
+    // Every request was due at 0; those beyond the cap waited for a slot (queue): 3 waves,
     // each starting after a request of the one before ended (>= 40 ms TTFT + 7 x 5 ms ITL later).
     for (const rec of r.records[0]) assert.equal(rec.scheduledAt, 0);
-    const waits = r.records[0].map((x) => x.clientWaitMs).sort((a, b) => a - b);
+    const waits = r.records[0].map((x) => x.queueMs!).sort((a, b) => a - b);
     const shown = waits.map((w) => w.toFixed(0)).join(",");
-    assert.ok(waits[3] >= waits[0] + 40 && waits[6] >= waits[3] + 40, `client waits ${shown}`);
+    assert.ok(waits[3] >= waits[0] + 40 && waits[6] >= waits[3] + 40, `queue ${shown}`);
     const db = openDb(dbPath, { readonly: true });
     try {
       const stored = getRun(db, s.id)!;
