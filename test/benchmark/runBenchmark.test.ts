@@ -39,9 +39,9 @@ test("closed loop: reported TTFT, ITL, TPOT and E2E match the server's schedule"
     near(s.latency_ms.itl.p50, median(srv.writtenGapsMs.slice(4 * 19)), 1.5, "itl p50 vs written gaps");
     // Never earlier than the server wrote it. Later by the request's trip to the server, which
     // runs in this process: when 4 requests finish and restart together, the server's handler
-    // waits behind the client's own bookkeeping for them (measured 1-6 ms here).
+    // waits behind the client's own bookkeeping for them (measured 1-6 ms here; 15 allows for a loaded machine).
     const ttftLag = s.latency_ms.ttft.p50 - median(srv.writtenTtftMs.slice(4));
-    assert.ok(ttftLag > -1 && ttftLag < 8, `ttft p50 ${ttftLag.toFixed(2)} ms after the server's own first-token time`);
+    assert.ok(ttftLag > -1 && ttftLag < 15, `ttft p50 ${ttftLag.toFixed(2)} ms after the server's own first-token time`);
     near(s.latency_ms.tpot.mean, s.latency_ms.itl.mean, 0.5, "tpot mean vs itl mean");
     // and consistent with the schedule
     atLeast(s.latency_ms.ttft.min, 59, "ttft min");
@@ -98,7 +98,7 @@ test("queueing at the server shows in TTFT, not in client wait", async () => {
     atLeast(Math.max(...srv.queuedMs), 85, "server queue wait");
     atLeast(s.latency_ms.ttft.max, Math.max(...srv.queuedMs) + 39, "ttft max includes the queue");
     near(s.latency_ms.ttft.min, 40, 30, "ttft min");
-    assert.ok(s.latency_ms.client_wait.p50 < 5, `client wait ${s.latency_ms.client_wait.p50}`);
+    assert.ok(s.latency_ms.client_wait.p50 < 10, `client wait ${s.latency_ms.client_wait.p50}`);
   } finally {
     await srv.close();
   }
