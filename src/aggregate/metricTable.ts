@@ -182,6 +182,16 @@ export const METRICS: Metric[] = [
     stats: (s) => s.tool_calls?.ttft_ms,
   },
   {
+    kind: "value", key: "prompt_cache_hit_share", label: "prompt cache hit share", unit: "fraction", better: "lower", doc: "#4-run-summary-runsummary",
+    definition: "prompt tokens the server took from its prefix (KV) cache / prompt tokens (servers that report it)",
+    value: (s) => s.requests.prompt_cache_hit_share,
+  },
+  {
+    kind: "value", key: "prompt_cache_intended_share", label: "prompt cache intended share", unit: "fraction", better: "lower", doc: "#4-run-summary-runsummary",
+    definition: "prompt tokens the workload meant the server to reuse (shared prefix, BOS) / prompt tokens",
+    value: (s) => s.requests.prompt_cache_intended_share,
+  },
+  {
     kind: "value", key: "duration_s", label: "duration s", unit: "s", better: "lower", doc: "#4-run-summary-runsummary",
     definition: "first send to last completion of the measured requests",
     value: (s) => s.duration_s,

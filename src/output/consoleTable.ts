@@ -80,7 +80,10 @@ const IN_OVERVIEW = new Set([
 
 export function renderRunTable(s: RunSummary, opts: RunTableOptions = {}): string {
   const t = s.throughput;
-  const head = `run ${s.id}  ${s.status}  ${s.api}  ${s.model}  ${s.target}  ${loadLabel(s.load)}`;
+  // Says where TTFT/E2E start, because peers differ (vLLM: the send; a schedule-origin run includes queueing).
+  // Summaries stored before the field existed counted from the schedule; they get no note rather than a wrong one.
+  const origin = s.latency_origin === "scheduled" ? "  (latencies from the scheduled arrival)" : s.latency_origin === "sent" ? "  (latencies from the send)" : "";
+  const head = `run ${s.id}  ${s.status}  ${s.api}  ${s.model}  ${s.target}  ${loadLabel(s.load)}${origin}`;
 
   const overview = new Table({ style: plain, chars: compact });
   overview.push(
