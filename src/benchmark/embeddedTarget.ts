@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { UsageError } from "../errors.js";
 import { startWatchdog } from "../lifeline.js";
 import { isPresetName, PRESETS } from "../engine/gguf/presets.js";
+import { DEFAULT_PARALLEL } from "../engine/defaults.js";
 
 /**
  * The bundled tokenizer that counts tokens exactly as a generated preset's vocabulary does
@@ -22,6 +23,12 @@ export interface EmbeddedTarget {
   engineReason: string;
   /** The `tokenbench serve` process (root of the engine's process tree, llama-server included). */
   pid: number | undefined;
+  /**
+   * What a run stores in `server_info` for this server: `embedded: true`, `engine`, `engine_reason`,
+   * `parallel` (sequences decoding together) and `threads` (null: the engine's default), so runs of
+   * differently configured embedded servers are told apart (report configurations, compare).
+   */
+  serverInfo: Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -116,7 +123,8 @@ export async function startEmbeddedTarget(o: EmbeddedTargetOptions): Promise<Emb
         throw code === 2 ? new UsageError(msg) : new Error(`embedded server failed to start: ${msg}`);
       }),
     ]);
-    return { ...info, engineReason, pid: child.pid, close };
+    const serverInfo = { embedded: true, engine: info.engine, engine_reason: engineReason, parallel: o.parallel ?? DEFAULT_PARALLEL, threads: o.threads ?? null };
+    return { ...info, engineReason, pid: child.pid, serverInfo, close };
   } catch (e) {
     await close();
     throw e;

@@ -22,6 +22,11 @@ export interface BenchmarkOptions {
   apiKey?: string;
   /** Extra request headers; values are never stored or printed. */
   headers?: Record<string, string>;
+  /**
+   * What the caller knows about a server it started itself (e.g. EmbeddedTarget.serverInfo for a
+   * sweep of the embedded engine), stored in the run's `server_info` over what the server reports.
+   */
+  serverInfo?: Record<string, unknown>;
   workload?: WorkloadSpec;
   /**
    * Path of a Hugging Face tokenizer.json, a bundled tokenizer's name ("llama3", "mistral") or

@@ -104,7 +104,7 @@ const count = z.number().int().nonnegative();
  * must not be ignored silently. The two type checks below keep the list and the interface equal.
  */
 const OPTION_KEYS = [
-  "targets", "api", "model", "apiKey", "headers", "workload", "tokenizer", "seed", "loads", "requests", "durationS", "warmup",
+  "targets", "api", "model", "apiKey", "headers", "serverInfo", "workload", "tokenizer", "seed", "loads", "requests", "durationS", "warmup",
   "rampUpS", "exactOutput", "temperature", "timeoutS", "goodput", "balance", "percentiles", "extraBody", "preflight", "shard",
   "startAtMs", "workers", "promptOffset", "latencyOrigin", "db", "experimentId", "cellKey", "label", "command", "embedded", "keepRecords", "onRecord", "signal",
   "onProgress", "log",

@@ -80,7 +80,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     const meta = {
       options: storedOptions(o, options, tokenizer.name),
       host: hostInfo(),
-      serverInfo: embedded ? { ...serverInfo, embedded: true, engine: embedded.engine, engine_reason: embedded.engineReason } : serverInfo,
+      serverInfo: { ...serverInfo, ...(embedded?.serverInfo ?? options.serverInfo) },
       workload: workloadSummary(o, tokenizer.name),
       experimentId: options.experimentId,
       cellKey: options.cellKey,

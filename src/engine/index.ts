@@ -48,7 +48,8 @@ export interface EmbeddedServer {
 }
 
 export const DEFAULT_PRESET = "small";
-export const DEFAULT_PARALLEL = 4;
+export { DEFAULT_PARALLEL } from "./defaults.js";
+import { DEFAULT_PARALLEL } from "./defaults.js";
 
 function positiveInt(name: string, v: number | undefined): void {
   if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`${name} must be a positive integer, got ${v}`);

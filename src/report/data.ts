@@ -195,8 +195,16 @@ export function configOf(run: StoredRun): string {
  * so it is named by what it is instead.
  */
 function engineOf(run: StoredRun): string | null {
-  const info = run.server_info as { embedded?: unknown } | null;
-  return info && typeof info === "object" && info.embedded === true ? "embedded engine" : run.target;
+  const info = run.server_info as { embedded?: unknown; engine?: unknown; parallel?: unknown; threads?: unknown } | null;
+  if (!info || typeof info !== "object" || info.embedded !== true) return run.target;
+  // Back-end, slots and threads change the figures: each is its own configuration. Runs stored
+  // before these were recorded keep the plain name.
+  const parts = [
+    typeof info.engine === "string" ? info.engine : "",
+    typeof info.parallel === "number" ? `parallel ${info.parallel}` : "",
+    typeof info.threads === "number" ? `${info.threads} threads` : "",
+  ].filter(Boolean);
+  return parts.length ? `embedded engine (${parts.join(", ")})` : "embedded engine";
 }
 
 /** A stored load (summary JSON, or the older stored form) as a point on its shape's axis; null when unreadable. */

@@ -231,6 +231,7 @@ test("interrupt: partial results are stored and marked, nothing unaccounted; sec
       loads: [{ mode: "concurrency", concurrency: 3 }, { mode: "concurrency", concurrency: 6 }],
       signal: controller.signal,
       onProgress,
+      serverInfo: { embedded: true, engine: "llama-server", parallel: 2 },
     });
     assert.equal(r.interrupted, true);
     assert.equal(r.summaries.length, 1, "the second load never starts");
@@ -241,6 +242,9 @@ test("interrupt: partial results are stored and marked, nothing unaccounted; sec
     const db = openDb(dbPath);
     const stored = getRun(db, s.id)!;
     assert.equal(stored.status, "interrupted");
+    // What the caller knew about the server it started (a sweep of the embedded engine) is stored with the run.
+    const info = stored.server_info as Record<string, unknown>;
+    assert.deepEqual([info.embedded, info.engine, info.parallel], [true, "llama-server", 2], JSON.stringify(info));
     assert.equal(getRequests(db, s.id).length, s.requests.sent);
     db.close();
     for (const f of readdirSync(dir)) {

@@ -30,6 +30,11 @@ test("runs of one experiment group into configurations by label without the load
   assert.equal(cell("server=tgi/workload=chat/load=rinf/rep=1"), "server=tgi/workload=chat");
   assert.equal(cell("server=tgi/workload=chat/load=r2.5"), "server=tgi/workload=chat");
   assert.equal(configOf({ ...getRun(db, "exp1-tuning-on-c2")!, label: null, cell_key: null }), "llama-3-8b @ http://127.0.0.1:8000");
+  // Embedded servers on random ports: named by back-end, slots and threads, so --parallel 1 and 4 are two configurations.
+  const emb = (info: object) => configOf({ ...getRun(db, "exp1-tuning-on-c2")!, label: null, cell_key: null, server_info: info });
+  assert.equal(emb({ embedded: true }), "llama-3-8b @ embedded engine");
+  assert.equal(emb({ embedded: true, engine: "llama-server", parallel: 4, threads: null }), "llama-3-8b @ embedded engine (llama-server, parallel 4)");
+  assert.notEqual(emb({ embedded: true, engine: "llama-server", parallel: 1, threads: 2 }), emb({ embedded: true, engine: "llama-server", parallel: 4, threads: 2 }));
   // Old stored form (LoadSpec JSON: rate null, camelCase) and the summary form read the same.
   const inf = { mode: "rate", value: Infinity, label: "inf req/s", description: "rate inf req/s, all at t=0, max concurrency 8" };
   assert.deepEqual(loadOf({ mode: "rate", rate: null, arrival: "poisson", maxConcurrency: 8 }), inf);

@@ -116,6 +116,7 @@ export function register(program: Command): void {
         const res = await runSweep({
           bench: {
             targets,
+            serverInfo: embedded?.serverInfo,
             api: f.api,
             model: f.model,
             apiKey: apiKeyFromEnv(f.apiKey),
