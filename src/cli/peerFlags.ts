@@ -138,7 +138,7 @@ export function translatePeerFlags(args: readonly string[]): { args: string[]; n
     return t.startsWith("-") && i > 0 ? [t.slice(0, i), t.slice(i + 1)] : [t, undefined];
   };
   const consumed = new Set<number>();
-  /** Position of the first unconsumed `names` flag and its value's position (itself when inline). */
+  /** Position of the first unconsumed flag named in `names`, with its inline (--flag=value) value. */
   const find = (names: string[]): { at: number; value?: string } | undefined => {
     for (let i = 0; i < tokens.length; i++) {
       if (consumed.has(i)) continue;
