@@ -2,7 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { TOOL_VERSION } from "../version.js";
 import { UsageError } from "./errors.js";
-import { translateVllmFlags } from "./vllmFlags.js";
+import { translatePeerFlags } from "./peerFlags.js";
 // Each command lives in its own module under ./commands and registers itself here.
 import { COMMANDS } from "./commands/index.js";
 
@@ -14,7 +14,10 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride();
   for (const register of COMMANDS) register(program);
   try {
-    await program.parseAsync(translateVllmFlags(argv));
+    // Other clients' flags (vLLM, GuideLLM, AIPerf) become ours first; a translated value says what it became.
+    const peer = translatePeerFlags(argv.slice(2));
+    for (const note of peer.notes) process.stderr.write(`${note}\n`);
+    await program.parseAsync([...argv.slice(0, 2), ...peer.args]);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -52,7 +52,7 @@ export function rateList(v: string): number[] {
   });
 }
 
-/** "256" fixed; "128:512" uniform; "normal:256:32" normal (mean, stddev). */
+/** "256" fixed; "128:512" uniform; "normal:256:32" normal (mean, stddev), "normal:256:32:128:512" clipped to [min, max]. */
 export function lengthSpec(v: string): LengthSpec {
   const parts = v.split(":");
   if (parts.length === 1) return { kind: "fixed", value: positiveInt(parts[0]) };
@@ -62,7 +62,12 @@ export function lengthSpec(v: string): LengthSpec {
     return { kind: "uniform", min, max };
   }
   if (parts.length === 3 && parts[0] === "normal") return { kind: "normal", mean: positiveNumber(parts[1]), stddev: nonNegativeNumber(parts[2]) };
-  throw new InvalidArgumentError(`expected N, MIN:MAX or normal:MEAN:STDDEV, got "${v}"`);
+  if (parts.length === 5 && parts[0] === "normal") {
+    const [min, max] = [parts[3], parts[4]].map(positiveInt);
+    if (min > max) throw new InvalidArgumentError(`normal length "${v}": min > max`);
+    return { kind: "normal", mean: positiveNumber(parts[1]), stddev: nonNegativeNumber(parts[2]), min, max };
+  }
+  throw new InvalidArgumentError(`expected N, MIN:MAX, normal:MEAN:STDDEV or normal:MEAN:STDDEV:MIN:MAX, got "${v}"`);
 }
 
 export function arrival(v: string): ArrivalKind {

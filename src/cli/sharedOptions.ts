@@ -26,8 +26,8 @@ export function addRequestOptions(cmd: Command): Command {
   const d = DEFAULTS;
   const e = EMBEDDED_DEFAULTS;
   return cmd
-    .option("--input-tokens <spec>", `prompt length: N | MIN:MAX | normal:MEAN:SD ${byTarget(d.inputTokens, e.inputTokens)}`, p.lengthSpec)
-    .option("--output-tokens <spec>", `output length: N | MIN:MAX | normal:MEAN:SD ${byTarget(d.outputTokens, e.outputTokens)}`, p.lengthSpec)
+    .option("--input-tokens <spec>", `prompt length: N | MIN:MAX | normal:MEAN:SD[:MIN:MAX] ${byTarget(d.inputTokens, e.inputTokens)}`, p.lengthSpec)
+    .option("--output-tokens <spec>", `output length: N | MIN:MAX | normal:MEAN:SD[:MIN:MAX] ${byTarget(d.outputTokens, e.outputTokens)}`, p.lengthSpec)
     .option("--tokenizer <tokenizer.json>", "HF tokenizer.json, or a bundled one: llama3, mistral; or bytes (default: llama3; for a generated model, its own vocabulary's)")
     .option("--seed <n>", `seed for prompts and arrivals (default ${d.seed})`, p.nonNegativeInt)
     .option("-n, --requests <n>", `measured requests per run ${byTarget(d.requests, e.requests)}; vLLM's --num-prompts`, p.positiveInt)

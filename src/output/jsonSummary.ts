@@ -9,7 +9,19 @@ export function summaryDocument(runs: RunSummary[], opts: { sweep?: boolean } = 
 }
 
 /**
- * Writes the SummaryDocument as pretty JSON. Non-finite numbers are refused rather than
+ * The --json value meaning standard output. Commands that take it print their tables to stderr
+ * instead, so that stdout is one JSON document (`tokenbench run --json - | jq`).
+ */
+export const STDOUT = "-";
+
+/** Writes a JSON text to `path` atomically, or to standard output for STDOUT ("-"). */
+export function writeJsonText(path: string, text: string): void {
+  if (path === STDOUT) process.stdout.write(text);
+  else writeFileAtomic(path, text);
+}
+
+/**
+ * Writes the SummaryDocument as pretty JSON (to stdout for STDOUT). Non-finite numbers are refused rather than
  * silently turned into null by JSON.stringify: a summary must never carry them.
  */
 export function writeJsonSummary(path: string, doc: SummaryDocument): void {
@@ -21,5 +33,5 @@ export function writeJsonSummary(path: string, doc: SummaryDocument): void {
     },
     2,
   );
-  writeFileAtomic(path, text + "\n");
+  writeJsonText(path, text + "\n");
 }

@@ -5,7 +5,7 @@ import { UsageError } from "../errors.js";
 import { renderRunTable, type RunTableOptions } from "./consoleTable.js";
 import { writeCsv } from "./csv.js";
 import { RecordsJsonlWriter, withRunIds } from "./jsonl.js";
-import { summaryDocument, writeJsonSummary } from "./jsonSummary.js";
+import { STDOUT, summaryDocument, writeJsonSummary } from "./jsonSummary.js";
 import { renderSweepTable, sweepSummary } from "./sweepTable.js";
 import { checkDistinctOutputs, checkOutputFile } from "./paths.js";
 import { writeFileAtomic } from "./atomicWrite.js";
@@ -25,13 +25,21 @@ export function consoleSink(opts: RunTableOptions = {}, out: { write(s: string):
   };
 }
 
-/** A file sink whose path is checked before the run; `write` gets the path. */
+/**
+ * Where the console table goes: stdout, or stderr when `--json -` has stdout for the JSON (so
+ * stdout stays valid JSON). `flags` are a command's parsed flags.
+ */
+export function tableStream(flags: { json?: unknown }): NodeJS.WriteStream {
+  return flags.json === STDOUT ? process.stderr : process.stdout;
+}
+
+/** A file sink whose path is checked before the run (standard output, "-", needs no check); `write` gets the path. */
 function fileSink(flag: string, path: string, write: OutputSink["write"], check?: () => void): OutputSink {
   const name = `${flag.split(" ")[0]} ${path}`;
   return {
     name,
     check: () => {
-      checkOutputFile(path, flag.split(" ")[0]);
+      if (path !== STDOUT || flag !== "--json") checkOutputFile(path, flag.split(" ")[0]);
       check?.();
     },
     write,
@@ -72,7 +80,7 @@ function recordsSink(path: string): OutputSink {
 export const FILE_SINKS: FileSinkKind[] = [
   {
     flag: "--json <file>",
-    description: "write the summary JSON (docs/metrics.md section 9)",
+    description: "write the summary JSON (docs/metrics.md section 9); - for stdout (the table then goes to stderr)",
     create: (path) => fileSink("--json", path, (r) => writeJsonSummary(path, summaryDocument([...r.summaries], { sweep: r.sweep }))),
   },
   {

@@ -3,11 +3,12 @@ import type { LengthSpec } from "../workload/types.js";
 
 // The workload of a run in words: one long line for the run header, one short cell for tables.
 
-/** "256", "128-512", "normal(256, sd 32)". */
+/** "256", "128-512", "normal(256, sd 32)", "normal(256, sd 32, 128-512)" (clipped). */
 export function lengthText(l: LengthSpec): string {
   if (l.kind === "fixed") return String(l.value);
   if (l.kind === "uniform") return `${l.min}-${l.max}`;
-  return `normal(${l.mean}, sd ${l.stddev})`;
+  const bounds = l.min !== undefined || l.max !== undefined ? `, ${l.min ?? 1}-${l.max ?? "inf"}` : "";
+  return `normal(${l.mean}, sd ${l.stddev}${bounds})`;
 }
 
 /** "256 in / 256 out tokens", "dataset x.jsonl (jsonl)": what the requests asked for. */

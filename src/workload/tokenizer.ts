@@ -116,7 +116,7 @@ export function loadTokenizer(file?: string): Promise<Tokenizer> {
   const key = bundled ? `bundled:${bundled}` : path.resolve(file!);
   let entry = cache.get(key);
   if (!entry) {
-    entry = bundled ? loadBundled(bundled) : loadFromFile(key);
+    entry = bundled ? loadBundled(bundled) : loadFromFile(key, file!);
     // A failed load must not poison later attempts (e.g. after the user fixes the file).
     entry.catch(() => cache.delete(key));
     cache.set(key, entry);
@@ -129,11 +129,27 @@ async function loadBundled(name: BundledTokenizerName): Promise<Tokenizer> {
   return wrap(b.name, (await b.load()) as unknown as HfTokenizer);
 }
 
-async function loadFromFile(resolved: string): Promise<Tokenizer> {
+/**
+ * "meta-llama/Llama-2-7b-hf": a Hugging Face model id (what vLLM, GuideLLM and AIPerf take for
+ * --tokenizer), told apart from a path by its form: two name parts, no ./ or / in front, no file
+ * extension. Only asked once no file of that name exists.
+ */
+export function looksLikeHubId(spec: string): boolean {
+  return /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(spec) && !/\.(json|model)$/i.test(spec);
+}
+
+async function loadFromFile(resolved: string, spec: string): Promise<Tokenizer> {
   let jsonPath = resolved;
   try {
     if ((await stat(resolved)).isDirectory()) jsonPath = path.join(resolved, "tokenizer.json");
   } catch {
+    if (looksLikeHubId(spec)) {
+      throw new Error(
+        `tokenizer "${spec}" is not a file here and looks like a Hugging Face model id: tokenbench has no model hub access; ` +
+          `download its tokenizer.json (and tokenizer_config.json) elsewhere, e.g. https://huggingface.co/${spec}/resolve/main/tokenizer.json, ` +
+          `and pass --tokenizer with that file or its folder (bundled: ${Object.keys(BUNDLED_TOKENIZERS).join(", ")}, ${BYTE_TOKENIZER})`,
+      );
+    }
     throw new Error(`tokenizer file not found: ${resolved}`);
   }
   const tokenizerJSON = await readJsonObject(jsonPath, "tokenizer");

@@ -7,7 +7,7 @@ import { runBenchmark } from "../../src/benchmark/run.js";
 import { DEFAULTS, EMBEDDED_DEFAULTS, resolveOptions } from "../../src/benchmark/resolve.js";
 import { UsageError } from "../../src/errors.js";
 import { renderRunTable } from "../../src/output/consoleTable.js";
-import { translateVllmFlags } from "../../src/cli/vllmFlags.js";
+import { translatePeerFlags } from "../../src/cli/peerFlags.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
 
 // The rough edges a new user hit: what a run says about its workload, vLLM's flag names,
@@ -43,10 +43,10 @@ test("a missing dataset or tokenizer fails before the embedded engine starts (no
 
 test("vLLM client flags: aliases are rewritten, flags without an equivalent get a one-line hint", () => {
   assert.deepEqual(
-    translateVllmFlags(["node", "tb", "run", "--base-url", "http://h:8000", "--num-prompts=50", "--request-rate", "inf", "--metric-percentiles", "50,99.9", "--", "--num-prompts"]),
-    ["node", "tb", "run", "--target", "http://h:8000", "--requests=50", "--rate", "inf", "--percentiles", "50,99.9", "--", "--num-prompts"],
+    translatePeerFlags(["run", "--base-url", "http://h:8000", "--num-prompts=50", "--request-rate", "inf", "--metric-percentiles", "50,99.9", "--", "--num-prompts"]).args,
+    ["run", "--target", "http://h:8000", "--requests=50", "--rate", "inf", "--percentiles", "50,99.9", "--", "--num-prompts"],
   );
-  assert.throws(() => translateVllmFlags(["run", "--save-detailed"]), (e: Error) => e instanceof UsageError && /--records FILE\.jsonl/.test(e.message) && !e.message.includes("\n"));
+  assert.throws(() => translatePeerFlags(["run", "--save-detailed"]), (e: Error) => e instanceof UsageError && /--records FILE\.jsonl/.test(e.message) && !e.message.includes("\n"));
 });
 
 test("a run states its workload, shows chosen percentiles and each endpoint's results", async () => {

@@ -6,7 +6,7 @@ import { defaultDbPath, openDb } from "../../store/db.js";
 import { appendRequests, createRun, finishRun } from "../../store/runs.js";
 import { addStoreOptions } from "../sharedOptions.js";
 import { UsageError } from "../errors.js";
-import { addSinkOptions, checkSinks, consoleSink, sinksFromFlags, writeSinks } from "../../output/sinks.js";
+import { addSinkOptions, checkSinks, consoleSink, sinksFromFlags, tableStream, writeSinks } from "../../output/sinks.js";
 import { TOOL_VERSION } from "../../version.js";
 import type { RunSummary } from "../../aggregate/types.js";
 import type { RequestRecord } from "../../measure/types.js";
@@ -29,7 +29,7 @@ export function register(program: Command): void {
   )
     .option("--label <text>", "label stored with the merged runs")
     .action(async (files: string[], flags: MergeFlags) => {
-      const sinks = [consoleSink(), ...sinksFromFlags(flags as unknown as Record<string, unknown>, { db: flags.store ? (flags.db ?? defaultDbPath()) : null })];
+      const sinks = [consoleSink({}, tableStream(flags as { json?: unknown })), ...sinksFromFlags(flags as unknown as Record<string, unknown>, { db: flags.store ? (flags.db ?? defaultDbPath()) : null })];
       checkSinks(sinks);
       const inputs = files.map((path) => {
         try {

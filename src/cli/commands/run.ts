@@ -11,7 +11,7 @@ import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOption
 import { UsageError } from "../errors.js";
 import * as p from "../parse.js";
 import { createProgress } from "../../output/progress.js";
-import { addSinkOptions, checkSinks, consoleSink, sinksFromFlags, writeSinks } from "../../output/sinks.js";
+import { addSinkOptions, checkSinks, consoleSink, sinksFromFlags, tableStream, writeSinks } from "../../output/sinks.js";
 import { latencyMetrics } from "../../aggregate/metricTable.js";
 import { defaultDbPath } from "../../store/db.js";
 import { runFailure } from "../../benchmark/verdict.js";
@@ -116,7 +116,7 @@ export function register(program: Command): void {
     .action(async (flags: RunFlags) => {
       const options = toOptions(flags);
       const sinks = [
-        consoleSink({ percentiles: flags.percentiles, metrics: flags.percentileMetrics }),
+        consoleSink({ percentiles: flags.percentiles, metrics: flags.percentileMetrics }, tableStream(flags as { json?: unknown })),
         // File outputs (--json, --records, --csv, --report): the registry reads its own flags.
         ...sinksFromFlags(flags as unknown as Record<string, unknown>, { db: options.db === null ? null : (options.db ?? defaultDbPath()) }),
       ];
@@ -213,7 +213,11 @@ function loadShapeFlags(f: RunFlags): LoadSpec[] | undefined {
 }
 
 export function toOptions(f: RunFlags): BenchmarkOptions {
-  if (f.concurrency && f.rate) throw new UsageError("--concurrency and --rate are exclusive: pick closed loop or open loop");
+  if (f.concurrency && f.rate) {
+    // AIPerf's --concurrency with --request-rate caps what is in flight; ours picks closed loop.
+    const cap = f.concurrency.length === 1 ? ` (AIPerf's --concurrency with --request-rate is a cap: here --rate ${f.rate.join(",")} --max-concurrency ${f.concurrency[0]})` : "";
+    throw new UsageError(`--concurrency and --rate are exclusive: pick closed loop or open loop${cap}`);
+  }
   if (f.maxConcurrency && !f.rate && !f.trace) {
     throw new UsageError(`--max-concurrency applies to open loop (--rate) runs: for vLLM's --max-concurrency ${f.maxConcurrency} alone use --rate inf --max-concurrency ${f.maxConcurrency} (or closed loop --concurrency ${f.maxConcurrency})`);
   }

@@ -1,5 +1,4 @@
 import { Option, type Command } from "commander";
-import { writeFileSync } from "node:fs";
 import { runSweep } from "../../sweep/run.js";
 import type { SweepConfig } from "../../sweep/strategy.js";
 import type { GoodputSpec } from "../../aggregate/types.js";
@@ -13,6 +12,8 @@ import { syntheticWorkload } from "../../benchmark/resolve.js";
 import type { ProgressUpdate } from "../../benchmark/options.js";
 import { createProgress, type Progress } from "../../output/progress.js";
 import { snakeKeys } from "../../output/snakeCase.js";
+import { STDOUT, writeJsonText } from "../../output/jsonSummary.js";
+import { tableStream } from "../../output/sinks.js";
 import { renderSweepTable, sweepSummary } from "../../output/sweepTable.js";
 import { loadLabel } from "../../schedule/shapes/index.js";
 import { addEmbeddedOptions, addRequestOptions, addStoreOptions, addTargetOptions, apiKeyFromEnv, type LatencyOrigin } from "../sharedOptions.js";
@@ -53,6 +54,7 @@ interface Flags {
   engine?: "auto" | "llama-server" | "node-llama-cpp";
   llamaServer?: string;
   progress: boolean;
+  label?: string;
 }
 
 export function register(program: Command): void {
@@ -72,7 +74,8 @@ export function register(program: Command): void {
     .option("--slo-fraction <f>", "fraction of requests that must meet the bounds", p.positiveNumber, 0.95)
     .option("--max-error-rate <f>", "largest tolerated fraction of failed requests", p.nonNegativeNumber, 0.01)
     .option("--arrival <kind>", "rate mode arrivals: constant | poisson | gamma", p.arrival, "poisson")
-    .option("--json <file>", "write the curve and the chosen point as JSON (snake_case keys)")
+    .option("--json <file>", "write the curve and the chosen point as JSON (snake_case keys); - for stdout (the table then goes to stderr)")
+    .option("--label <text>", "label stored with every run of the sweep (default: \"sweep\" and the point's load)")
     .option("--no-progress", "no live progress while a point runs")
     .action(async (f: Flags) => {
       if (f.factor <= 1) throw new UsageError(`--factor must be greater than 1, got ${f.factor}`);
@@ -81,7 +84,8 @@ export function register(program: Command): void {
       if (f.mode === "concurrency" && !Number.isInteger(start)) throw new UsageError(`--start must be an integer in concurrency mode, got ${start}`);
       const config: SweepConfig = { mode: f.mode, start, max: f.max ?? (f.mode === "concurrency" ? 512 : 1000), factor: f.factor, minGain: f.minGain / 100, refineSteps: f.refine };
       if (config.max < start) throw new UsageError(`--max (${config.max}) is below --start (${start})`);
-      if (f.json) checkOutputFile(f.json, "--json");
+      if (f.json && f.json !== STDOUT) checkOutputFile(f.json, "--json");
+      const out = tableStream(f);
       const ac = new AbortController();
       // SIGTERM (timeout(1), CI cancellation) is handled like Ctrl-C.
       const onSigint = () => ac.abort();
@@ -132,6 +136,7 @@ export function register(program: Command): void {
             preflight: f.preflight,
             latencyOrigin: f.latencyOrigin,
             seed: f.seed,
+            label: f.label,
             goodput: f.goodput,
             db: f.store ? f.db : null,
             onProgress: f.progress ? onProgress : undefined,
@@ -154,12 +159,12 @@ export function register(program: Command): void {
         // One table: each point's stored figures, then what the search decided from them.
         const summary = sweepSummary(res.summaries);
         const verdicts = new Map(st.points.map((pt) => [pt.runId ?? "", [pt.meetsSlo ? "met" : `missed: ${pt.sloDetail}`, pt.clientSaturated ? "saturated" : "ok", pt === st.chosen ? "<==" : ""]]));
-        if (summary.length) process.stdout.write(renderSweepTable(summary, { columns: ["SLO", "client", "chosen"], byRunId: verdicts }) + "\n");
+        if (summary.length) out.write(renderSweepTable(summary, { columns: ["SLO", "client", "chosen"], byRunId: verdicts }) + "\n");
         if (res.interrupted) {
-          process.stdout.write("interrupted: the curve above is incomplete\n");
+          out.write("interrupted: the curve above is incomplete\n");
           process.exitCode = 130;
-        } else process.stdout.write(`${st.chosen ? "chosen" : "no point chosen"}: ${st.reason}\n`);
-        if (f.json) writeFileSync(f.json, JSON.stringify(snakeKeys({ mode: f.mode, config, slo: { bounds: f.goodput ?? {}, fraction: f.sloFraction, maxErrorRate: f.maxErrorRate }, points: st.points, chosen: st.chosen ?? null, reason: st.reason ?? null, sweepSummary: summary }, true), null, 2) + "\n");
+        } else out.write(`${st.chosen ? "chosen" : "no point chosen"}: ${st.reason}\n`);
+        if (f.json) writeJsonText(f.json, JSON.stringify(snakeKeys({ mode: f.mode, config, slo: { bounds: f.goodput ?? {}, fraction: f.sloFraction, maxErrorRate: f.maxErrorRate }, points: st.points, chosen: st.chosen ?? null, reason: st.reason ?? null, sweepSummary: summary }, true), null, 2) + "\n");
         if (!st.chosen && !res.interrupted) process.exitCode = 1;
       } finally {
         process.off("SIGINT", onSigint);
