@@ -153,10 +153,12 @@ test("--workers 2, open loop: sends on the one timetable, both workers' times on
     const byWorker = [recs.filter((r) => seq(r) % 2 === 0), recs.filter((r) => seq(r) % 2 === 1)];
     assert.deepEqual(byWorker.map((g) => g.length), [20, 20]);
     for (const [w, g] of byWorker.entries()) {
-      // On schedule: never before the arrival time, mostly within a few ms of it (generous: the
-      // 2-core machine these tests share is often loaded; late sends are client wait, not a fault).
+      // On schedule: never before the arrival time (exact). How late is this machine's timers (late
+      // sends are client wait, not a fault), so the upper bound is loose: a worker on a timetable of
+      // its own (half the rate, its own zero) is late by 25 ms more per request, hundreds at the
+      // median (was: < 20 ms, the timers' accuracy on a quiet machine).
       assert.ok(g.every((r) => r.sentAt >= r.scheduledAt - 0.01), `worker ${w} sent early`);
-      assert.ok(median(g.map((r) => r.sentAt - r.scheduledAt)) < 20, `worker ${w} sends late: ${g.map((r) => (r.sentAt - r.scheduledAt).toFixed(2))}`);
+      assert.ok(median(g.map((r) => r.sentAt - r.scheduledAt)) < 50, `worker ${w} sends late: ${g.map((r) => (r.sentAt - r.scheduledAt).toFixed(2))}`);
       // TTFT and ITL as the server wrote them (scripted 40 ms and 15 ms; compared with the times
       // it really wrote, which a loaded machine delays): TTFT counts from the send (the default
       // latency origin), so it adds only the request's transit.
