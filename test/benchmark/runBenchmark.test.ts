@@ -7,6 +7,7 @@ import { runBenchmark } from "../../src/benchmark/run.js";
 import { openDb } from "../../src/store/db.js";
 import { getRequests, getRun } from "../../src/store/runs.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
+import { medianLagBoundMs } from "../support/timing.js";
 
 // Every timing check compares tokenbench with what the scripted server recorded doing (its own
 // write times, same process, same monotonic clock), never with the script's nominal times: the
@@ -43,14 +44,16 @@ test("closed loop: reported TTFT, ITL, TPOT and E2E match the server's schedule"
     // runs in this process: when 4 requests finish and restart together, the server's handler
     // waits behind the client's own bookkeeping for them (measured 1-6 ms here; 15 allows for a loaded machine).
     const ttftLag = s.latency_ms.ttft.p50 - median(srv.writtenTtftMs.slice(4));
-    assert.ok(ttftLag > -1 && ttftLag < 15, `ttft p50 ${ttftLag.toFixed(2)} ms after the server's own first-token time`);
+    const bound = medianLagBoundMs(s); // 15 ms, more when this run's client measured a loaded machine
+    const loopLag = `bound ${bound.toFixed(1)} ms: event-loop lag p99 ${s.client.event_loop_lag_ms.p99.toFixed(1)} ms`;
+    assert.ok(ttftLag > -1 && ttftLag < bound, `ttft p50 ${ttftLag.toFixed(2)} ms after the server's own first-token time (${loopLag})`);
     near(s.latency_ms.tpot.mean, s.latency_ms.itl.mean, 0.5, "tpot mean vs itl mean");
     // No TTFT before the server's least (was: >= 59 ms, the script's 60 ms timer less 1 ms).
     const measured = srv.served.slice(4); // by arrival: the 4 warm-up requests came first
     atLeast(s.latency_ms.ttft.min, Math.min(...srv.writtenTtftMs.slice(4)) - 0.5, "ttft min vs the server's least");
     // E2E from the send vs the server's arrival -> last token write (was: 250 +- 80 ms, the schedule).
     const e2eLag = s.latency_ms.e2e.p50 - median(measured.map((x) => x.lastTokenAt! - x.arrivedAt));
-    assert.ok(e2eLag > -1 && e2eLag < 15, `e2e p50 ${e2eLag.toFixed(2)} ms after the server's own arrival -> last token`);
+    assert.ok(e2eLag > -1 && e2eLag < bound, `e2e p50 ${e2eLag.toFixed(2)} ms after the server's own arrival -> last token (${loopLag})`);
     for (const rec of r.records[0]) {
       assert.equal(rec.outputTokens, 20);
       assert.equal(rec.outputTokensSource, "server");
