@@ -7,11 +7,14 @@ import { runBenchmark } from "../../src/benchmark/run.js";
 import { openDb } from "../../src/store/db.js";
 import { getRequests, getRun } from "../../src/store/runs.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
+import { medianLagBoundMs } from "../support/timing.js";
 
-// Two kinds of timing check. Against what the server actually did (its own write times, on the
-// same monotonic clock): tight, because that is what the client must report faithfully even when
-// the machine is loaded and timers fire late. Against the nominal schedule: only lower bounds and
-// generous upper bounds, because a loaded machine delays the server's own timers.
+// Every timing check compares tokenbench with what the scripted server recorded doing (its own
+// write times, same process, same monotonic clock), never with the script's nominal times: the
+// server's timers fire late on a loaded machine and up to ~1 ms early (libuv's millisecond loop
+// clock), which is the timer's accuracy, not tokenbench's. Lower bounds are exact (a token is never
+// read before it was written: -0.5 ms for float noise only); upper bounds are the client's read
+// lag, which a loaded 2-core machine makes ms (medians: 15 ms; one request: 50 ms). docs/testing.md.
 const near = (actual: number, expected: number, absMs: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= absMs, `${what}: ${actual.toFixed(2)} not within ${absMs} of ${expected.toFixed(2)}`);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -41,21 +44,26 @@ test("closed loop: reported TTFT, ITL, TPOT and E2E match the server's schedule"
     // runs in this process: when 4 requests finish and restart together, the server's handler
     // waits behind the client's own bookkeeping for them (measured 1-6 ms here; 15 allows for a loaded machine).
     const ttftLag = s.latency_ms.ttft.p50 - median(srv.writtenTtftMs.slice(4));
-    assert.ok(ttftLag > -1 && ttftLag < 15, `ttft p50 ${ttftLag.toFixed(2)} ms after the server's own first-token time`);
+    const bound = medianLagBoundMs(s); // 15 ms, more when this run's client measured a loaded machine
+    const loopLag = `bound ${bound.toFixed(1)} ms: event-loop lag p99 ${s.client.event_loop_lag_ms.p99.toFixed(1)} ms`;
+    assert.ok(ttftLag > -1 && ttftLag < bound, `ttft p50 ${ttftLag.toFixed(2)} ms after the server's own first-token time (${loopLag})`);
     near(s.latency_ms.tpot.mean, s.latency_ms.itl.mean, 0.5, "tpot mean vs itl mean");
-    // and consistent with the schedule
-    atLeast(s.latency_ms.ttft.min, 59, "ttft min");
-    atLeast(s.latency_ms.itl.p50, 9.5, "itl p50");
-    near(s.latency_ms.ttft.p50, 60, 40, "ttft p50 vs schedule");
-    near(s.latency_ms.e2e.p50, 60 + 19 * 10, 80, "e2e p50 vs schedule");
+    // No TTFT before the server's least (was: >= 59 ms, the script's 60 ms timer less 1 ms).
+    const measured = srv.served.slice(4); // by arrival: the 4 warm-up requests came first
+    atLeast(s.latency_ms.ttft.min, Math.min(...srv.writtenTtftMs.slice(4)) - 0.5, "ttft min vs the server's least");
+    // E2E from the send vs the server's arrival -> last token write (was: 250 +- 80 ms, the schedule).
+    const e2eLag = s.latency_ms.e2e.p50 - median(measured.map((x) => x.lastTokenAt! - x.arrivedAt));
+    assert.ok(e2eLag > -1 && e2eLag < bound, `e2e p50 ${e2eLag.toFixed(2)} ms after the server's own arrival -> last token (${loopLag})`);
     for (const rec of r.records[0]) {
       assert.equal(rec.outputTokens, 20);
       assert.equal(rec.outputTokensSource, "server");
       assert.equal(rec.itlMs.length, 19);
     }
-    // 12 requests, 4 at a time, >= 250 ms each -> 3 waves
-    atLeast(s.duration_s, 0.75, "duration");
-    near(s.duration_s, 0.75, 0.3, "duration");
+    // Whole window (first send -> last end) holds the server's first arrival -> last end, plus one
+    // request's trip there and one's read lag back (was: 0.75-1.05 s, 3 waves of the schedule).
+    const span = Math.max(...measured.map((x) => x.endedAt!)) - Math.min(...measured.map((x) => x.arrivedAt));
+    const windowMs = s.duration_s * 1000;
+    assert.ok(windowMs >= span - 0.5 && windowMs < span + 50, `duration ${windowMs.toFixed(2)} ms vs the server's busy span ${span.toFixed(2)} ms`);
     near(s.throughput.output_tokens_per_s, (12 * 20) / s.duration_s, 1, "output tokens/s");
     assert.equal(srv.maxActive, 4);
   } finally {
@@ -77,11 +85,18 @@ test("multi-token chunks: each chunk's gap is split among its tokens", async () 
       assert.deepEqual(rec.itlMs.slice(0, 3), [0, 0, 0]);
       // every later chunk's gap, split in four equal parts
       for (let i = 3; i < 19; i += 4) assert.deepEqual(rec.itlMs.slice(i, i + 4), Array(4).fill(rec.itlMs[i]));
-      // the empty role chunk sent at once is not the first token
-      atLeast(rec.ttftMs!, 29, "ttft");
+      // The empty role chunk sent at once is not the first token: no TTFT before the server's
+      // least first-token write (was: >= 29 ms, the script's 30 ms timer).
+      atLeast(rec.ttftMs!, Math.min(...srv.writtenTtftMs) - 0.5, "ttft vs the server's least");
+      // TPOT by its definition, exactly: first -> last token over the 19 gaps between 20 tokens.
+      near(rec.tpotMs!, (rec.lastTokenAt! - rec.firstTokenAt!) / 19, 1e-9, "tpot = span / (tokens - 1)");
     }
-    near(mean(r.records[0].flatMap((x) => x.itlMs.filter((v) => v > 0))) * 4, mean(srv.writtenGapsMs), 1, "split ITL vs written gaps");
-    near(s.latency_ms.tpot.mean, (mean(srv.writtenGapsMs) * 4) / 19, 0.5, "tpot");
+    // Medians, not means: 16 gaps in all, and one 20 ms stall in reading a request's last chunk
+    // moved the mean by more than the 1 ms bound this had.
+    near(median(r.records[0].flatMap((x) => x.itlMs.filter((v) => v > 0))) * 4, median(srv.writtenGapsMs), 3, "split ITL vs written gaps");
+    const serverTpot = srv.served.map((x) => (x.lastTokenAt! - x.firstTokenAt!) / 19);
+    const tpotLag = median(r.records[0].map((x) => x.tpotMs!)) - median(serverTpot);
+    assert.ok(Math.abs(tpotLag) < 1.5, `tpot median ${tpotLag.toFixed(3)} ms off the server's first -> last write / 19`);
   } finally {
     await srv.close();
   }
@@ -95,10 +110,18 @@ test("queueing at the server shows in TTFT, not in client wait", async () => {
     assert.equal(srv.maxActive, 2);
     // half the requests wait a full service time (>= 40 + 10*5 = 90 ms) in the server's queue,
     // and that wait is part of their TTFT
+    // (a precondition on the server, not on tokenbench: the lower bound only grows with load)
     atLeast(Math.max(...srv.queuedMs), 85, "server queue wait");
-    atLeast(s.latency_ms.ttft.max, Math.max(...srv.queuedMs) + 39, "ttft max includes the queue");
-    near(s.latency_ms.ttft.min, 40, 30, "ttft min");
-    assert.ok(s.latency_ms.client_wait.p50 < 10, `client wait ${s.latency_ms.client_wait.p50}`);
+    // The server's TTFT counts from its arrival, so it holds its queue: ours must too (was: the
+    // queue + 39 ms, the script's 40 ms timer less 1 ms).
+    const written = srv.writtenTtftMs;
+    atLeast(s.latency_ms.ttft.max, Math.max(...written) - 0.5, "ttft max vs the server's, queue included");
+    atLeast(s.latency_ms.ttft.min, Math.min(...written) - 0.5, "ttft min vs the server's");
+    assert.ok(s.latency_ms.ttft.min < Math.min(...written) + 50, `ttft min ${s.latency_ms.ttft.min.toFixed(2)} ms vs the server's ${Math.min(...written).toFixed(2)} ms`);
+    // Client wait holds none of the server's queue: had it, 4 of 8 requests would wait ~90 ms and
+    // the p50 be ~45 ms. A quarter of the longest queue tells the two apart at any machine load
+    // (was: < 10 ms, the client's own lag on a quiet machine).
+    assert.ok(s.latency_ms.client_wait.p50 < Math.max(...srv.queuedMs) / 4, `client wait p50 ${s.latency_ms.client_wait.p50.toFixed(2)} ms, server queue max ${Math.max(...srv.queuedMs).toFixed(2)} ms`);
   } finally {
     await srv.close();
   }
@@ -177,10 +200,22 @@ test("open loop: requests leave on schedule; a concurrency cap shows as queue, n
     const free = await runBenchmark({ ...base, requests: 20, targets: [srv.url], loads: [{ mode: "rate", rate: 50, arrival: "constant" }] });
     const s = free.summaries[0];
     assert.equal(s.requests.completed, 20);
-    // median, not p99: on a loaded machine one event-loop stall can delay a few sends
-    assert.ok(s.latency_ms.client_wait.p50 < 10, `client wait p50 ${s.latency_ms.client_wait.p50}`);
-    const sends = free.records[0].map((x) => x.sentAt).sort((a, b) => a - b);
-    near(sends[19] - sends[0], 19 * 20, 40, "send span");
+    // On the timetable (exact: every 20 ms), never before it; how late is the client's timer on
+    // this machine's load, which the record reports as client wait (its own lag, by definition).
+    const recs = [...free.records[0]].sort((a, b) => a.scheduledAt - b.scheduledAt);
+    recs.forEach((x, i) => near(x.scheduledAt, i * 20, 1e-6, `request ${i} scheduled`));
+    for (const x of recs) {
+      assert.ok(x.sentAt >= x.scheduledAt - 0.01, `request ${x.index} sent ${(x.scheduledAt - x.sentAt).toFixed(2)} ms early`);
+      near(x.clientWaitMs, x.sentAt - x.dispatchedAt!, 1e-9, "client wait = send - dispatch");
+    }
+    // Loose: a broken timetable (a wrong rate, seconds for ms) is late by 20 ms more per request,
+    // ~200 ms at the median; a loaded machine's timers, by a few ms (was: client wait p50 < 10).
+    assert.ok(median(recs.map((x) => x.sentAt - x.scheduledAt)) < 50, `sends late: ${recs.map((x) => (x.sentAt - x.scheduledAt).toFixed(1))}`);
+    // The send times are the ones the server saw: its arrival span is the records' send span, less
+    // the first request's transit and plus the last's (was: 380 +- 40 ms, the schedule).
+    const sendSpan = recs[19].sentAt - recs[0].sentAt;
+    const arrivals = srv.served.map((x) => x.arrivedAt).sort((a, b) => a - b);
+    near(sendSpan, arrivals[19] - arrivals[0], 50, "send span vs the server's arrival span");
 
     // 1 slot, 58 ms service time, a request every 20 ms: the queue grows in the client
     const capped = await runBenchmark({ ...base, requests: 10, targets: [srv.url], loads: [{ mode: "rate", rate: 50, arrival: "constant", maxConcurrency: 1 }] });

@@ -21,6 +21,7 @@ import { getRequests, listRuns } from "../../src/store/runs.js";
 import { arrivalOffsetsMs } from "../../src/schedule/arrivals.js";
 import { createRng, deriveSeed } from "../../src/workload/rng.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
+import { medianLagBoundMs } from "../support/timing.js";
 import { killMarked, startCli, waitNoOrphans } from "../reliability/harness.js";
 import type { RequestRecord } from "../../src/measure/types.js";
 
@@ -153,10 +154,12 @@ test("--workers 2, open loop: sends on the one timetable, both workers' times on
     const byWorker = [recs.filter((r) => seq(r) % 2 === 0), recs.filter((r) => seq(r) % 2 === 1)];
     assert.deepEqual(byWorker.map((g) => g.length), [20, 20]);
     for (const [w, g] of byWorker.entries()) {
-      // On schedule: never before the arrival time, mostly within a few ms of it (generous: the
-      // 2-core machine these tests share is often loaded; late sends are client wait, not a fault).
+      // On schedule: never before the arrival time (exact). How late is this machine's timers (late
+      // sends are client wait, not a fault), so the upper bound is loose: a worker on a timetable of
+      // its own (half the rate, its own zero) is late by 25 ms more per request, hundreds at the
+      // median (was: < 20 ms, the timers' accuracy on a quiet machine).
       assert.ok(g.every((r) => r.sentAt >= r.scheduledAt - 0.01), `worker ${w} sent early`);
-      assert.ok(median(g.map((r) => r.sentAt - r.scheduledAt)) < 20, `worker ${w} sends late: ${g.map((r) => (r.sentAt - r.scheduledAt).toFixed(2))}`);
+      assert.ok(median(g.map((r) => r.sentAt - r.scheduledAt)) < 50, `worker ${w} sends late: ${g.map((r) => (r.sentAt - r.scheduledAt).toFixed(2))}`);
       // TTFT and ITL as the server wrote them (scripted 40 ms and 15 ms; compared with the times
       // it really wrote, which a loaded machine delays): TTFT counts from the send (the default
       // latency origin), so it adds only the request's transit.
@@ -164,7 +167,8 @@ test("--workers 2, open loop: sends on the one timetable, both workers' times on
       const written = median(server.writtenTtftMs);
       // Only against what the server wrote, never its timer's accuracy (its 40 ms timer fires 0.5 ms
       // early at times); the upper bound is the client's read lag, which a loaded 2-core box makes ms.
-      assert.ok(ttft >= written - 0.5 && ttft < written + 15, `worker ${w} TTFT median ${ttft.toFixed(2)} ms, server wrote ${written.toFixed(2)} ms`);
+      const bound = medianLagBoundMs(s); // 15 ms, more when this run's client measured a loaded machine
+      assert.ok(ttft >= written - 0.5 && ttft < written + bound, `worker ${w} TTFT median ${ttft.toFixed(2)} ms, server wrote ${written.toFixed(2)} ms (bound +${bound.toFixed(1)}: event-loop lag p99 ${s.client.event_loop_lag_ms.p99.toFixed(1)} ms)`);
       const itl = median(g.flatMap((r) => r.itlMs));
       const gaps = median(server.writtenGapsMs);
       assert.ok(Math.abs(itl - gaps) < 3, `worker ${w} ITL median ${itl.toFixed(2)} ms, server wrote ${gaps.toFixed(2)} ms`);

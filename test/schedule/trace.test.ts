@@ -116,9 +116,10 @@ test("replay at 100 req/s: requests leave at the trace's times; equal hash ids r
     // Never early. How late depends on this machine's load (sub-ms when idle; tens of ms on a
     // 2-core box running 15 processes): whatever it is, the run reports it as its own send lag.
     assert.ok(lag[0] >= 0, `sent early: ${lag[0]}`);
-    // The monitor times the dispatch, the record the write after the request is built: a few ms
-    // apart on a loaded machine.
-    assert.ok(Math.abs(s.client.send_lag_ms.max - lag[n - 1]) < 5, `send lag reported ${s.client.send_lag_ms.max} vs records ${lag[n - 1]}`);
+    // The monitor times the dispatch, the record the write after the request is built: never
+    // later (exact), and earlier by the build, which one preemption on a loaded 2-core machine
+    // makes tens of ms at worst (was: within 5 ms either way).
+    assert.ok(s.client.send_lag_ms.max <= lag[n - 1] + 0.01 && s.client.send_lag_ms.max > lag[n - 1] - 25, `send lag reported ${s.client.send_lag_ms.max} vs records ${lag[n - 1]}`);
     assert.ok(lag[n - 1] < 1000, `max send lag ${lag[n - 1].toFixed(1)} ms`);
     // byte tokenizer: one character per token, so block k is characters [k*bs, (k+1)*bs)
     assert.equal(bodies.size, n);

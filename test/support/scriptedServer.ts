@@ -50,7 +50,26 @@ export interface ScriptedServer {
   frameWritesMs: number[][];
   /** Requests answered 401 for lacking the `auth` header, by method ("GET", "POST"). */
   unauthorized: Record<string, number>;
+  /**
+   * Per generation request, by arrival order (the `n` a script function gets): what the server
+   * did, as absolute `performance.now()` times in ms (the client's records count from the run's
+   * own zero, so compare differences). `firstTokenAt`/`lastTokenAt` are after the first/last
+   * token chunk's write (absent when none was written), `endedAt` after `res.end()` of a stream
+   * that ended normally. What timing tests compare tokenbench with, instead of the script's
+   * nominal times (its timers fire late on a loaded machine and up to ~1 ms early).
+   */
+  served: ServedRequest[];
   close(): Promise<void>;
+}
+
+export interface ServedRequest {
+  /** The request's handler started (headers parsed), ms on `performance.now()`. */
+  arrivedAt: number;
+  /** A batch slot was taken (= `arrivedAt` without `slots`). */
+  startedAt?: number;
+  firstTokenAt?: number;
+  lastTokenAt?: number;
+  endedAt?: number;
 }
 
 export interface ScriptedServerOptions {
@@ -77,6 +96,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   const queuedMs: number[] = [];
   const frameWritesMs: number[][] = [];
   const unauthorized: Record<string, number> = {};
+  const served: ServedRequest[] = [];
   const queue: Array<() => void> = [];
   const sockets = new Set<import("node:net").Socket>();
   const acquire = () =>
@@ -125,9 +145,11 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     for await (const c of req) raw += c;
     const body = JSON.parse(raw || "{}") as Record<string, unknown>;
     const n = received++;
+    const rec: ServedRequest = (served[n] = { arrivedAt: arrived });
     const script = typeof opts.script === "function" ? opts.script(n, body) : opts.script;
     await acquire();
     const start = performance.now();
+    rec.startedAt = start;
     queuedMs.push(start - arrived);
     let released = false;
     const done = () => {
@@ -150,7 +172,9 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
         res.write(`data: ${f.data}\n\n`);
         writes.push(performance.now() - arrived);
       }
-      return void res.end();
+      res.end();
+      rec.endedAt = performance.now();
+      return;
     }
     const maxTokens = Number(body.max_tokens ?? 16);
     const per = script.tokensPerChunk ?? 1;
@@ -196,13 +220,17 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       chunk(text, script.continuousUsage ? sent : undefined);
       const t = performance.now();
       if (k > 1) writtenGapsMs.push(t - lastWrite);
-      else writtenTtftMs.push(t - arrived);
-      lastWrite = t;
+      else {
+        writtenTtftMs.push(t - arrived);
+        rec.firstTokenAt = t;
+      }
+      lastWrite = rec.lastTokenAt = t;
     }
     send({ id: "cmpl-1", object: "text_completion", model: "scripted-model", choices: [{ index: 0, text: "", finish_reason: "length" }] });
     send({ id: "cmpl-1", object: "text_completion", model: "scripted-model", choices: [], usage: { prompt_tokens: 10, completion_tokens: sent, total_tokens: 10 + sent } });
     if (script.fault?.kind !== "no-done") res.write("data: [DONE]\n\n");
     res.end();
+    rec.endedAt = performance.now();
     if (opts.closeAfterEndMs !== undefined) {
       const socket = req.socket;
       closing.add(socket);
@@ -227,6 +255,7 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     queuedMs,
     frameWritesMs,
     unauthorized,
+    served,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

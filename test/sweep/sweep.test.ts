@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startScriptedServer } from "../support/scriptedServer.js";
@@ -16,9 +16,12 @@ import { startScriptedServer } from "../support/scriptedServer.js";
 // - On a starved machine the client's own health check (event-loop lag p99 > 20 ms) flagged a
 //   point and the sweep stopped there. The sweep now measures such a point again before
 //   trusting that verdict (runSweep clientRetries). Under sustained contention (load average
-//   above ~6 on 2 cores here) the client is starved on the retry too and the test still fails:
-//   the sweep is right not to trust such figures.
-test("sweep CLI finds the saturation knee of a 4-slot server and explains why", async () => {
+//   above ~6 on 2 cores here; 2026-12-06: event-loop lag p99 31.6 ms at c=1, twice, at load ~10)
+//   the client is starved on the retry too, and the sweep is right not to trust such figures: it
+//   stops there and says why. That is then what is checked (the stop, its one-line reason, the
+//   JSON), and the knee assertions are reported skipped with the reason, not passed: no bound
+//   of this test could make a starved client's figures trustworthy (docs/testing.md).
+test("sweep CLI finds the saturation knee of a 4-slot server and explains why", async (t) => {
   const server = await startScriptedServer({ script: { ttftMs: 300, itlMs: 5 }, slots: 4 });
   const dir = mkdtempSync(join(tmpdir(), "tb-sweep-"));
   const out = join(dir, "sweep.json");
@@ -30,8 +33,18 @@ test("sweep CLI finds the saturation knee of a 4-slot server and explains why", 
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     const code = await new Promise<number | null>((r) => child.on("close", r));
-    assert.equal(code, 0, stderr);
+    if (!existsSync(out)) assert.fail(`no sweep JSON written; exit ${code}: ${stderr}`);
     const res = JSON.parse(readFileSync(out, "utf8"));
+    if (String(res.reason).includes("client saturated at ")) {
+      // The machine starved the client at some point, on its retry too: that point is not trusted
+      // and the sweep stops at it, with the limit it exceeded; exit 1 when no point came before.
+      assert.match(res.reason, /client saturated at \d+ \((event-loop lag p99|send lag p99|client CPU) [^\n]+\): its figures are not trusted/);
+      assert.match(stderr, /sweep: the client could not keep up at c=\d+ .*; measuring it again/);
+      assert.equal(code, res.chosen ? 0 : 1, stderr);
+      t.skip(`knee not checked: the machine starved the client (${res.reason})`);
+      return;
+    }
+    assert.equal(code, 0, stderr);
     const loads = res.points.map((p: { load: number }) => p.load);
     const curve = res.points.map((p: { load: number; output_tokens_per_s: number }) => `${p.load}:${p.output_tokens_per_s.toFixed(0)}`).join(" ");
     assert.deepEqual(loads.slice(0, 2), [1, 2], `tested ${curve}; ${res.reason}`);
