@@ -175,6 +175,9 @@ def main():
             emit_record(rec)
         if rec.get("lora_impl"):
             cfg["lora_impl"] = rec["lora_impl"]
+    if fsdp:
+        import torch.distributed as dist
+        dist.destroy_process_group()
     if rank != 0:
         return
     timed = [r for r in records if r.get("step_ms")]
@@ -404,17 +407,18 @@ def apply_lora(torch, model, cfg):
     """Freezes the base and adds rank-r adapters; returns the implementation's name (peft's version or 'own')."""
     r = cfg["lora"]
     targets = ["q_proj", "v_proj"] if cfg["lora_targets"] == "qv" else ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-    impl = None
-    if not (cfg["lora_impl"] or "").startswith("own"):
+    impl = cfg["lora_impl"] or "own LoRALinear"
+    if impl.startswith("peft"):
+        import peft
+        if not hasattr(peft, "inject_adapter_in_model"):  # peft < 0.6: plain modules are not supported
+            common.die(f"peft {peft.__version__} has no inject_adapter_in_model (needs >= 0.6): upgrade it or pass --no-peft")
+        conf = peft.LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.0, target_modules=targets, bias="none")
         try:
-            import peft
-            conf = peft.LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.0, target_modules=targets, bias="none")
             model = peft.inject_adapter_in_model(conf, model)
-            impl = f"peft {peft.__version__} (inject_adapter_in_model)"
-        except Exception as e:  # old peft without inject_adapter_in_model, or none at all
-            impl = f"own LoRALinear (peft failed: {str(e).splitlines()[0][:120]})" if "peft" in sys.modules else "own LoRALinear (peft not importable)"
-    if impl is None or impl.startswith("own"):
-        impl = impl or cfg["lora_impl"] or "own LoRALinear"
+        except Exception as e:  # a half-injected model cannot be trusted: stop rather than measure it
+            common.die(f"peft {peft.__version__} could not add LoRA adapters ({str(e).splitlines()[0][:150]}); pass --no-peft")
+        impl = f"peft {peft.__version__} (inject_adapter_in_model)"
+    else:
         LoRALinear = lora_linear_class(torch)
         for layer in model.layers:
             for parent in (layer.self_attn, layer.mlp):
