@@ -326,3 +326,16 @@ test("fitCalibration recovers known constants from synthetic cells, and refuses 
   }
   assert.throws(() => fitCalibration("t", "x", m, g, [cells[0], cells[0]], { inputTokens: 256, outputTokens: 256 }), /two or more concurrencies/);
 });
+
+test("tokenbench predict --calibrated: labelled mode line, unknown engine and --tp are one-line errors (exit 2)", () => {
+  const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "predict", "--preset", "llama-2-7b", "--gpu", "h100", ...args], { encoding: "utf8" });
+  const ok = run(["--calibrated", "llama.cpp-cuda", "-c", "1,64", "--max-batch", "64"]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /^mode {6}calibrated \(llama\.cpp-cuda: fitted on .*H200/m);
+  assert.match(run(["-c", "1"]).stdout, /^mode {6}limit \(roofline\)/m);
+  for (const bad of [["--calibrated", "vllm"], ["--calibrated", "llama.cpp-cuda", "--tp", "2"]]) {
+    const r = run(bad);
+    assert.equal(r.status, 2, bad.join(" "));
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  }
+});
