@@ -9,11 +9,19 @@
 // wrote, TTFT against request-received -> first-token-written.
 //
 //   node --import tsx bench/client-capacity.ts [--levels 64,256,1024] [--workers 1,2] [--procs 1] [--itl 20] [--tokens 40] [--rounds 2]
+//
+// On a many-core host (docs/client-capacity.md, "Client capacity on a 16-core host"):
+//   --client-cpus 0,1 --server-cpus 2-15   pin the client processes and the scripted server apart (taskset)
+//   --start-delay 5000 --per-stream-delay 4 ms from launch to the common start: base + per stream (connect, warm-up)
+//   --cpu-prof DIR                          the client processes write V8 CPU profiles there
+// Where tsx is absent (the GPU host: docs/gpu.md "Device time"), run it bundled with esbuild
+// (bench/scriptedServerProcess.ts bundled beside it as scriptedServerProcess.mjs) and --cli dist/cli/main.js.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { latencyStats } from "../src/stats.js";
 import { groupShardFiles, mergeShardRuns } from "../src/benchmark/merge.js";
 
@@ -28,8 +36,20 @@ const itl = Number(arg("itl", "20"));
 const ttft = Number(arg("ttft", "20"));
 const tokens = Number(arg("tokens", "40"));
 const rounds = Number(arg("rounds", "2"));
+const clientCpus = arg("client-cpus", "");
+const serverCpus = arg("server-cpus", "");
+const startDelay = Number(arg("start-delay", "20000"));
+const perStreamDelay = Number(arg("per-stream-delay", "4"));
+const cpuProf = arg("cpu-prof", "");
+// Run from TypeScript (tsx) or from an esbuild bundle (.mjs), where tsx is not installed.
+const fromTs = import.meta.url.endsWith(".ts");
+const cli = fromTs ? ["--import", "tsx", "src/cli/main.ts"] : [arg("cli", "dist/cli/main.js")];
+const serverScript = fromTs ? ["--import", "tsx", "bench/scriptedServerProcess.ts"] : [join(dirname(fileURLToPath(import.meta.url)), "scriptedServerProcess.mjs")];
+/** argv for a process pinned to `cpus` (taskset's list syntax), or unpinned when empty. */
+const pinned = (cpus: string, argv: string[]): [string, string[]] => (cpus ? ["taskset", ["-c", cpus, ...argv]] : [argv[0], argv.slice(1)]);
 
-const server = spawn(process.execPath, ["--import", "tsx", "bench/scriptedServerProcess.ts", String(ttft), String(itl), "1"], { stdio: ["ignore", "pipe", "inherit"] });
+const [srvCmd, srvArgs] = pinned(serverCpus, [process.execPath, ...serverScript, String(ttft), String(itl), "1"]);
+const server = spawn(srvCmd, srvArgs, { stdio: ["ignore", "pipe", "inherit"] });
 const [line] = (await once(server.stdout!, "data")) as [Buffer];
 const url = line.toString().trim();
 type Stats = { writtenGapsMs: number[]; writtenTtftMs: number[] };
@@ -64,7 +84,10 @@ function cpuBetween(cpu: Array<[number, number]>, from: number, to: number): num
 }
 
 function runShard(args: string[]): Promise<{ code: number; stderr: string; rssKiB: number; cpu: Array<[number, number]> }> {
-  const p = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  const prof = cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${cpuProf}`] : [];
+  const [cmd, argv] = pinned(clientCpus, [process.execPath, ...prof, ...cli, ...args]);
+  // taskset execs node in place, so the pid watched is the client's own.
+  const p = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"] });
   const watch = watchProc(p.pid!);
   let stderr = "";
   p.stderr!.on("data", (d) => (stderr += d));
@@ -74,6 +97,7 @@ function runShard(args: string[]): Promise<{ code: number; stderr: string; rssKi
   }));
 }
 
+console.log(`client cpus: ${clientCpus || "any"}; server cpus: ${serverCpus || "any"}; node ${process.version}`);
 console.log(`scripted server ${url} (own process): TTFT ${ttft} ms, ITL ${itl} ms, ${tokens} one-token chunks/request; ${rounds} requests per stream; client processes: real CLI`);
 console.log("| streams | client procs x workers | token events/s | events per client-CPU-s | ITL p50 client/server (ms) | ITL p99 client/server (ms) | TTFT mean error (ms) | TTFT p99 error (ms) | of it: client wait mean (ms) | TTFT from send, mean error (ms) | client CPU % (all threads) | peak RSS MiB (sum) | saturated |");
 console.log("|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
@@ -82,7 +106,7 @@ try {
   for (const c of levels) {
     for (const n of procsList) for (const wk of workersList) {
       const before = await stats();
-      const startAt = Date.now() + 20_000 + 4 * c; // every process started, warmed up and connected
+      const startAt = Date.now() + startDelay + perStreamDelay * c; // every process started, warmed up and connected
       const outs = await Promise.all(
         Array.from({ length: n }, (_, i) =>
           runShard([

@@ -12,3 +12,4 @@ export {
   type ModelSpec,
 } from "./model.js";
 export { compareToPrediction, measuredRun, predict, predictRuns, type MeasuredRun, type Bound, type MeasuredVsPredicted, type Prediction, type PredictionRow, type PredictOptions } from "./predict.js";
+export { CALIBRATIONS, fitCalibration, H200_LLAMACPP_CELLS, LLAMACPP_CUDA_CALIBRATION, predictCalibrated, type CalibratedPrediction, type CalibrationPoint, type EngineCalibration } from "./calibrated.js";

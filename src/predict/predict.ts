@@ -188,14 +188,22 @@ export interface MeasuredVsPredicted {
   predictedOutputTokensPerS: number;
   /** Measured / predicted output tokens/s x 100. */
   throughputPctOfLimit?: number;
+  /** Mean TTFT of the run, ms, when given. */
+  measuredTtftMs?: number;
+  predictedTtftMs: number;
 }
 
 /**
  * Puts a measured run next to the prediction for the same concurrency. Measured TPOT is the run's mean
  * time per output token (ms); the achieved bandwidth charges each decode step its weights + KV bytes.
  */
-export function compareToPrediction(p: Prediction, m: { concurrency: number; tpotMs: number; outputTokensPerS?: number }): MeasuredVsPredicted {
-  const row = p.rows.find((r) => r.concurrency === m.concurrency) ?? predict(p.model, p.gpu, { ...p.options, concurrency: [m.concurrency] }).rows[0];
+export function compareToPrediction(p: Prediction, m: { concurrency: number; tpotMs: number; outputTokensPerS?: number; ttftMs?: number }): MeasuredVsPredicted {
+  let row = p.rows.find((r) => r.concurrency === m.concurrency);
+  if (!row) {
+    // The limit can be predicted again for the missing concurrency; a calibrated prediction is not made here.
+    if ("mode" in p && p.mode === "calibrated") throw new UsageError(`no predicted row for concurrency ${m.concurrency} (predicted: ${p.rows.map((r) => r.concurrency).join(", ")})`);
+    row = predict(p.model, p.gpu, { ...p.options, concurrency: [m.concurrency] }).rows[0];
+  }
   if (!(m.tpotMs > 0)) throw new UsageError(`measured TPOT must be positive (got ${m.tpotMs})`);
   const achieved = row.decodeStepBytes / (m.tpotMs / 1e3);
   return {
@@ -208,6 +216,8 @@ export function compareToPrediction(p: Prediction, m: { concurrency: number; tpo
     measuredOutputTokensPerS: m.outputTokensPerS,
     predictedOutputTokensPerS: row.outputTokensPerS,
     throughputPctOfLimit: m.outputTokensPerS !== undefined ? (100 * m.outputTokensPerS) / row.outputTokensPerS : undefined,
+    measuredTtftMs: m.ttftMs,
+    predictedTtftMs: row.ttftMs,
   };
 }
 
@@ -217,6 +227,8 @@ export interface MeasuredRun {
   concurrency: number;
   /** Mean TPOT, ms. */
   tpotMs: number;
+  /** Mean TTFT, ms. */
+  ttftMs: number;
   outputTokensPerS: number;
   /** Mean prompt / output tokens per completed request. */
   inputTokens: number;
@@ -236,6 +248,7 @@ export function measuredRun(id: string, s: RunSummary | null | undefined): Measu
     id,
     concurrency: s.load.concurrency,
     tpotMs: s.latency_ms.tpot.mean,
+    ttftMs: s.latency_ms.ttft.mean,
     outputTokensPerS: s.throughput.output_tokens_per_s,
     inputTokens: s.throughput.input_tokens_per_s / rps,
     outputTokens: s.throughput.output_tokens_per_s / rps,
@@ -246,14 +259,20 @@ export function measuredRun(id: string, s: RunSummary | null | undefined): Measu
  * One prediction for a set of measured runs (at their mean prompt and output lengths and their
  * concurrencies, unless `o` says otherwise) and each run next to it.
  */
-export function predictRuns(model: ModelSpec, gpu: GpuSpec, runs: readonly MeasuredRun[], o: Partial<PredictOptions> = {}): { prediction: Prediction; rows: Array<MeasuredVsPredicted & { run: string }> } {
+export function predictRuns(
+  model: ModelSpec,
+  gpu: GpuSpec,
+  runs: readonly MeasuredRun[],
+  o: Partial<PredictOptions> = {},
+  how: (model: ModelSpec, gpu: GpuSpec, o: PredictOptions) => Prediction = predict,
+): { prediction: Prediction; rows: Array<MeasuredVsPredicted & { run: string }> } {
   const mean = (k: "inputTokens" | "outputTokens") => (runs.length ? Math.round(runs.reduce((a, m) => a + m[k], 0) / runs.length) : 256);
-  const prediction = predict(model, gpu, {
+  const prediction = how(model, gpu, {
     ...o,
     inputTokens: o.inputTokens ?? mean("inputTokens"),
     outputTokens: o.outputTokens ?? mean("outputTokens"),
     concurrency: o.concurrency ?? (runs.length ? [...new Set(runs.map((m) => m.concurrency))].sort((a, b) => a - b) : [1, 2, 4, 8, 16, 32, 64]),
   });
-  const rows = runs.map((m) => ({ run: m.id, ...compareToPrediction(prediction, { concurrency: m.concurrency, tpotMs: m.tpotMs, outputTokensPerS: m.outputTokensPerS }) }));
+  const rows = runs.map((m) => ({ run: m.id, ...compareToPrediction(prediction, { concurrency: m.concurrency, tpotMs: m.tpotMs, outputTokensPerS: m.outputTokensPerS, ttftMs: m.ttftMs }) }));
   return { prediction, rows };
 }

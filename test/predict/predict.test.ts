@@ -282,3 +282,60 @@ test("tokenbench report --gpu --preset: the H200 runs against the hardware limit
   assert.equal(noModel.status, 2);
   assert.match(noModel.stderr, /^tokenbench: error: --gpu needs the model the runs served/);
 });
+
+test("calibrated mode: the shipped llama.cpp constants are fitted on the H200 --cache-ram 0 cells and reproduce them (TPOT within 5 %, TTFT within 5 %)", async () => {
+  const { H200_LLAMACPP_CELLS, LLAMACPP_CUDA_CALIBRATION: cal, predictCalibrated } = await import("../../src/predict/index.js");
+  // The constants' inputs are the stored run's means (runs.json), not numbers typed apart from it.
+  const runs = JSON.parse(readFileSync("docs/data/h200/llama-server-cache-ram/runs.json", "utf8")) as { cell_key: string; summary: { load: { concurrency: number }; latency_ms: { tpot: { mean: number }; ttft: { mean: number } } } }[];
+  for (const c of H200_LLAMACPP_CELLS) {
+    const r = runs.find((x) => x.cell_key.startsWith(`server=np4-fa-on-cram0/`) && x.summary.load.concurrency === c.concurrency)!;
+    assert.ok(Math.abs(r.summary.latency_ms.tpot.mean - c.tpotMs) < 0.01, `c${c.concurrency} TPOT`);
+    assert.ok(Math.abs(r.summary.latency_ms.ttft.mean - c.ttftMs) < 0.05, `c${c.concurrency} TTFT`);
+  }
+  // Physically possible constants: efficiencies in (0, 1], overheads positive.
+  assert.ok(cal.decodeBandwidthEfficiency > 0.5 && cal.decodeBandwidthEfficiency <= 1, String(cal.decodeBandwidthEfficiency));
+  assert.ok(cal.prefillFlopEfficiency > 0 && cal.prefillFlopEfficiency <= 1, String(cal.prefillFlopEfficiency));
+  assert.ok(cal.decodePerSequenceMs > 0 && cal.prefillUbatchMs > 0 && cal.requestOverheadMs > 0);
+  const p = predictCalibrated(modelFromPreset("llama-2-7b"), gpuById("h200")!, { inputTokens: 256, outputTokens: 256, concurrency: [1, 2, 4], maxBatch: 4 }, cal);
+  assert.equal(p.mode, "calibrated");
+  for (const c of H200_LLAMACPP_CELLS) {
+    const row = p.rows.find((r) => r.concurrency === c.concurrency)!;
+    assert.ok(Math.abs(row.tpotMs / c.tpotMs - 1) < 0.05, `c${c.concurrency} TPOT ${row.tpotMs} vs ${c.tpotMs}`);
+    assert.ok(Math.abs(row.ttftMs / c.ttftMs - 1) < 0.05, `c${c.concurrency} TTFT ${row.ttftMs} vs ${c.ttftMs}`);
+  }
+  // The calibrated prediction never beats the limit.
+  const lim = predict(modelFromPreset("llama-2-7b"), gpuById("h100")!, { inputTokens: 256, outputTokens: 256, concurrency: [1, 8, 64], maxBatch: 64 });
+  const q = predictCalibrated(modelFromPreset("llama-2-7b"), gpuById("h100")!, { inputTokens: 256, outputTokens: 256, concurrency: [1, 8, 64], maxBatch: 64 }, cal);
+  q.rows.forEach((r, i) => {
+    assert.ok(r.tpotMs > lim.rows[i].tpotMs && r.ttftMs > lim.rows[i].ttftMs && r.outputTokensPerS < lim.rows[i].outputTokensPerS, `c${r.concurrency}`);
+  });
+});
+
+test("fitCalibration recovers known constants from synthetic cells, and refuses one concurrency", async () => {
+  const { fitCalibration, predictCalibrated } = await import("../../src/predict/index.js");
+  const m = modelFromPreset("llama-2-7b");
+  const g = gpuById("a100")!;
+  const truth = { id: "t", fittedOn: "synthetic", decodeBandwidthEfficiency: 0.7, decodePerSequenceMs: 0.3, prefillFlopEfficiency: 0.5, prefillUbatchMs: 4, ubatchTokens: 512, requestOverheadMs: 3 };
+  const o = { inputTokens: 256, outputTokens: 256, concurrency: [1, 2, 4, 8] };
+  const p = predictCalibrated(m, g, o, truth);
+  const pf = (c: number) => p.rows.find((r) => r.concurrency === c)!.ttftMs - truth.requestOverheadMs;
+  const cells = p.rows.map((r) => ({ concurrency: r.concurrency, tpotMs: r.tpotMs, ttftMs: r.ttftMs, promptEvalMs: pf(r.concurrency) }));
+  const fit = fitCalibration("t", "synthetic", m, g, cells, { inputTokens: 256, outputTokens: 256 });
+  for (const k of ["decodeBandwidthEfficiency", "decodePerSequenceMs", "prefillFlopEfficiency", "prefillUbatchMs", "requestOverheadMs"] as const) {
+    assert.ok(Math.abs(fit[k] / truth[k] - 1) < 1e-6, `${k}: ${fit[k]} vs ${truth[k]}`);
+  }
+  assert.throws(() => fitCalibration("t", "x", m, g, [cells[0], cells[0]], { inputTokens: 256, outputTokens: 256 }), /two or more concurrencies/);
+});
+
+test("tokenbench predict --calibrated: labelled mode line, unknown engine and --tp are one-line errors (exit 2)", () => {
+  const run = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "predict", "--preset", "llama-2-7b", "--gpu", "h100", ...args], { encoding: "utf8" });
+  const ok = run(["--calibrated", "llama.cpp-cuda", "-c", "1,64", "--max-batch", "64"]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /^mode {6}calibrated \(llama\.cpp-cuda: fitted on .*H200/m);
+  assert.match(run(["-c", "1"]).stdout, /^mode {6}limit \(roofline\)/m);
+  for (const bad of [["--calibrated", "vllm"], ["--calibrated", "llama.cpp-cuda", "--tp", "2"]]) {
+    const r = run(bad);
+    assert.equal(r.status, 2, bad.join(" "));
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  }
+});

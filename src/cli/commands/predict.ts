@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import Table from "cli-table3";
 import { readGgufHeader } from "../../engine/gguf/read.js";
-import { GPUS, gpuById, measuredRun, modelFromGguf, modelFromHfConfigFile, modelFromPreset, predictRuns, type MeasuredRun, type MeasuredVsPredicted, type ModelSpec, type Prediction } from "../../predict/index.js";
+import { CALIBRATIONS, GPUS, gpuById, measuredRun, predictCalibrated, modelFromGguf, modelFromHfConfigFile, modelFromPreset, predictRuns, type MeasuredRun, type CalibratedPrediction, type MeasuredVsPredicted, type ModelSpec, type Prediction } from "../../predict/index.js";
 import { defaultDbPath, openDb } from "../../store/db.js";
 import { getRun } from "../../store/runs.js";
 import { UsageError } from "../errors.js";
@@ -29,6 +29,7 @@ interface Flags {
   maxBatch?: number;
   bandwidth?: number;
   peak?: number;
+  calibrated?: string;
   json?: boolean;
 }
 
@@ -54,6 +55,7 @@ export function register(program: Command): void {
     .option("--max-batch <n>", "engine's cap on sequences decoded together (llama.cpp -np, vLLM --max-num-seqs)", p.positiveInt)
     .option("--bandwidth <TB/s>", "memory bandwidth ceiling instead of the datasheet's (e.g. a measured copy rate)", p.positiveNumber)
     .option("--peak <TFLOP/s>", "16-bit matrix ceiling instead of the datasheet's", p.positiveNumber)
+    .option("--calibrated <engine>", `calibrated mode: the limit with an engine's fitted efficiencies and overheads (${CALIBRATIONS.map((c) => c.id).join(", ")}); default: the roofline limit`)
     .option("--json", "print the prediction as JSON")
     .action((f: Flags) => {
       if (f.listGpus) {
@@ -68,7 +70,14 @@ export function register(program: Command): void {
       const kvBytes = KV_BYTES[f.kvDtype.toLowerCase()];
       if (kvBytes === undefined) throw new UsageError(`unknown --kv-dtype "${f.kvDtype}" (known: ${Object.keys(KV_BYTES).join(", ")})`);
       if (f.memoryUtil > 1) throw new UsageError(`--memory-util must be at most 1 (got ${f.memoryUtil})`);
+      let cal;
+      if (f.calibrated !== undefined) {
+        cal = CALIBRATIONS.find((c) => c.id === f.calibrated);
+        if (!cal) throw new UsageError(`unknown --calibrated "${f.calibrated}" (known: ${CALIBRATIONS.map((c) => c.id).join(", ")})`);
+        if (f.tp !== 1) throw new UsageError("--calibrated is fitted on one GPU: it does not model --tp");
+      }
       const measured = f.run ? loadRuns(f.run, f.db) : [];
+      const how = cal ? (m: ModelSpec, g: typeof gpu, o: Parameters<typeof predictCalibrated>[2]) => predictCalibrated(m, g, o, cal) : undefined;
       const { prediction: pr, rows: vs } = predictRuns(model, gpu, measured, {
         inputTokens: f.inputTokens,
         outputTokens: f.outputTokens,
@@ -79,9 +88,9 @@ export function register(program: Command): void {
         maxBatch: f.maxBatch,
         memoryBandwidth: f.bandwidth !== undefined ? f.bandwidth * 1e12 : undefined,
         peakFlops: f.peak !== undefined ? f.peak * 1e12 : undefined,
-      });
+      }, how);
       if (f.json) process.stdout.write(JSON.stringify(measured.length ? { ...pr, measured: vs } : pr, (_k, v) => (v === Infinity ? null : v), 2) + "\n");
-      else process.stdout.write(renderPrediction(pr) + (vs.length ? renderMeasured(vs) : ""));
+      else process.stdout.write(renderPrediction(pr) + (vs.length ? renderMeasured(vs, cal !== undefined) : ""));
     });
 }
 
@@ -101,8 +110,26 @@ function loadRuns(ids: string[], dbPath?: string): MeasuredRun[] {
   }
 }
 
-/** Measured vs predicted, one row per run (metrics.md section 19). */
-export function renderMeasured(rows: (MeasuredVsPredicted & { run: string })[]): string {
+/**
+ * Measured vs predicted, one row per run (metrics.md section 19). Against the limit the ratios read "% of
+ * limit" (predicted / measured TPOT, measured / predicted tok/s); against a calibrated prediction, "error %"
+ * ((predicted - measured) / measured x 100) for TPOT, TTFT and output tok/s.
+ */
+export function renderMeasured(rows: (MeasuredVsPredicted & { run: string })[], calibrated = false): string {
+  const err = (pred: number, meas?: number) => (meas !== undefined && meas > 0 ? (((pred - meas) / meas) * 100).toFixed(1) : "-");
+  if (calibrated) {
+    const t = new Table({
+      head: ["run", "concurrency", "TPOT ms measured", "predicted", "error %", "TTFT ms measured", "predicted", "error %", "output tok/s measured", "predicted", "error %"],
+      style: { head: [], border: [] },
+      chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+    });
+    for (const r of rows) {
+      t.push([r.run, r.concurrency, r.measuredTpotMs.toFixed(2), r.predictedTpotMs.toFixed(2), err(r.predictedTpotMs, r.measuredTpotMs), r.measuredTtftMs?.toFixed(1) ?? "-", r.predictedTtftMs.toFixed(1), err(r.predictedTtftMs, r.measuredTtftMs), r.measuredOutputTokensPerS?.toFixed(0) ?? "-", r.predictedOutputTokensPerS.toFixed(0), err(r.predictedOutputTokensPerS, r.measuredOutputTokensPerS)].map(String));
+    }
+    const med = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] * 0.5 + [...xs].sort((a, b) => a - b)[Math.ceil((xs.length - 1) / 2)] * 0.5 : NaN);
+    const abs = (f: (r: MeasuredVsPredicted) => [number, number | undefined]) => med(rows.map(f).filter(([, m]) => m !== undefined && m > 0).map(([p, m]) => Math.abs((p - m!) / m!) * 100));
+    return "measured vs predicted (calibrated):\n" + t.toString() + `\nmedian |error|: TPOT ${abs((r) => [r.predictedTpotMs, r.measuredTpotMs]).toFixed(1)} %, TTFT ${abs((r) => [r.predictedTtftMs, r.measuredTtftMs]).toFixed(1)} %, output tok/s ${abs((r) => [r.predictedOutputTokensPerS, r.measuredOutputTokensPerS]).toFixed(1)} %\n`;
+  }
   const t = new Table({
     head: ["run", "concurrency", "TPOT ms measured", "predicted", "% of limit", "achieved TB/s", "% of HBM", "output tok/s measured", "predicted", "% of limit"],
     style: { head: [], border: [] },
@@ -136,6 +163,9 @@ const gb = (b: number) => (b / 1e9).toFixed(2);
 export function renderPrediction(pr: Prediction): string {
   const m = pr.model;
   const head = [
+    "mode" in pr && pr.mode === "calibrated"
+      ? `mode      calibrated (${(pr as CalibratedPrediction).calibration.id}: fitted on ${(pr as CalibratedPrediction).calibration.fittedOn}): what the engine is expected to reach`
+      : "mode      limit (roofline): what the hardware allows; measured runs sit below it",
     `model     ${m.name} (${m.source}): ${m.layers} layers, hidden ${m.hidden}, ${m.heads}/${m.kvHeads} heads x ${m.headDim}, ffn ${m.intermediate}, vocab ${m.vocab}`,
     `gpu       ${pr.tensorParallel} x ${pr.gpu.name}: ${(pr.memoryBandwidth / 1e12).toFixed(2)} TB/s, ${(pr.peakFlops / 1e12).toFixed(0)} TFLOP/s, ${((pr.gpu.memoryBytes * pr.tensorParallel) / 1e9).toFixed(0)} GB`,
     `weights   ${gb(pr.weightBytes)} GB    KV cache ${(pr.kvBytesPerToken / 2 ** 20).toFixed(3)} MiB/token, ${gb(pr.kvBytesPerSequence)} GB per ${pr.prefill.tokens}+${pr.options.outputTokens}-token request`,
