@@ -5,6 +5,7 @@ import { CALIBRATIONS, GPUS, gpuById, measuredRun, predictCalibrated, modelFromG
 import { defaultDbPath, openDb } from "../../store/db.js";
 import { getRun } from "../../store/runs.js";
 import { UsageError } from "../errors.js";
+import { percentileSorted } from "../../percentile.js";
 import * as p from "../parse.js";
 
 const BYTES_PER_PARAM: Record<string, number> = { f32: 4, f16: 2, bf16: 2, fp8: 1, int8: 1, q8_0: 34 / 32, q4_0: 18 / 32, q4_k_m: 4.85 / 8 };
@@ -126,7 +127,7 @@ export function renderMeasured(rows: (MeasuredVsPredicted & { run: string })[], 
     for (const r of rows) {
       t.push([r.run, r.concurrency, r.measuredTpotMs.toFixed(2), r.predictedTpotMs.toFixed(2), err(r.predictedTpotMs, r.measuredTpotMs), r.measuredTtftMs?.toFixed(1) ?? "-", r.predictedTtftMs.toFixed(1), err(r.predictedTtftMs, r.measuredTtftMs), r.measuredOutputTokensPerS?.toFixed(0) ?? "-", r.predictedOutputTokensPerS.toFixed(0), err(r.predictedOutputTokensPerS, r.measuredOutputTokensPerS)].map(String));
     }
-    const med = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] * 0.5 + [...xs].sort((a, b) => a - b)[Math.ceil((xs.length - 1) / 2)] * 0.5 : NaN);
+    const med = (xs: number[]) => (xs.length ? percentileSorted([...xs].sort((a, b) => a - b), 50) : NaN);
     const abs = (f: (r: MeasuredVsPredicted) => [number, number | undefined]) => med(rows.map(f).filter(([, m]) => m !== undefined && m > 0).map(([p, m]) => Math.abs((p - m!) / m!) * 100));
     return "measured vs predicted (calibrated):\n" + t.toString() + `\nmedian |error|: TPOT ${abs((r) => [r.predictedTpotMs, r.measuredTpotMs]).toFixed(1)} %, TTFT ${abs((r) => [r.predictedTtftMs, r.measuredTtftMs]).toFixed(1)} %, output tok/s ${abs((r) => [r.predictedOutputTokensPerS, r.measuredOutputTokensPerS]).toFixed(1)} %\n`;
   }
