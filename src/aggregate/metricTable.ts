@@ -189,7 +189,8 @@ export const METRICS: Metric[] = [
   {
     kind: "value", key: "prompt_cache_intended_share", label: "prompt cache intended share", unit: "fraction", better: "lower", doc: "#4-run-summary-runsummary",
     definition: "prompt tokens the workload meant the server to reuse (shared prefix, BOS) / prompt tokens",
-    value: (s) => s.requests.prompt_cache_intended_share,
+    // The reference for the hit share: without one (the server reports no cached tokens) it says nothing.
+    value: (s) => (s.requests.prompt_cache_hit_share === undefined ? undefined : s.requests.prompt_cache_intended_share),
   },
   {
     kind: "value", key: "duration_s", label: "duration s", unit: "s", better: "lower", doc: "#4-run-summary-runsummary",

@@ -119,7 +119,9 @@ export function renderRunTable(s: RunSummary, opts: RunTableOptions = {}): strin
   }
   for (const m of valueMetrics()) {
     const v = m.value(s);
-    if (!IN_OVERVIEW.has(m.key) && v !== undefined) overview.push({ [`${m.label[0].toUpperCase()}${m.label.slice(1)}`]: `${n2(v)} ${m.unit}` });
+    if (IN_OVERVIEW.has(m.key) || v === undefined) continue;
+    // A fraction reads as a percent ("2.0%"), as the goodput line shows its fraction.
+    overview.push({ [`${m.label[0].toUpperCase()}${m.label.slice(1)}`]: m.unit === "fraction" ? `${(v * 100).toFixed(1)}%` : `${n2(v)} ${m.unit}` });
   }
   overview.push({ Client: `event-loop lag p99 ${n2(s.client.event_loop_lag_ms.p99)} ms, send lag p99 ${n2(s.client.send_lag_ms.p99)} ms, CPU ${s.client.cpu_percent.toFixed(0)}%` });
 

@@ -41,6 +41,13 @@ test("final table shows counts, throughput, goodput and latency percentiles", ()
   assert.deepEqual(cells, ["TTFT", "100.00", "100.00", (80 + 0.9 * 40).toFixed(2), (80 + 0.99 * 40).toFixed(2), "2"]);
   assert.ok(!out.includes("warning"));
   assert.ok(!/\x1b\[/.test(out), "no colour codes");
+  assert.ok(!out.includes("Prompt cache"), "no cache rows when the server reported no cached tokens");
+  assert.ok(out.includes("(latencies from the send)"), out.split("\n")[0]);
+  // A server that reported cached tokens: the shares as percents, so TTFT's meaning shows at a glance.
+  const cached = renderRunTable({ ...s, requests: { ...s.requests, prompt_cache_hit_share: 0.9375, prompt_cache_intended_share: 0.015625 } });
+  assert.match(cached, /Prompt cache hit share +│ 93\.8% /);
+  assert.match(cached, /Prompt cache intended share +│ 1\.6% /);
+  assert.ok(renderRunTable({ ...s, latency_origin: "scheduled" }).split("\n")[0].endsWith("(latencies from the scheduled arrival)"));
 });
 
 test("final table ends with the warning line when the client was saturated", () => {
