@@ -58,11 +58,12 @@ export async function generate(
     yieldEogToken: true,
   });
   const nextToken = async (): Promise<IteratorResult<Token, void>> => {
-    engine.step.requested();
+    const first = produced === 0;
+    engine.step.requested(first);
     try {
       return await tokens.next();
     } finally {
-      engine.step.received();
+      engine.step.received(first);
     }
   };
   engine.step.join();
