@@ -52,7 +52,7 @@ const [srvCmd, srvArgs] = pinned(serverCpus, [process.execPath, ...serverScript,
 const server = spawn(srvCmd, srvArgs, { stdio: ["ignore", "pipe", "inherit"] });
 const [line] = (await once(server.stdout!, "data")) as [Buffer];
 const url = line.toString().trim();
-type Stats = { writtenGapsMs: number[]; writtenTtftMs: number[] };
+type Stats = { writtenGapsMs: number[]; writtenTtftMs: number[]; timeOrigin: number; arrivedAt: (number | null)[]; firstTokenAt: (number | null)[] };
 const stats = async (): Promise<Stats> => (await (await fetch(`${url}/stats`)).json()) as Stats;
 
 /**
@@ -99,8 +99,8 @@ function runShard(args: string[]): Promise<{ code: number; stderr: string; rssKi
 
 console.log(`client cpus: ${clientCpus || "any"}; server cpus: ${serverCpus || "any"}; node ${process.version}`);
 console.log(`scripted server ${url} (own process): TTFT ${ttft} ms, ITL ${itl} ms, ${tokens} one-token chunks/request; ${rounds} requests per stream; client processes: real CLI`);
-console.log("| streams | client procs x workers | token events/s | events per client-CPU-s | ITL p50 client/server (ms) | ITL p99 client/server (ms) | TTFT mean error (ms) | TTFT p99 error (ms) | of it: client wait mean (ms) | TTFT from send, mean error (ms) | client CPU % (all threads) | peak RSS MiB (sum) | saturated |");
-console.log("|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
+console.log("| streams | client procs x workers | token events/s | events per client-CPU-s | ITL p50 client/server (ms) | ITL p99 client/server (ms) | TTFT mean error (ms) | TTFT p99 error (ms) | of it: client wait mean (ms) | TTFT from send, mean error (ms) | of it: send side, server start - client write (ms) | of it: read side, client read - server write (ms) | client CPU % (all threads) | peak RSS MiB (sum) | saturated |");
+console.log("|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 const dir = mkdtempSync(join(tmpdir(), "tb-cap-"));
 try {
   for (const c of levels) {
@@ -138,9 +138,18 @@ try {
       // the client is in it. From the actual send, what is left is measurement error and transit.
       const okRecs = merged.records.filter((r) => r.ok && r.firstTokenAt !== undefined);
       const fromSendMean = okRecs.reduce((a, r) => a + (r.firstTokenAt! - r.sentAt), 0) / Math.max(1, okRecs.length);
+      // TTFT from the write, split on one clock (wall-clock epoch ms, shared by the processes of the host):
+      // send side = server handler start - client write (transit and the server's own accept/parse backlog),
+      // read side = client read - server first-token write (transit and the client's read lag). Means over the
+      // measured requests on each side, so no request matching is needed. Both >= 0 if the clocks agree.
+      const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
+      const measuredSrv = (xs: (number | null)[], from: number) => xs.slice(from + warm).filter((x): x is number => typeof x === "number").map((x) => after.timeOrigin + x);
+      const clientRecs = okRecs.filter((r) => !r.warmup);
+      const sendSide = mean(measuredSrv(after.arrivedAt, before.arrivedAt.length)) - mean(clientRecs.map((r) => startAt + r.sentAt));
+      const readSide = mean(clientRecs.map((r) => startAt + r.firstTokenAt!)) - mean(measuredSrv(after.firstTokenAt, before.firstTokenAt.length));
       console.log(
         `| ${c} | ${n} x ${wk} | ${Math.round(events / s.duration_s)} | ${Math.round(events / cpuS)} | ${s.latency_ms.itl.p50.toFixed(2)} / ${srvGaps.p50.toFixed(2)} | ${s.latency_ms.itl.p99.toFixed(2)} / ${srvGaps.p99.toFixed(2)} | ` +
-          `${(s.latency_ms.ttft.mean - srvT.mean).toFixed(2)} | ${(s.latency_ms.ttft.p99 - srvT.p99).toFixed(2)} | ${s.latency_ms.client_wait.mean.toFixed(2)} | ${(fromSendMean - srvT.mean).toFixed(2)} | ${cpuPct.toFixed(0)} | ${(outs.reduce((a, o) => a + o.rssKiB, 0) / 1024).toFixed(0)} | ` +
+          `${(s.latency_ms.ttft.mean - srvT.mean).toFixed(2)} | ${(s.latency_ms.ttft.p99 - srvT.p99).toFixed(2)} | ${s.latency_ms.client_wait.mean.toFixed(2)} | ${(fromSendMean - srvT.mean).toFixed(2)} | ${sendSide.toFixed(2)} | ${readSide.toFixed(2)} | ${cpuPct.toFixed(0)} | ${(outs.reduce((a, o) => a + o.rssKiB, 0) / 1024).toFixed(0)} | ` +
           `${s.client.saturated ? `yes (${s.client.reasons.join("; ")})` : "no"}${s.requests.failed ? `; ${s.requests.failed} failed` : ""}${s.connections?.opened_during ? `; ${s.connections.opened_during} connects during` : ""}${lag >= 1 ? `; started ${lag.toFixed(0)} ms late` : ""} |`,
       );
     }

@@ -101,6 +101,11 @@ const CLOSED_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
  * ECONNRESET) is sent once more on a fresh connection, as curl and browsers do, and marked
  * with `retriedAfter`. The timeout and `sentAt` stay those of the first attempt, so the
  * retry's cost shows in the request's latencies.
+ *
+ * `sentAt` is when the first attempt's request is written to the socket, not when it was handed to
+ * undici: on a reused keep-alive connection undici defers the write to setImmediate (its idle-socket
+ * check, undici 7.x), which under load is milliseconds of the client's own time (docs/metrics.md,
+ * client_wait).
  */
 // Requests in flight per run signal. One "abort" listener per signal, not one per request:
 // EventTarget's removeEventListener scans its listener list, so 10,000 streams each adding and
@@ -186,6 +191,11 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
         {
           onRequestStart(c) {
             controller = c;
+            // undici calls this synchronously just before it writes the request to the socket,
+            // after any wait of its own (a connection to open, the idle keep-alive check that
+            // defers a reused socket's next write to setImmediate): the send time. A retry
+            // keeps the first attempt's, so the retry's cost stays in the latencies.
+            if (mayRetry) res.sentAt = opts.now();
             // Read by the sendHeaders subscriber within this same synchronous write; cleared
             // after it in case the write does not happen (aborted before sending).
             writing = attempt;
@@ -244,6 +254,7 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
     };
 
     target.inFlight++;
+    // Until the write (onRequestStart), and for good when it never happens (no connection).
     res.sentAt = opts.now();
     if (opts.signal?.aborted) onRunAbort();
     send(target.pool, true);

@@ -127,7 +127,9 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     }
     if (req.method === "GET" && req.url === "/stats") {
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ received, maxActive, writtenGapsMs, writtenTtftMs }));
+      // timeOrigin + a served time is on the wall-clock scale every process on the host shares
+      // (bench/client-capacity.ts splits TTFT into send and read sides with it).
+      res.end(JSON.stringify({ received, maxActive, writtenGapsMs, writtenTtftMs, timeOrigin: performance.timeOrigin, arrivedAt: served.map((r) => r?.arrivedAt), firstTokenAt: served.map((r) => r?.firstTokenAt) }));
       return;
     }
     if (req.method === "GET" && req.url === "/v1/models") {

@@ -1,0 +1,45 @@
+// sentAt is when the request is written to the socket, not when it was handed to undici: on a reused
+// keep-alive connection undici 7 defers the write to setImmediate (its idle-socket check), so any
+// work the client's event loop does meanwhile was counted in TTFT when the clock started at dispatch
+// (at 256 streams on 2 cores, 15-18 ms per request: docs/client-capacity.md).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { getAdapter } from "../../src/protocols/index.js";
+import { openTargets, closeTargets } from "../../src/client/targets.js";
+import { streamRequest } from "../../src/client/streamRequest.js";
+import { deriveLatencies } from "../../src/measure/requestMetrics.js";
+import { startScriptedServer } from "../support/scriptedServer.js";
+
+const BUSY_MS = 60;
+
+test("sentAt is the socket write: a client busy between dispatch and write is client wait, not TTFT", async () => {
+  const srv = await startScriptedServer({ script: { ttftMs: 5, itlMs: 2 } });
+  const adapter = getAdapter("openai-completions");
+  const targets = openTargets([srv.url], 1, 30_000);
+  const t0 = performance.now();
+  const opts = { timeoutMs: 30_000, now: () => performance.now() - t0 };
+  const spec = adapter.buildRequest({ prompt: "x", model: "m", maxTokens: 4, exactOutput: true, seed: 1 });
+  try {
+    const first = await streamRequest(targets[0], adapter, spec, opts);
+    assert.ok(first.ok, first.error);
+    // The connection is now idle and kept alive: the next request goes out on it.
+    const dispatchedAt = opts.now();
+    const pending = streamRequest(targets[0], adapter, spec, opts);
+    const until = performance.now() + BUSY_MS;
+    while (performance.now() < until); // the client's event loop is busy (other streams' work)
+    const raw = await pending;
+    assert.ok(raw.ok, raw.error);
+    assert.ok(raw.sentAt - dispatchedAt >= BUSY_MS, `sentAt ${raw.sentAt.toFixed(2)} is ${(raw.sentAt - dispatchedAt).toFixed(2)} ms after the dispatch, not after the busy ${BUSY_MS} ms`);
+    const lat = deriveLatencies({ scheduledAt: dispatchedAt, dispatchedAt, sentAt: raw.sentAt, endAt: raw.endAt, ok: true, chunks: raw.chunks.map((c) => [c.t, 1] as const) });
+    assert.ok(lat.clientWaitMs >= BUSY_MS, `client wait ${lat.clientWaitMs}`);
+    // The request reached the server after the write: the server's own TTFT (arrival -> first token
+    // written) bounds tokenbench's from below, and the busy time is not in it.
+    const served = srv.served[1];
+    const serverTtft = served.firstTokenAt! - served.arrivedAt;
+    assert.ok(lat.ttftMs! >= serverTtft - 0.5, `ttft ${lat.ttftMs} < server's ${serverTtft}`);
+    assert.ok(lat.ttftMs! < serverTtft + BUSY_MS, `ttft ${lat.ttftMs!.toFixed(2)} holds the busy ${BUSY_MS} ms (server's ${serverTtft.toFixed(2)})`);
+  } finally {
+    await closeTargets(targets);
+    await srv.close();
+  }
+});
