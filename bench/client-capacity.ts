@@ -12,6 +12,7 @@
 //
 // On a many-core host (docs/client-capacity.md, "Client capacity on a 16-core host"):
 //   --client-cpus 0,1 --server-cpus 2-15   pin the client processes and the scripted server apart (taskset)
+//   --server-procs 6                        the scripted server as 6 cluster processes on one port (one event loop caps ~100k writes/s)
 //   --start-delay 5000 --per-stream-delay 4 ms from launch to the common start: base + per stream (connect, warm-up)
 //   --cpu-prof DIR                          the client processes write V8 CPU profiles there
 // Where tsx is absent (the GPU host: docs/gpu.md "Device time"), run it bundled with esbuild
@@ -48,12 +49,14 @@ const serverScript = fromTs ? ["--import", "tsx", "bench/scriptedServerProcess.t
 /** argv for a process pinned to `cpus` (taskset's list syntax), or unpinned when empty. */
 const pinned = (cpus: string, argv: string[]): [string, string[]] => (cpus ? ["taskset", ["-c", cpus, ...argv]] : [argv[0], argv.slice(1)]);
 
-const [srvCmd, srvArgs] = pinned(serverCpus, [process.execPath, ...serverScript, String(ttft), String(itl), "1"]);
+const serverProcs = Number(arg("server-procs", "1"));
+const [srvCmd, srvArgs] = pinned(serverCpus, [process.execPath, ...serverScript, String(ttft), String(itl), "1", String(serverProcs)]);
 const server = spawn(srvCmd, srvArgs, { stdio: ["ignore", "pipe", "inherit"] });
 const [line] = (await once(server.stdout!, "data")) as [Buffer];
-const url = line.toString().trim();
-type Stats = { writtenGapsMs: number[]; writtenTtftMs: number[]; timeOrigin: number; arrivedAt: (number | null)[]; firstTokenAt: (number | null)[] };
-const stats = async (): Promise<Stats> => (await (await fetch(`${url}/stats`)).json()) as Stats;
+const [url, statsUrl = url] = line.toString().trim().split(" ");
+/** The server's truth, per request that arrived at or after `since` (epoch ms): [arrived, first token written (epoch ms), gaps between its token writes (ms)]. */
+type Served = Array<[number, number, number[]]>;
+const served = async (since: number): Promise<Served> => (await (await fetch(`${statsUrl}/stats?since=${since}`)).json()) as Served;
 
 /**
  * Peak resident set (VmHWM, KiB) of a process, and its CPU time (all threads: the parent thread,
@@ -98,14 +101,13 @@ function runShard(args: string[]): Promise<{ code: number; stderr: string; rssKi
 }
 
 console.log(`client cpus: ${clientCpus || "any"}; server cpus: ${serverCpus || "any"}; node ${process.version}`);
-console.log(`scripted server ${url} (own process): TTFT ${ttft} ms, ITL ${itl} ms, ${tokens} one-token chunks/request; ${rounds} requests per stream; client processes: real CLI`);
+console.log(`scripted server ${url} (${serverProcs > 1 ? `${serverProcs} cluster processes` : "own process"}): TTFT ${ttft} ms, ITL ${itl} ms, ${tokens} one-token chunks/request; ${rounds} requests per stream; client processes: real CLI`);
 console.log("| streams | client procs x workers | token events/s | events per client-CPU-s | ITL p50 client/server (ms) | ITL p99 client/server (ms) | TTFT mean error (ms) | TTFT p99 error (ms) | of it: client wait mean (ms) | TTFT from send, mean error (ms) | of it: send side, server start - client write (ms) | of it: read side, client read - server write (ms) | client CPU % (all threads) | peak RSS MiB (sum) | saturated |");
 console.log("|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 const dir = mkdtempSync(join(tmpdir(), "tb-cap-"));
 try {
   for (const c of levels) {
     for (const n of procsList) for (const wk of workersList) {
-      const before = await stats();
       const startAt = Date.now() + startDelay + perStreamDelay * c; // every process started, warmed up and connected
       const outs = await Promise.all(
         Array.from({ length: n }, (_, i) =>
@@ -118,16 +120,14 @@ try {
         ),
       );
       for (const o of outs) if (o.code !== 0) throw new Error(`shard failed (${o.code}): ${o.stderr}`);
-      const after = await stats();
+      // Warm-up requests reached the server before the common start, measured ones after it.
+      const truth = await served(startAt);
       const files = Array.from({ length: n }, (_, i) => [join(dir, `c${c}-n${n}-w${wk}-${i}.json`), join(dir, `c${c}-n${n}-w${wk}-${i}.jsonl`)]).flat();
       const groups = groupShardFiles(files.map((path) => ({ path, text: readFileSync(path, "utf8") })));
       const merged = mergeShardRuns(groups[0], `c${c}-n${n}`);
       const s = merged.summary;
-      // The server's truth for the measured requests: all after the warm-up (which ended before the start).
-      const warm = Math.min(c, 32) * n; // each process's warm-up (split over its workers)
-      const srvTtft = after.writtenTtftMs.slice(before.writtenTtftMs.length + warm);
-      const srvGaps = latencyStats(after.writtenGapsMs.slice(before.writtenGapsMs.length + warm * (tokens - 1)));
-      const srvT = latencyStats(srvTtft);
+      const srvGaps = latencyStats(truth.flatMap((r) => r[2]));
+      const srvT = latencyStats(truth.map((r) => r[1] - r[0]));
       const events = merged.records.reduce((a, x) => a + x.chunks.length, 0);
       // Client CPU: every thread of every client process (parent, workers, libuv) over the measured phase.
       const endAt = startAt + s.duration_s * 1000;
@@ -143,14 +143,13 @@ try {
       // read side = client read - server first-token write (transit and the client's read lag). Means over the
       // measured requests on each side, so no request matching is needed. Both >= 0 if the clocks agree.
       const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
-      const measuredSrv = (xs: (number | null)[], from: number) => xs.slice(from + warm).filter((x): x is number => typeof x === "number").map((x) => after.timeOrigin + x);
       const clientRecs = okRecs.filter((r) => !r.warmup);
-      const sendSide = mean(measuredSrv(after.arrivedAt, before.arrivedAt.length)) - mean(clientRecs.map((r) => startAt + r.sentAt));
-      const readSide = mean(clientRecs.map((r) => startAt + r.firstTokenAt!)) - mean(measuredSrv(after.firstTokenAt, before.firstTokenAt.length));
+      const sendSide = mean(truth.map((r) => r[0])) - mean(clientRecs.map((r) => startAt + r.sentAt));
+      const readSide = mean(clientRecs.map((r) => startAt + r.firstTokenAt!)) - mean(truth.map((r) => r[1]));
       console.log(
         `| ${c} | ${n} x ${wk} | ${Math.round(events / s.duration_s)} | ${Math.round(events / cpuS)} | ${s.latency_ms.itl.p50.toFixed(2)} / ${srvGaps.p50.toFixed(2)} | ${s.latency_ms.itl.p99.toFixed(2)} / ${srvGaps.p99.toFixed(2)} | ` +
           `${(s.latency_ms.ttft.mean - srvT.mean).toFixed(2)} | ${(s.latency_ms.ttft.p99 - srvT.p99).toFixed(2)} | ${s.latency_ms.client_wait.mean.toFixed(2)} | ${(fromSendMean - srvT.mean).toFixed(2)} | ${sendSide.toFixed(2)} | ${readSide.toFixed(2)} | ${cpuPct.toFixed(0)} | ${(outs.reduce((a, o) => a + o.rssKiB, 0) / 1024).toFixed(0)} | ` +
-          `${s.client.saturated ? `yes (${s.client.reasons.join("; ")})` : "no"}${s.requests.failed ? `; ${s.requests.failed} failed` : ""}${s.connections?.opened_during ? `; ${s.connections.opened_during} connects during` : ""}${lag >= 1 ? `; started ${lag.toFixed(0)} ms late` : ""} |`,
+          `${s.client.saturated ? `yes (${s.client.reasons.join("; ")})` : "no"}${s.requests.failed ? `; ${s.requests.failed} failed` : ""}${s.connections?.opened_during ? `; ${s.connections.opened_during} connects during` : ""}${truth.length !== clientRecs.length ? `; server saw ${truth.length} measured, client ${clientRecs.length}` : ""}${lag >= 1 ? `; started ${lag.toFixed(0)} ms late` : ""} |`,
       );
     }
   }

@@ -70,6 +70,8 @@ export interface ServedRequest {
   firstTokenAt?: number;
   lastTokenAt?: number;
   endedAt?: number;
+  /** Gaps between this response's token writes, ms (one per token chunk after the first). */
+  gapsMs?: number[];
 }
 
 export interface ScriptedServerOptions {
@@ -123,6 +125,14 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       for await (const _ of req);
       res.statusCode = 401;
       res.end(JSON.stringify({ error: { message: "missing or wrong credentials" } }));
+      return;
+    }
+    if (req.method === "GET" && req.url?.startsWith("/stats?since=")) {
+      // Per request on the host's wall-clock scale (epoch ms): those that arrived at or after `since`.
+      const since = Number(req.url.slice("/stats?since=".length));
+      const o = performance.timeOrigin;
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(served.filter((r) => r && o + r.arrivedAt >= since && r.firstTokenAt !== undefined).map((r) => [o + r.arrivedAt, o + r.firstTokenAt!, r.gapsMs ?? []])));
       return;
     }
     if (req.method === "GET" && req.url === "/stats") {
@@ -221,8 +231,10 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       for (let j = sent - m; j < sent; j++) text += script.tokenText ? script.tokenText(n, j) : " tok";
       chunk(text, script.continuousUsage ? sent : undefined);
       const t = performance.now();
-      if (k > 1) writtenGapsMs.push(t - lastWrite);
-      else {
+      if (k > 1) {
+        writtenGapsMs.push(t - lastWrite);
+        (rec.gapsMs ??= []).push(t - lastWrite);
+      } else {
         writtenTtftMs.push(t - arrived);
         rec.firstTokenAt = t;
       }
