@@ -5,7 +5,7 @@
 import cluster from "node:cluster";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { startScriptedServer } from "../test/support/scriptedServer.js";
+import { servedSince, startScriptedServer } from "../test/support/scriptedServer.js";
 
 const [ttftMs, itlMs, tokensPerChunk, procsArg] = process.argv.slice(2).map(Number);
 const procs = procsArg > 1 ? procsArg : 1;
@@ -38,10 +38,6 @@ if (procs === 1) {
   const srv = await startScriptedServer({ script });
   process.send!({ url: srv.url });
   // Its own served list (a request to the shared port could reach another worker), as /stats?since= gives it.
-  const o = performance.timeOrigin;
-  process.on("message", (m: { id: number; since: number }) => {
-    const rows = srv.served.filter((r) => r && o + r.arrivedAt >= m.since && r.firstTokenAt !== undefined).map((r) => [o + r.arrivedAt, o + r.firstTokenAt!, r.gapsMs ?? []]);
-    process.send!({ id: m.id, rows });
-  });
+  process.on("message", (m: { id: number; since: number }) => process.send!({ id: m.id, rows: servedSince(srv.served, m.since) }));
   process.on("SIGTERM", () => void srv.close().then(() => process.exit(0)));
 }

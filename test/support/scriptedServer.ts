@@ -89,6 +89,15 @@ export interface ScriptedServerOptions {
   auth?: { header: string; value: string };
 }
 
+/**
+ * Requests of `served` that arrived at or after `since` (epoch ms) and got a token, on the host's wall-clock scale:
+ * [arrived (epoch ms), first token written (epoch ms), gaps between its token writes (ms)].
+ */
+export function servedSince(served: readonly ServedRequest[], since: number): Array<[number, number, number[]]> {
+  const o = performance.timeOrigin;
+  return served.filter((r) => r && o + r.arrivedAt >= since && r.firstTokenAt !== undefined).map((r) => [o + r.arrivedAt, o + r.firstTokenAt!, r.gapsMs ?? []]);
+}
+
 export async function startScriptedServer(opts: ScriptedServerOptions): Promise<ScriptedServer> {
   let received = 0;
   let active = 0;
@@ -129,10 +138,8 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
     }
     if (req.method === "GET" && req.url?.startsWith("/stats?since=")) {
       // Per request on the host's wall-clock scale (epoch ms): those that arrived at or after `since`.
-      const since = Number(req.url.slice("/stats?since=".length));
-      const o = performance.timeOrigin;
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify(served.filter((r) => r && o + r.arrivedAt >= since && r.firstTokenAt !== undefined).map((r) => [o + r.arrivedAt, o + r.firstTokenAt!, r.gapsMs ?? []])));
+      res.end(JSON.stringify(servedSince(served, Number(req.url.slice("/stats?since=".length)))));
       return;
     }
     if (req.method === "GET" && req.url === "/stats") {
