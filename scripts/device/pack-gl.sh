@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"; G=.gl; mkdir -p $G/bench
 [ -f dist/cli/main.js ] || { echo "pack-gl.sh: build first (npm run build)" >&2; exit 2; }
 xz -T0 -6 -c "$(readlink -f "$(command -v node)")" > $G/node.xz
-tar -cf - --exclude='node_modules/@node-llama-cpp' --exclude='node_modules/node-llama-cpp/llama' \
+tar -cf - --exclude='node_modules/@node-llama-cpp' --exclude='node_modules/node-llama-cpp/llama/gitRelease.bundle' \
   --exclude='node_modules/typescript' --exclude='node_modules/@esbuild' --exclude='node_modules/esbuild' \
   --exclude='node_modules/playwright-core' --exclude='node_modules/tsx' --exclude='node_modules/echarts' --exclude='node_modules/zrender' \
   --exclude='node_modules/kubernetes-models' --exclude='node_modules/@kubernetes-models' --exclude='node_modules/@resvg' --exclude='node_modules/@types' \
