@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Device call (issue 19 part 1): the llama-server -np 64 sweep of the H100 runs (docs/data/h100/llama-server/dev1.sh),
 # with 5 rounds per level (n = max(8, 5c)), llama-batched-bench (the pure batched decode step at b = 1..64, no HTTP,
-# no scheduling) and the GPU probe (achieved HBM read/copy, GEMV, f16 GEMM). Everything comes back in one tarball.
+# no scheduling), a greedy-sampling repeat at c = 16, 64 (the per-slot host term apart) and the GPU probe (achieved HBM read/copy, GEMV, f16 GEMM). Everything comes back in one tarball.
 # Usage: bash scripts/device/pack-gl.sh here, then on the device: bash .gl/llama-server-sweep.sh (carry [".gl"])
 set -u
 t0=$(date +%s); G=$PWD/.gl; W=/tmp/tb-gpu; mkdir -p $W; R=$OUT/r; mkdir -p $R
@@ -40,6 +40,14 @@ for c in 1 2 4 8 16 32 64; do
   timeout 150 tokenbench run -t http://127.0.0.1:8090 --tokenizer mistral --input-tokens 256 --output-tokens 256 -c $c -n $n --warmup $wu \
     --timeout 120 --db $R/results.db --label "$GPUN-7b-np64" --json $R/7b-c$c.json --records $R/7b-c$c.jsonl --no-progress > $R/7b-c$c.txt 2>&1
   log "c=$c rc $? $(grep -m2 -i 'TPOT\|failed' $R/7b-c$c.txt | tr -s ' ' | tr '\n' ' ' | cut -c1-240)"
+done
+# The per-slot host term apart: the same server, each request asking for greedy sampling (temperature 0, top_k 1:
+# the top-k partial sort over the vocabulary and the rest of the default chain shrink to one candidate).
+for c in 16 64; do
+  n=$(( c * 3 )); wu=$c
+  timeout 100 tokenbench run -t http://127.0.0.1:8090 --tokenizer mistral --input-tokens 256 --output-tokens 256 -c $c -n $n --warmup $wu \
+    --timeout 90 --temperature 0 --extra-body '{"top_k": 1}' --db $R/results.db --label "$GPUN-7b-np64-greedy" --json $R/7b-greedy-c$c.json --no-progress > $R/7b-greedy-c$c.txt 2>&1
+  log "greedy c=$c rc $? $(grep -m2 -i 'TPOT\|failed' $R/7b-greedy-c$c.txt | tr -s ' ' | tr '\n' ' ' | cut -c1-240)"
 done
 kill $spid; wait $spid 2>/dev/null
 log "batched-bench"
