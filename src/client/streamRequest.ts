@@ -1,5 +1,5 @@
 import { subscribe } from "node:diagnostics_channel";
-import { Client, type Dispatcher } from "undici";
+import { Client } from "undici";
 import type { HttpRequestSpec, OutputKind, ProtocolAdapter, StreamEvent } from "../protocols/types.js";
 import type { Target } from "./targets.js";
 
@@ -87,7 +87,7 @@ function watchSockets(): void {
 }
 
 /** Errors of a connection the server had closed (keep-alive race): the request may never have reached it. */
-const CLOSED_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
+const CLOSED_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "ECONNCLOSED"]);
 
 /**
  * Sends one streaming request and timestamps every body chunk as the socket delivers it. It uses
@@ -131,7 +131,7 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
   watchSockets();
   return new Promise<RawResult>((resolve) => {
     const res: RawResult = { sentAt: opts.now(), endAt: 0, ok: false, chunks: [], sawDone: false };
-    let controller: Dispatcher.DispatchController | undefined;
+    let controller: { abort(reason: Error): void } | undefined;
     let pendingAbort: Error | undefined;
     let settled = false;
     let fresh: Client | undefined;
@@ -154,7 +154,7 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
       resolve(res);
     };
 
-    const send = (dispatcher: Dispatcher, mayRetry: boolean) => {
+    const send = (mayRetry: boolean) => {
       const parser = adapter.createParser();
       const decoder = new TextDecoder("utf-8");
       const attempt: Attempt = { reused: false };
@@ -186,69 +186,90 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
         }
       };
       controller = undefined;
-      dispatcher.dispatch(
-        { origin: target.origin, path: target.prefix + spec.path, method: spec.method, headers: spec.headers, body: spec.body },
+      const onRequestStart = (c: { abort(reason: Error): void }) => {
+        controller = c;
+        // Called synchronously just before the request is written to the socket, after any wait of
+        // the HTTP client's own (a connection to open; for undici, the idle keep-alive check that
+        // defers a reused socket's next write to setImmediate): the send time. A retry keeps the
+        // first attempt's, so the retry's cost stays in the latencies.
+        if (mayRetry) res.sentAt = opts.now();
+        if (pendingAbort) c.abort(pendingAbort);
+      };
+      const onResponseStart = (statusCode: number, headers: Record<string, string | string[] | undefined>) => {
+        gotHeaders = true;
+        res.httpStatus = statusCode;
+        if (adapter.parseHeaders) {
+          const h = adapter.parseHeaders(headers);
+          if (Object.keys(h).length) res.timings = { ...h };
+        }
+      };
+      const onResponseData = (chunk: Buffer) => {
+        const t = opts.now();
+        if (res.httpStatus! < 200 || res.httpStatus! >= 300) {
+          if (errorBody.length < MAX_ERROR_BODY) errorBody += chunk.toString("utf8");
+          return;
+        }
+        handle(parser.feed(decoder.decode(chunk, { stream: true })), t);
+      };
+      const onResponseEnd = () => {
+        if (res.httpStatus! < 200 || res.httpStatus! >= 300) {
+          fail(res, "http", `HTTP ${res.httpStatus}${errorBody ? ": " + oneLine(errorBody) : ""}`);
+        } else {
+          const t = opts.now();
+          handle(parser.feed(decoder.decode()), t);
+          handle(parser.end(), t);
+          if (!res.errorKind) {
+            // Whether a chunk really carried a token is settled by attribution (src/measure/record.ts).
+            if (res.chunks.length === 0) fail(res, "protocol", NO_TOKEN);
+            else res.ok = true;
+          }
+        }
+        finish();
+      };
+      const onResponseError = (e: Error) => {
+        if (mayRetry && attempt.reused && !gotHeaders && !settled && CLOSED_CODES.has(errorCode(e) ?? "")) {
+          res.retriedAfter = describe(e);
+          // A connection of its own: the pool could hand out another idle socket the server
+          // is about to close.
+          send(false);
+          return;
+        }
+        if (e instanceof Timeout) fail(res, "timeout", `no completion within ${opts.timeoutMs} ms`);
+        else if (e instanceof Interrupted) fail(res, "aborted", "run interrupted");
+        else fail(res, classify(e, gotHeaders), describe(e));
+        finish();
+      };
+      const req = { path: target.prefix + spec.path, method: spec.method, headers: spec.headers, body: spec.body };
+      if (target.h1) {
+        target.h1.dispatch(req, {
+          onRequestStart(c, reused) {
+            attempt.reused = reused;
+            onRequestStart(c);
+          },
+          onResponseStart,
+          onResponseData,
+          onResponseEnd,
+          onResponseError,
+        }, !mayRetry);
+        return;
+      }
+      if (!mayRetry) fresh = new Client(target.origin, target.connectionOptions);
+      (fresh ?? target.pool).dispatch(
+        { origin: target.origin, ...req },
         {
           onRequestStart(c) {
-            controller = c;
-            // undici calls this synchronously just before it writes the request to the socket,
-            // after any wait of its own (a connection to open, the idle keep-alive check that
-            // defers a reused socket's next write to setImmediate): the send time. A retry
-            // keeps the first attempt's, so the retry's cost stays in the latencies.
-            if (mayRetry) res.sentAt = opts.now();
             // Read by the sendHeaders subscriber within this same synchronous write; cleared
             // after it in case the write does not happen (aborted before sending).
             writing = attempt;
             queueMicrotask(() => {
               if (writing === attempt) writing = undefined;
             });
-            if (pendingAbort) c.abort(pendingAbort);
+            onRequestStart(c);
           },
-          onResponseStart(_c, statusCode, headers) {
-            gotHeaders = true;
-            res.httpStatus = statusCode;
-            if (adapter.parseHeaders) {
-              const h = adapter.parseHeaders(headers);
-              if (Object.keys(h).length) res.timings = { ...h };
-            }
-          },
-          onResponseData(_c, chunk) {
-            const t = opts.now();
-            if (res.httpStatus! < 200 || res.httpStatus! >= 300) {
-              if (errorBody.length < MAX_ERROR_BODY) errorBody += chunk.toString("utf8");
-              return;
-            }
-            handle(parser.feed(decoder.decode(chunk, { stream: true })), t);
-          },
-          onResponseEnd() {
-            if (res.httpStatus! < 200 || res.httpStatus! >= 300) {
-              fail(res, "http", `HTTP ${res.httpStatus}${errorBody ? ": " + oneLine(errorBody) : ""}`);
-            } else {
-              const t = opts.now();
-              handle(parser.feed(decoder.decode()), t);
-              handle(parser.end(), t);
-              if (!res.errorKind) {
-                // Whether a chunk really carried a token is settled by attribution (src/measure/record.ts).
-                if (res.chunks.length === 0) fail(res, "protocol", NO_TOKEN);
-                else res.ok = true;
-              }
-            }
-            finish();
-          },
-          onResponseError(_c, e) {
-            if (mayRetry && attempt.reused && !gotHeaders && !settled && CLOSED_CODES.has(errorCode(e) ?? "")) {
-              res.retriedAfter = describe(e);
-              // A connection of its own: the pool could hand out another idle socket the server
-              // is about to close.
-              fresh = new Client(target.origin, target.connectionOptions);
-              send(fresh, false);
-              return;
-            }
-            if (e instanceof Timeout) fail(res, "timeout", `no completion within ${opts.timeoutMs} ms`);
-            else if (e instanceof Interrupted) fail(res, "aborted", "run interrupted");
-            else fail(res, classify(e, gotHeaders), describe(e));
-            finish();
-          },
+          onResponseStart: (_c, statusCode, headers) => onResponseStart(statusCode, headers),
+          onResponseData: (_c, chunk) => onResponseData(chunk),
+          onResponseEnd: () => onResponseEnd(),
+          onResponseError: (_c, e) => onResponseError(e),
         },
       );
     };
@@ -257,7 +278,7 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
     // Until the write (onRequestStart), and for good when it never happens (no connection).
     res.sentAt = opts.now();
     if (opts.signal?.aborted) onRunAbort();
-    send(target.pool, true);
+    send(true);
   });
 }
 
@@ -275,13 +296,14 @@ function definedOnly(ev: { promptTokens?: number; completionTokens?: number; cac
   return out;
 }
 
-const CONNECT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "EADDRNOTAVAIL"]);
+const CONNECT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ECONNTIMEOUT", "EADDRNOTAVAIL"]);
 
 function classify(e: unknown, gotHeaders: boolean): ErrorKind {
   const code = errorCode(e);
   if (code && CONNECT_CODES.has(code)) return "connect";
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return "timeout";
-  return gotHeaders ? "disconnect" : code === "UND_ERR_SOCKET" || code === "ECONNRESET" ? "disconnect" : "connect";
+  if (code === "EHTTPPARSE") return "protocol";
+  return gotHeaders ? "disconnect" : code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "ECONNCLOSED" ? "disconnect" : "connect";
 }
 
 function errorCode(e: unknown): string | undefined {

@@ -1,6 +1,11 @@
 import { buildConnector, Client, Pool } from "undici";
 import { performance } from "node:perf_hooks";
 import type { BalanceStrategy } from "../schedule/types.js";
+import { H1Pool } from "./h1.js";
+
+/** Which client streams requests to http: targets (https ones always use undici). */
+export type HttpClientKind = "tokenbench" | "undici";
+export const HTTP_CLIENTS: readonly HttpClientKind[] = ["tokenbench", "undici"];
 
 export interface Target {
   /** The base URL as given (normalized: no trailing slash, no trailing /v1). */
@@ -9,7 +14,10 @@ export interface Target {
   origin: string;
   /** Path prefix put before every API path ("" or e.g. "/proxy"), for servers behind a path-routing proxy. */
   prefix: string;
+  /** undici's pool: https targets (and any request not on `h1`). */
   pool: Pool;
+  /** The streamed requests' own HTTP/1.1 client, for http: targets (src/client/h1.ts: fewer CPU-us per token event). */
+  h1?: H1Pool;
   /** Options for a one-off connection outside the pool (a retry on a fresh connection). */
   connectionOptions: Client.Options;
   inFlight: number;
@@ -50,17 +58,25 @@ export function splitBaseUrl(base: string): { origin: string; prefix: string } {
 }
 
 /**
- * One undici pool per target URL. `connections` is sized to the most requests that can be
+ * One undici pool per target URL, and for http: targets (unless `httpClient` is "undici") tokenbench's own
+ * HTTP/1.1 client, which streams the measured requests. `connections` is sized to the most requests that can be
  * in flight, so the client never queues requests behind a hidden connection cap; undici
  * already sets TCP_NODELAY on every socket.
  */
-export function openTargets(urls: string[], maxInFlight: number, timeoutMs: number): Target[] {
+export function openTargets(urls: string[], maxInFlight: number, timeoutMs: number, httpClient: HttpClientKind = "tokenbench"): Target[] {
   return urls.map((url) => {
     const { origin, prefix } = splitBaseUrl(url);
     const target: Target = { url, origin, prefix, inFlight: 0, connects: [], connectFailures: 0, connectionOptions: {}, pool: undefined as unknown as Pool };
     const connectionOptions = clientOptions(timeoutMs, timedConnector(target, Math.min(timeoutMs, 10_000)));
     target.connectionOptions = connectionOptions;
     target.pool = new Pool(origin, { ...connectionOptions, connections: Math.max(1, maxInFlight) });
+    if (httpClient === "tokenbench" && origin.startsWith("http:")) {
+      target.h1 = new H1Pool(origin, {
+        connectTimeoutMs: Math.min(timeoutMs, 10_000),
+        onConnect: (atMs, ms) => void target.connects.push({ atMs, ms }),
+        onConnectFailure: () => void target.connectFailures++,
+      });
+    }
     return target;
   });
 }
@@ -107,10 +123,14 @@ export async function preconnect(targets: Target[], count: number, path: string 
   await Promise.all(
     targets.flatMap((t) =>
       Array.from({ length: n }, () =>
-        t.pool
-          .request({ method: "GET", path: t.prefix + (path ?? "/"), headers })
-          .then((r) => r.body.dump())
-          .catch(() => undefined),
+        t.h1
+          ? new Promise<void>((done) =>
+              t.h1!.dispatch({ method: "GET", path: t.prefix + (path ?? "/"), headers }, { onRequestStart() {}, onResponseStart() {}, onResponseData() {}, onResponseEnd: done, onResponseError: () => done() }),
+            )
+          : t.pool
+              .request({ method: "GET", path: t.prefix + (path ?? "/"), headers })
+              .then((r) => r.body.dump())
+              .catch(() => undefined),
       ),
     ),
   );
@@ -134,5 +154,5 @@ export function createSelector(targets: Target[], strategy: BalanceStrategy): ()
 }
 
 export async function closeTargets(targets: Target[]): Promise<void> {
-  await Promise.all(targets.map((t) => t.pool.destroy().catch(() => undefined)));
+  await Promise.all(targets.flatMap((t) => [t.pool.destroy().catch(() => undefined), t.h1?.destroy()]));
 }

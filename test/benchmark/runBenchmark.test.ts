@@ -312,7 +312,7 @@ test("a server that closes every keep-alive connection after its stream: request
     // Without the retry about a third of the requests failed this way; the retries must show.
     assert.ok(retried.length > 0, "some requests met a closed connection and were retried");
     for (const x of retried) {
-      assert.match(x.retriedAfter!, /UND_ERR_SOCKET|ECONNRESET|EPIPE/);
+      assert.match(x.retriedAfter!, /ECONNCLOSED|UND_ERR_SOCKET|ECONNRESET|EPIPE/);
       assert.ok(x.ok);
       // Latency counts from the original schedule, the retry's cost included.
       assert.ok(x.e2eMs! >= x.lastTokenAt! - x.sentAt - 1e-6);

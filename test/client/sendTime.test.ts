@@ -1,7 +1,8 @@
-// sentAt is when the request is written to the socket, not when it was handed to undici: on a reused
-// keep-alive connection undici 7 defers the write to setImmediate (its idle-socket check), so any
+// sentAt is when the request is written to the socket, not when it was handed to the HTTP client: on a
+// reused keep-alive connection undici 7 defers the write to setImmediate (its idle-socket check), so any
 // work the client's event loop does meanwhile was counted in TTFT when the clock started at dispatch
-// (37-42 ms per request at 256 streams on one client core: docs/client-capacity.md).
+// (37-42 ms per request at 256 streams on one client core: docs/client-capacity.md). tokenbench's own
+// HTTP/1.1 client (the default for http: targets) writes within the dispatch.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getAdapter } from "../../src/protocols/index.js";
@@ -13,10 +14,10 @@ import { startScriptedServer } from "../support/scriptedServer.js";
 // Long enough that the upper bound below (TTFT under the server's + BUSY_MS) holds on a loaded machine.
 const BUSY_MS = 200;
 
-test("sentAt is the socket write: a client busy between dispatch and write is client wait, not TTFT", async () => {
+test("undici: sentAt is the socket write: a client busy between dispatch and write is client wait, not TTFT", async () => {
   const srv = await startScriptedServer({ script: { ttftMs: 5, itlMs: 2 } });
   const adapter = getAdapter("openai-completions");
-  const targets = openTargets([srv.url], 1, 30_000);
+  const targets = openTargets([srv.url], 1, 30_000, "undici");
   const t0 = performance.now();
   const opts = { timeoutMs: 30_000, now: () => performance.now() - t0 };
   const spec = adapter.buildRequest({ prompt: "x", model: "m", maxTokens: 4, exactOutput: true, seed: 1 });
@@ -39,6 +40,34 @@ test("sentAt is the socket write: a client busy between dispatch and write is cl
     const serverTtft = served.firstTokenAt! - served.arrivedAt;
     assert.ok(lat.ttftMs! >= serverTtft - 0.5, `ttft ${lat.ttftMs} < server's ${serverTtft}`);
     assert.ok(lat.ttftMs! < serverTtft + BUSY_MS, `ttft ${lat.ttftMs!.toFixed(2)} holds the busy ${BUSY_MS} ms (server's ${serverTtft.toFixed(2)})`);
+  } finally {
+    await closeTargets(targets);
+    await srv.close();
+  }
+});
+
+test("tokenbench's client: the request is written within the dispatch, so a busy client is read lag, not client wait", async () => {
+  const srv = await startScriptedServer({ script: { ttftMs: 5, itlMs: 2 } });
+  const adapter = getAdapter("openai-completions");
+  const targets = openTargets([srv.url], 1, 30_000);
+  assert.ok(targets[0].h1, "http: targets stream over tokenbench's own client by default");
+  const t0 = performance.now();
+  const opts = { timeoutMs: 30_000, now: () => performance.now() - t0 };
+  const spec = adapter.buildRequest({ prompt: "x", model: "m", maxTokens: 4, exactOutput: true, seed: 1 });
+  try {
+    const first = await streamRequest(targets[0], adapter, spec, opts);
+    assert.ok(first.ok, first.error);
+    const pending = streamRequest(targets[0], adapter, spec, opts);
+    const busyFrom = opts.now();
+    const until = performance.now() + BUSY_MS;
+    while (performance.now() < until);
+    const raw = await pending;
+    assert.ok(raw.ok, raw.error);
+    // Synchronous: the write happened before streamRequest returned, so before the busy loop began.
+    assert.ok(raw.sentAt <= busyFrom, `sentAt ${raw.sentAt.toFixed(2)} after the busy loop began at ${busyFrom.toFixed(2)}`);
+    // The server answered while the client was busy: its first token is read after the busy time.
+    assert.ok(raw.chunks[0].t >= busyFrom + BUSY_MS, `first chunk read at ${raw.chunks[0].t.toFixed(2)}, during the busy loop`);
+    assert.equal(targets[0].connects.length, 1, "the second request reused the first one's connection");
   } finally {
     await closeTargets(targets);
     await srv.close();
