@@ -15,6 +15,7 @@
 //   --server-procs 6                        the scripted server as 6 cluster processes on one port (one event loop caps ~100k writes/s)
 //   --start-delay 5000 --per-stream-delay 4 ms from launch to the common start: base + per stream (connect, warm-up)
 //   --cpu-prof DIR                          the client processes write V8 CPU profiles there
+//   --http-client tokenbench,undici         the client's HTTP reader, one row each (an A/B in one run)
 // Where tsx is absent (the GPU host: docs/gpu.md "Device time"), run it bundled with esbuild
 // (bench/scriptedServerProcess.ts bundled beside it as scriptedServerProcess.mjs) and --cli dist/cli/main.js.
 import { spawn } from "node:child_process";
@@ -33,6 +34,8 @@ const arg = (name: string, def: string) => {
 const levels = arg("levels", "64,256,1024").split(",").map(Number);
 const procsList = arg("procs", "1").split(",").map(Number);
 const workersList = arg("workers", "1,2").split(",").map(Number);
+// The client under test: tokenbench's own HTTP/1.1 reader (the default) and/or undici, for an A/B in one run.
+const httpClients = arg("http-client", "tokenbench").split(",");
 const itl = Number(arg("itl", "20"));
 const ttft = Number(arg("ttft", "20"));
 const tokens = Number(arg("tokens", "40"));
@@ -102,27 +105,27 @@ function runShard(args: string[]): Promise<{ code: number; stderr: string; rssKi
 
 console.log(`client cpus: ${clientCpus || "any"}; server cpus: ${serverCpus || "any"}; node ${process.version}`);
 console.log(`scripted server ${url} (${serverProcs > 1 ? `${serverProcs} cluster processes` : "own process"}): TTFT ${ttft} ms, ITL ${itl} ms, ${tokens} one-token chunks/request; ${rounds} requests per stream; client processes: real CLI`);
-console.log("| streams | client procs x workers | token events/s | events per client-CPU-s | ITL p50 client/server (ms) | ITL p99 client/server (ms) | TTFT mean error (ms) | TTFT p99 error (ms) | of it: client wait mean (ms) | TTFT from send, mean error (ms) | of it: send side, server start - client write (ms) | of it: read side, client read - server write (ms) | client CPU % (all threads) | peak RSS MiB (sum) | saturated |");
-console.log("|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+console.log("| streams | client procs x workers | http client | token events/s | events per client-CPU-s | ITL p50 client/server (ms) | ITL p99 client/server (ms) | TTFT mean error (ms) | TTFT p99 error (ms) | of it: client wait mean (ms) | TTFT from send, mean error (ms) | of it: send side, server start - client write (ms) | of it: read side, client read - server write (ms) | client CPU % (all threads) | peak RSS MiB (sum) | saturated |");
+console.log("|---:|---:|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 const dir = mkdtempSync(join(tmpdir(), "tb-cap-"));
 try {
   for (const c of levels) {
-    for (const n of procsList) for (const wk of workersList) {
+    for (const n of procsList) for (const wk of workersList) for (const hc of httpClients) {
       const startAt = Date.now() + startDelay + perStreamDelay * c; // every process started, warmed up and connected
       const outs = await Promise.all(
         Array.from({ length: n }, (_, i) =>
           runShard([
             "run", "--target", url, "--concurrency", String(c), "--requests", String(c * rounds), "--warmup", String(Math.min(c, 32)),
             "--input-tokens", "8", "--output-tokens", String(tokens), "--tokenizer", "bytes", "--no-preflight",
-            "--workers", String(wk), ...(n > 1 ? ["--shard", `${i}/${n}`] : []), "--start-at", String(startAt),
-            "--json", join(dir, `c${c}-n${n}-w${wk}-${i}.json`), "--records", join(dir, `c${c}-n${n}-w${wk}-${i}.jsonl`), "--no-store", "--no-progress",
+            "--workers", String(wk), "--http-client", hc, ...(n > 1 ? ["--shard", `${i}/${n}`] : []), "--start-at", String(startAt),
+            "--json", join(dir, `c${c}-n${n}-w${wk}-${hc}-${i}.json`), "--records", join(dir, `c${c}-n${n}-w${wk}-${hc}-${i}.jsonl`), "--no-store", "--no-progress",
           ]),
         ),
       );
       for (const o of outs) if (o.code !== 0) throw new Error(`shard failed (${o.code}): ${o.stderr}`);
       // Warm-up requests reached the server before the common start, measured ones after it.
       const truth = await served(startAt);
-      const files = Array.from({ length: n }, (_, i) => [join(dir, `c${c}-n${n}-w${wk}-${i}.json`), join(dir, `c${c}-n${n}-w${wk}-${i}.jsonl`)]).flat();
+      const files = Array.from({ length: n }, (_, i) => [join(dir, `c${c}-n${n}-w${wk}-${hc}-${i}.json`), join(dir, `c${c}-n${n}-w${wk}-${hc}-${i}.jsonl`)]).flat();
       const groups = groupShardFiles(files.map((path) => ({ path, text: readFileSync(path, "utf8") })));
       const merged = mergeShardRuns(groups[0], `c${c}-n${n}`);
       const s = merged.summary;
@@ -147,7 +150,7 @@ try {
       const sendSide = mean(truth.map((r) => r[0])) - mean(clientRecs.map((r) => startAt + r.sentAt));
       const readSide = mean(clientRecs.map((r) => startAt + r.firstTokenAt!)) - mean(truth.map((r) => r[1]));
       console.log(
-        `| ${c} | ${n} x ${wk} | ${Math.round(events / s.duration_s)} | ${Math.round(events / cpuS)} | ${s.latency_ms.itl.p50.toFixed(2)} / ${srvGaps.p50.toFixed(2)} | ${s.latency_ms.itl.p99.toFixed(2)} / ${srvGaps.p99.toFixed(2)} | ` +
+        `| ${c} | ${n} x ${wk} | ${hc} | ${Math.round(events / s.duration_s)} | ${Math.round(events / cpuS)} | ${s.latency_ms.itl.p50.toFixed(2)} / ${srvGaps.p50.toFixed(2)} | ${s.latency_ms.itl.p99.toFixed(2)} / ${srvGaps.p99.toFixed(2)} | ` +
           `${(s.latency_ms.ttft.mean - srvT.mean).toFixed(2)} | ${(s.latency_ms.ttft.p99 - srvT.p99).toFixed(2)} | ${s.latency_ms.client_wait.mean.toFixed(2)} | ${(fromSendMean - srvT.mean).toFixed(2)} | ${sendSide.toFixed(2)} | ${readSide.toFixed(2)} | ${cpuPct.toFixed(0)} | ${(outs.reduce((a, o) => a + o.rssKiB, 0) / 1024).toFixed(0)} | ` +
           `${s.client.saturated ? `yes (${s.client.reasons.join("; ")})` : "no"}${s.requests.failed ? `; ${s.requests.failed} failed` : ""}${s.connections?.opened_during ? `; ${s.connections.opened_during} connects during` : ""}${truth.length !== clientRecs.length ? `; server saw ${truth.length} measured, client ${clientRecs.length}` : ""}${lag >= 1 ? `; started ${lag.toFixed(0)} ms late` : ""} |`,
       );

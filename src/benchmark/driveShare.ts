@@ -72,7 +72,7 @@ export async function driveShare(x: ShareInput): Promise<ShareResult> {
   const measuredCount = o.requests;
   const plannedCount = measuredCount ?? (o.durationS !== undefined ? shape.countForDuration(load, o.durationS) : undefined) ?? 0;
   const plan = planShard(shape, load, measuredCount, x.share);
-  const pools = openTargets(x.targets, shape.maxInFlight(plan.load, Math.max(plannedCount, x.warmup.count)), o.timeoutMs);
+  const pools = openTargets(x.targets, shape.maxInFlight(plan.load, Math.max(plannedCount, x.warmup.count)), o.timeoutMs, o.httpClient);
   const select = createSelector(pools, o.balance);
   const secrets = secretValues(o.headers);
   let clock0 = performance.now();

@@ -4,8 +4,9 @@ import type { LatencyOrigin } from "../measure/requestMetrics.js";
 import type { ApiKind } from "../protocols/types.js";
 import type { BalanceStrategy, LoadSpec } from "../schedule/types.js";
 import type { WorkloadSpec } from "../workload/types.js";
+import type { HttpClientKind } from "../client/targets.js";
 
-export type { BalanceStrategy };
+export type { BalanceStrategy, HttpClientKind };
 
 /** Everything `tokenbench run` can do, as a library call. */
 export interface BenchmarkOptions {
@@ -52,6 +53,12 @@ export interface BenchmarkOptions {
   timeoutS?: number;
   goodput?: GoodputSpec;
   balance?: BalanceStrategy;
+  /**
+   * Which HTTP client streams the measured requests to http: targets: "tokenbench" (default; its own HTTP/1.1 reader,
+   * src/client/h1.ts, about a third less client CPU per token event) or "undici" (the well-known one, for an A/B of the
+   * client itself). https targets always use undici.
+   */
+  httpClient?: HttpClientKind;
   /**
    * Latency percentiles (0..100) to compute beyond the fixed p50/p90/p95/p99, e.g. [99.9]:
    * stored under each LatencyStats' `extra` ("p99.9") and shown by the console table.

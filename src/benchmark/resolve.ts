@@ -14,7 +14,7 @@ function describeLoadLoose(l: unknown): string {
   return r.success ? describeLoad(r.data) : JSON.stringify(l, (_k, v) => (v === Infinity ? "inf" : v));
 }
 import type { BalanceStrategy, BenchmarkOptions } from "./options.js";
-import { normalizeBaseUrl } from "../client/targets.js";
+import { normalizeBaseUrl, type HttpClientKind } from "../client/targets.js";
 import { LATENCY_ORIGINS, type LatencyOrigin } from "../measure/requestMetrics.js";
 import { beyond, MAX_CONCURRENCY, MAX_REQUESTS, MAX_TIMER_S, TIMER_WHY } from "../limits.js";
 
@@ -29,6 +29,7 @@ export const DEFAULTS = {
   concurrency: 1,
   timeoutS: 600,
   balance: "round-robin" as BalanceStrategy,
+  httpClient: "tokenbench" as HttpClientKind,
   latencyOrigin: "sent" as LatencyOrigin,
 };
 
@@ -84,6 +85,7 @@ export interface ResolvedOptions {
   timeoutMs: number;
   goodput?: GoodputSpec;
   balance: BalanceStrategy;
+  httpClient: HttpClientKind;
   extraBody?: Record<string, unknown>;
   preflight: boolean;
   /** Percentiles computed beyond p50/p90/p95/p99 (ascending, deduplicated). */
@@ -105,7 +107,7 @@ const count = z.number().int().nonnegative();
  */
 const OPTION_KEYS = [
   "targets", "api", "model", "apiKey", "headers", "serverInfo", "workload", "tokenizer", "seed", "loads", "requests", "durationS", "warmup",
-  "rampUpS", "exactOutput", "temperature", "timeoutS", "goodput", "balance", "percentiles", "extraBody", "preflight", "shard",
+  "rampUpS", "exactOutput", "temperature", "timeoutS", "goodput", "balance", "httpClient", "percentiles", "extraBody", "preflight", "shard",
   "startAtMs", "workers", "promptOffset", "latencyOrigin", "db", "experimentId", "cellKey", "label", "command", "embedded", "keepRecords", "onRecord", "signal",
   "onProgress", "log",
 ] as const satisfies ReadonlyArray<keyof BenchmarkOptions>;
@@ -216,6 +218,7 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     timeoutMs: (opts.timeoutS ?? DEFAULTS.timeoutS) * 1000,
     goodput: opts.goodput,
     balance: opts.balance ?? DEFAULTS.balance,
+    httpClient: opts.httpClient ?? DEFAULTS.httpClient,
     extraBody: opts.extraBody,
     preflight: opts.preflight ?? true,
     latencyOrigin: opts.latencyOrigin ?? DEFAULTS.latencyOrigin,

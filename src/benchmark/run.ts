@@ -242,6 +242,7 @@ function storedOptions(o: ResolvedOptions, raw: BenchmarkOptions, tokenizerName:
     timeout_s: o.timeoutMs / 1000,
     goodput: o.goodput,
     balance: o.balance,
+    http_client: o.httpClient,
     extra_body: o.extraBody,
     preflight: o.preflight,
     workers: o.workers,

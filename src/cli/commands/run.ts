@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import { HTTP_CLIENTS, type HttpClientKind } from "../../client/targets.js";
 import { prefixGroupsProblem } from "../../workload/synthetic.js";
 import { runBenchmark } from "../../benchmark/run.js";
 import { runSweepProfile } from "../../benchmark/profile.js";
@@ -48,6 +49,7 @@ interface RunFlags {
   maxErrorRate?: number;
   goodput?: ReturnType<typeof p.goodput>;
   balance: "round-robin" | "least-inflight";
+  httpClient: HttpClientKind;
   db?: string;
   store: boolean;
   label?: string;
@@ -96,7 +98,8 @@ export function register(program: Command): void {
     .option("--max-error-rate <f>", "exit 1 when a run's failed fraction is above this (0-1; CI use); a run where every request failed always exits 1", p.fraction)
     .option("--percentiles <list>", "latency percentile columns, e.g. 50,90,99.9 (default 50,90,99; p50/p90/p95/p99 are always stored); vLLM's --metric-percentiles", p.percentileList)
     .option("--percentile-metrics <list>", `latency rows shown: ${latencyMetrics().map((m) => m.key).join(",")} (e2el for e2e; default all)`, p.latencyMetricList)
-    .addOption(new Option("--balance <strategy>", "spreading over targets").choices(["round-robin", "least-inflight"]).default("round-robin"));
+    .addOption(new Option("--balance <strategy>", "spreading over targets").choices(["round-robin", "least-inflight"]).default("round-robin"))
+    .addOption(new Option("--http-client <client>", "client for http: targets: tokenbench's own HTTP/1.1 reader or undici (https: always undici)").choices([...HTTP_CLIENTS]).default("tokenbench"));
   addSinkOptions(cmd);
   cmd
     .option("--label <text>", "label stored with the runs")
@@ -267,6 +270,7 @@ export function toOptions(f: RunFlags): BenchmarkOptions {
     goodput: f.goodput,
     percentiles: f.percentiles,
     balance: f.balance,
+    httpClient: f.httpClient,
     db: f.store ? f.db : null,
     label: f.label,
     shard: f.shard,
