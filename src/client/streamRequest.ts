@@ -89,24 +89,6 @@ function watchSockets(): void {
 /** Errors of a connection the server had closed (keep-alive race): the request may never have reached it. */
 const CLOSED_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "ECONNCLOSED"]);
 
-/**
- * Sends one streaming request and timestamps every body chunk as the socket delivers it. It uses
- * undici's dispatch handler directly: chunks arrive synchronously from the socket, with no
- * Readable stream or promise per chunk, which both makes timestamps earlier (truer) and keeps
- * the client's cost per token event low. Never rejects: every failure becomes a classified
- * result, so a faulty server cannot stop the run.
- *
- * A request that fails on a reused keep-alive connection before any response byte arrived
- * (the server closed the idle connection as the request went out: "other side closed",
- * ECONNRESET) is sent once more on a fresh connection, as curl and browsers do, and marked
- * with `retriedAfter`. The timeout and `sentAt` stay those of the first attempt, so the
- * retry's cost shows in the request's latencies.
- *
- * `sentAt` is when the first attempt's request is written to the socket, not when it was handed to
- * undici: on a reused keep-alive connection undici defers the write to setImmediate (its idle-socket
- * check, undici 7.x), which under load is milliseconds of the client's own time (docs/metrics.md,
- * client_wait).
- */
 // Requests in flight per run signal. One "abort" listener per signal, not one per request:
 // EventTarget's removeEventListener scans its listener list, so 10,000 streams each adding and
 // removing their own listener cost O(n^2) on the hot path; a Set's delete is O(1).
@@ -127,6 +109,26 @@ function onAbortOf(signal: AbortSignal, fn: () => void): () => void {
   return () => void own.delete(fn);
 }
 
+/**
+ * Sends one streaming request and timestamps every body chunk as the socket delivers it, over
+ * tokenbench's own HTTP/1.1 client for http: targets (src/client/h1.ts: every socket read lands
+ * in one callback) or undici's dispatch handler for https and `--http-client undici`: either way
+ * chunks arrive synchronously from the socket, with no Readable stream or promise per chunk,
+ * which both makes timestamps earlier (truer) and keeps the client's cost per token event low.
+ * Never rejects: every failure becomes a classified result, so a faulty server cannot stop the run.
+ *
+ * A request that fails on a reused keep-alive connection before any response byte arrived
+ * (the server closed the idle connection as the request went out: ECONNCLOSED, "other side
+ * closed", ECONNRESET) is sent once more on a fresh connection, as curl and browsers do, and
+ * marked with `retriedAfter`. The timeout and `sentAt` stay those of the first attempt, so the
+ * retry's cost shows in the request's latencies.
+ *
+ * `sentAt` is when the first attempt's request is written to the socket, not when it was handed
+ * to the client: tokenbench's client writes within the dispatch on a kept-alive connection;
+ * undici defers the write on a reused connection to setImmediate (its idle-socket check,
+ * undici 7.x), which under load is milliseconds of the client's own time (docs/metrics.md,
+ * client_wait).
+ */
 export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: HttpRequestSpec, opts: StreamOptions): Promise<RawResult> {
   watchSockets();
   return new Promise<RawResult>((resolve) => {
