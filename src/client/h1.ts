@@ -347,6 +347,11 @@ export class H1Pool {
     });
   }
 
+  /** Connections open and waiting for a request. */
+  get idleConnections(): number {
+    return this.idle.length;
+  }
+
   /** A connection done with its response and reusable. */
   release(conn: Connection): void {
     if (this.closed) return void conn.socket.destroy();
