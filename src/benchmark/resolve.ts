@@ -14,7 +14,7 @@ function describeLoadLoose(l: unknown): string {
   return r.success ? describeLoad(r.data) : JSON.stringify(l, (_k, v) => (v === Infinity ? "inf" : v));
 }
 import type { BalanceStrategy, BenchmarkOptions } from "./options.js";
-import { normalizeBaseUrl, type HttpClientKind } from "../client/targets.js";
+import { HTTP_CLIENTS, normalizeBaseUrl, type HttpClientKind } from "../client/targets.js";
 import { LATENCY_ORIGINS, type LatencyOrigin } from "../measure/requestMetrics.js";
 import { beyond, MAX_CONCURRENCY, MAX_REQUESTS, MAX_TIMER_S, TIMER_WHY } from "../limits.js";
 
@@ -136,6 +136,9 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
     }
   });
   if (opts.api && !API_KINDS.includes(opts.api)) throw new UsageError(`unknown api "${opts.api}" (one of ${API_KINDS.join(", ")})`);
+  if (opts.httpClient !== undefined && !HTTP_CLIENTS.includes(opts.httpClient)) {
+    throw new UsageError(`unknown http client "${opts.httpClient}" (one of ${HTTP_CLIENTS.join(", ")})`);
+  }
   if (opts.latencyOrigin !== undefined && !LATENCY_ORIGINS.includes(opts.latencyOrigin)) {
     throw new UsageError(`unknown latency origin "${opts.latencyOrigin}" (one of ${LATENCY_ORIGINS.join(", ")})`);
   }

@@ -4,12 +4,14 @@
 // (37-42 ms per request at 256 streams on one client core: docs/client-capacity.md). tokenbench's own
 // HTTP/1.1 client (the default for http: targets) writes within the dispatch.
 import { test } from "node:test";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import assert from "node:assert/strict";
 import { getAdapter } from "../../src/protocols/index.js";
 import { openTargets, closeTargets } from "../../src/client/targets.js";
 import { streamRequest } from "../../src/client/streamRequest.js";
 import { deriveLatencies } from "../../src/measure/requestMetrics.js";
 import { startScriptedServer } from "../support/scriptedServer.js";
+import { runBenchmark } from "../../src/benchmark/run.js";
 
 // Long enough that the upper bound below (TTFT under the server's + BUSY_MS) holds on a loaded machine.
 const BUSY_MS = 200;
@@ -70,6 +72,32 @@ test("tokenbench's client: the request is written within the dispatch, so a busy
     assert.equal(targets[0].connects.length, 1, "the second request reused the first one's connection");
   } finally {
     await closeTargets(targets);
+    await srv.close();
+  }
+});
+
+test("runBenchmark: --http-client undici streams through undici, tokenbench's by default; an unknown one is a usage error", async () => {
+  const srv = await startScriptedServer({ script: { ttftMs: 2, itlMs: 1 } });
+  const base = { api: "openai-completions" as const, model: "m", tokenizer: "bytes", requests: 4, warmup: 0, preflight: false, db: null, targets: [srv.url],
+    workload: { kind: "synthetic" as const, input: { kind: "fixed" as const, value: 8 }, output: { kind: "fixed" as const, value: 4 } }, loads: [{ mode: "concurrency" as const, concurrency: 2 }] };
+  // undici announces every request it writes on this channel; tokenbench's client does not. The run's
+  // side requests (the server-info probe) go through undici either way.
+  let undiciWrites = 0;
+  const count = () => void undiciWrites++;
+  subscribe("undici:client:sendHeaders", count);
+  try {
+    const writes: Record<string, number> = {};
+    for (const httpClient of ["tokenbench", "undici"] as const) {
+      undiciWrites = 0;
+      const r = await runBenchmark({ ...base, httpClient });
+      assert.equal(r.summaries[0].requests.completed, 4, httpClient);
+      writes[httpClient] = undiciWrites;
+    }
+    assert.ok(writes.tokenbench < 4, `undici wrote ${writes.tokenbench} requests of a tokenbench-client run`);
+    assert.ok(writes.undici >= writes.tokenbench + 4, `undici wrote ${writes.undici} requests of an undici run (${writes.tokenbench} with tokenbench's)`);
+    await assert.rejects(runBenchmark({ ...base, httpClient: "curl" as never }), /unknown http client "curl" \(one of tokenbench, undici\)/);
+  } finally {
+    unsubscribe("undici:client:sendHeaders", count);
     await srv.close();
   }
 });
