@@ -201,6 +201,12 @@ export function resolveOptions(opts: BenchmarkOptions): ResolvedOptions {
   }
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
+  // Written verbatim into the request head by tokenbench's HTTP/1.1 client: a CR or LF would split it.
+  // The value is left out of the message: it may be a key.
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new UsageError(`invalid header name ${JSON.stringify(name.slice(0, 60))}`);
+    if (typeof value !== "string" || /[\r\n\0]/.test(value)) throw new UsageError(`header ${name}: the value must be one line of text`);
+  }
   // Loads that bring their own requests (a trace, sessions x turns) run them all unless told otherwise.
   const requests = opts.requests ?? (opts.durationS !== undefined || loads.every(ownsRequests) ? undefined : embedded ? EMBEDDED_DEFAULTS.requests : DEFAULTS.requests);
   return {

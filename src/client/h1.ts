@@ -69,7 +69,6 @@ const enum Chunk {
 class Connection {
   readonly socket: net.Socket;
   uses = 0;
-  connected = false;
   private handler: H1Handler | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   // response state
@@ -339,7 +338,6 @@ export class H1Pool {
     conn.socket.once("connect", () => {
       clearTimeout(timer);
       conn.socket.off("error", early);
-      conn.connected = true;
       this.opts.onConnect?.(atMs, performance.now() - atMs);
       const h = pending!;
       pending = undefined;

@@ -101,3 +101,10 @@ test("runBenchmark: --http-client undici streams through undici, tokenbench's by
     await srv.close();
   }
 });
+
+test("a header value with a line break is a usage error that does not echo the value", async () => {
+  const o = { targets: ["http://127.0.0.1:9"], preflight: false, db: null, tokenizer: "bytes", requests: 1 };
+  await assert.rejects(runBenchmark({ ...o, headers: { "x-key": "secret\r\nx-evil: 1" } }), (e: Error) => /header x-key: the value must be one line/.test(e.message) && !e.message.includes("secret"));
+  await assert.rejects(runBenchmark({ ...o, headers: { "bad name": "v" } }), /invalid header name "bad name"/);
+  await assert.rejects(runBenchmark({ ...o, apiKey: "sk-1\n" }), (e: Error) => /header authorization/.test(e.message) && !e.message.includes("sk-1"));
+});
