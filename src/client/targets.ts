@@ -4,8 +4,8 @@ import type { BalanceStrategy } from "../schedule/types.js";
 import { H1Pool } from "./h1.js";
 
 /** Which client streams requests to http: targets (https ones always use undici). */
-export type HttpClientKind = "tokenbench" | "undici";
-export const HTTP_CLIENTS: readonly HttpClientKind[] = ["tokenbench", "undici"];
+export const HTTP_CLIENTS = ["tokenbench", "undici"] as const;
+export type HttpClientKind = (typeof HTTP_CLIENTS)[number];
 
 export interface Target {
   /** The base URL as given (normalized: no trailing slash, no trailing /v1). */
@@ -67,12 +67,13 @@ export function openTargets(urls: string[], maxInFlight: number, timeoutMs: numb
   return urls.map((url) => {
     const { origin, prefix } = splitBaseUrl(url);
     const target: Target = { url, origin, prefix, inFlight: 0, connects: [], connectFailures: 0, connectionOptions: {}, pool: undefined as unknown as Pool };
-    const connectionOptions = clientOptions(timeoutMs, timedConnector(target, Math.min(timeoutMs, 10_000)));
+    const connectTimeoutMs = Math.min(timeoutMs, 10_000);
+    const connectionOptions = clientOptions(timeoutMs, timedConnector(target, connectTimeoutMs));
     target.connectionOptions = connectionOptions;
     target.pool = new Pool(origin, { ...connectionOptions, connections: Math.max(1, maxInFlight) });
     if (httpClient === "tokenbench" && origin.startsWith("http:")) {
       target.h1 = new H1Pool(origin, {
-        connectTimeoutMs: Math.min(timeoutMs, 10_000),
+        connectTimeoutMs,
         onConnect: (atMs, ms) => void target.connects.push({ atMs, ms }),
         onConnectFailure: () => void target.connectFailures++,
       });
