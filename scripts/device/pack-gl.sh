@@ -17,5 +17,5 @@ rm -rf $t/llama.cpp/.git $t/llama.cpp/docs $t/llama.cpp/models/*.gguf; tar -C $t
 for b in client-capacity scriptedServerProcess; do
   npx esbuild bench/$b.ts --bundle --platform=node --format=esm --outfile=$G/bench/$b.mjs --packages=external --log-level=warning
 done
-cp docs/data/h100/llama-server-repeat/gpuprobe.py scripts/device/llama-server-sweep.sh scripts/device/client-capacity.sh $G/
+cp docs/data/h100/llama-server-repeat/gpuprobe.py scripts/device/*.sh $G/
 du -sh $G
