@@ -4,6 +4,7 @@ import type { CountSource, RequestRecord } from "../measure/types.js";
 import { Distribution } from "./distribution.js";
 import { hasBounds, meetsBounds, goodputOf } from "./goodput.js";
 import { SessionsFold } from "./sessions.js";
+import { withSameReadCheck } from "../measure/clientHealth.js";
 import { ThroughputFold } from "./throughput.js";
 import { inputLengthMismatch, summarizeLoad, type SummarizeInput } from "./summarize.js";
 
@@ -66,6 +67,8 @@ export class RunAccumulator {
   private readonly ttft = new Distribution();
   private readonly tpot = new Distribution();
   private readonly itl = new Distribution();
+  private laterEvents = 0;
+  private sameReadEvents = 0;
   private readonly e2e = new Distribution();
   private readonly clientWait = new Distribution();
   private readonly queue = new Distribution();
@@ -136,6 +139,16 @@ export class RunAccumulator {
         ep.e2e.add(r.e2eMs);
       }
       for (const v of r.itlMs) this.itl.add(v);
+      // Token events after a request's first that shared a socket read (one timestamp) with the previous one.
+      let prevAt: number | undefined;
+      for (const [at, k] of r.chunks) {
+        if (!(k > 0)) continue;
+        if (prevAt !== undefined) {
+          this.laterEvents++;
+          if (at === prevAt) this.sameReadEvents++;
+        }
+        prevAt = at;
+      }
       if ((r.reasoningTokens ?? 0) > 0) {
         this.reasoning.requests++;
         this.reasoning.reasoningTokens += r.reasoningTokens!;
@@ -177,6 +190,8 @@ export class RunAccumulator {
     this.ttft.merge(other.ttft);
     this.tpot.merge(other.tpot);
     this.itl.merge(other.itl);
+    this.laterEvents += other.laterEvents;
+    this.sameReadEvents += other.sameReadEvents;
     this.e2e.merge(other.e2e);
     this.clientWait.merge(other.clientWait);
     this.queue.merge(other.queue);
@@ -246,7 +261,7 @@ export class RunAccumulator {
         queue: this.queue.stats(ps),
       },
       latency_origin: input.latencyOrigin ?? "sent",
-      client: input.client,
+      client: withSameReadCheck(input.client, this.laterEvents > 0 ? (this.sameReadEvents / this.laterEvents) * 100 : undefined),
     };
     if (this.goodput) summary.goodput = goodputOf(this.good, this.sent, this.goodput, durationS);
     const rs = this.reasoning;

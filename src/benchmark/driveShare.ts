@@ -17,6 +17,7 @@ import { driveClosedLoop, type SendOutcome } from "../schedule/drivers.js";
 import { planShard, shardDispatcher, shareOf, type ShardSpec } from "../schedule/shard.js";
 import { redactValues, secretValues } from "../store/redact.js";
 import { collectGarbage } from "./gc.js";
+import { OffPathQueue } from "./offPath.js";
 import type { ResolvedOptions } from "./resolve.js";
 import type { ClientHealth } from "../aggregate/types.js";
 
@@ -77,6 +78,8 @@ export async function driveShare(x: ShareInput): Promise<ShareResult> {
   const secrets = secretValues(o.headers);
   let clock0 = performance.now();
   const now = () => performance.now() - clock0;
+  // A record that cannot be built or handed on stops the load; flush() rethrows it below.
+  const offPath = new OffPathQueue(() => x.stop.abort());
 
   const sendOne = async (seq: number, scheduledAt: number, dispatchedAt: number, warmup: boolean, itemIndex: number, given?: WorkItem): Promise<SendOutcome> => {
     const item = given ?? items[itemIndex % items.length];
@@ -95,10 +98,29 @@ export async function driveShare(x: ShareInput): Promise<ShareResult> {
     const raw = await streamRequest(t, adapter, spec, { timeoutMs: o.timeoutMs, signal: stop, now });
     // A server may echo the credentials it was sent in an error body: mask them before the record exists.
     if (raw.error !== undefined) raw.error = redactValues(raw.error, secrets);
-    const record = buildRecord(raw, { item, target: t.url, scheduledAt, dispatchedAt, origin: o.latencyOrigin, warmup, exactOutput: o.exactOutput, tokenizer });
-    x.onRecord(record);
-    // Only the answer is carried on (sessions); reasoning and tool-call text are not part of it.
-    return { ok: record.ok, text: record.ok ? raw.chunks.filter((c) => c.kind === undefined).map((c) => c.text).join("") : "", outputTokens: record.outputTokens };
+    // The record is built and handed on off the read path (offPath.ts), unless a driver reads
+    // the outcome (sessions: the answer goes into the next turn), which builds it at once.
+    let record: RequestRecord | undefined;
+    const finished = (): RequestRecord => {
+      if (!record) {
+        record = buildRecord(raw, { item, target: t.url, scheduledAt, dispatchedAt, origin: o.latencyOrigin, warmup, exactOutput: o.exactOutput, tokenizer });
+        x.onRecord(record);
+      }
+      return record;
+    };
+    offPath.push(finished);
+    return {
+      get ok() {
+        return finished().ok;
+      },
+      // Only the answer is carried on (sessions); reasoning and tool-call text are not part of it.
+      get text() {
+        return finished().ok ? raw.chunks.filter((c) => c.kind === undefined).map((c) => c.text).join("") : "";
+      },
+      get outputTokens() {
+        return finished().outputTokens;
+      },
+    };
   };
 
   // Whatever drives requests right now: on any failure it is stopped and awaited before the
@@ -114,6 +136,7 @@ export async function driveShare(x: ShareInput): Promise<ShareResult> {
           { concurrency: shape.warmupConcurrency(plan.load, x.warmup.count), count: x.warmup.count },
         ),
       );
+      offPath.flush();
     }
     collectGarbage();
     // Connections for every request that can be in flight, opened now so no measured TTFT holds a
@@ -139,6 +162,7 @@ export async function driveShare(x: ShareInput): Promise<ShareResult> {
     const durationMs = o.durationS !== undefined ? o.durationS * 1000 : undefined;
     const driven = await drive(shape.drive(dispatcher, plan.load, { count: plan.count, durationMs, rampUpS: o.rampUpS, seed: o.seed, workload: items.slice(o.warmup), prepared: x.prepared }));
     const { health, samples } = monitor.stop();
+    offPath.flush();
     const all = pools.flatMap((p) => p.connects);
     return {
       health,
@@ -151,6 +175,12 @@ export async function driveShare(x: ShareInput): Promise<ShareResult> {
   } catch (e) {
     x.stop.abort();
     await driving?.catch(() => undefined);
+    // What finished before the failure is still recorded (a failing job's error is the one thrown).
+    try {
+      offPath.flush();
+    } catch {
+      // e is the cause reported.
+    }
     throw e;
   } finally {
     await closeTargets(pools);

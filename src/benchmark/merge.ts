@@ -131,6 +131,7 @@ export function mergeHealth(shards: Array<[number, ClientHealth]>, label = "shar
     event_loop_lag_ms: { p99: worst((h) => h.event_loop_lag_ms.p99), max: worst((h) => h.event_loop_lag_ms.max) },
     send_lag_ms: { p99: worst((h) => h.send_lag_ms.p99), max: worst((h) => h.send_lag_ms.max) },
     cpu_percent: worst((h) => h.cpu_percent),
+    ...(shards.some(([, h]) => h.event_loop_utilization !== undefined) ? { event_loop_utilization: worst((h) => h.event_loop_utilization ?? 0) } : {}),
   };
 }
 

@@ -86,6 +86,26 @@ function watchSockets(): void {
   });
 }
 
+// One timestamp per socket read. A read can carry several body chunks (SSE events written
+// back to back, or waiting in the socket while the client was busy); each chunk's callback runs
+// synchronously within the read's callback, and Node drains microtasks only after it. The first
+// chunk of a read takes the time and a microtask forgets it, so every chunk of one read gets the
+// read's arrival time: their ITL is 0, not the microseconds the client spent on the chunks before
+// them, and "read together" is exact equality (the client self-check's same_read_pct).
+let readAt: number | undefined;
+let readClock: (() => number) | undefined;
+const forgetRead = () => {
+  readAt = undefined;
+};
+function readTime(now: () => number): number {
+  if (readAt === undefined || readClock !== now) {
+    readAt = now();
+    readClock = now;
+    queueMicrotask(forgetRead);
+  }
+  return readAt;
+}
+
 /** Errors of a connection the server had closed (keep-alive race): the request may never have reached it. */
 const CLOSED_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE", "ECONNCLOSED"]);
 
@@ -206,7 +226,7 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
         }
       };
       const onResponseData = (chunk: Buffer) => {
-        const t = opts.now();
+        const t = readTime(opts.now);
         if (res.httpStatus! < 200 || res.httpStatus! >= 300) {
           if (errorBody.length < MAX_ERROR_BODY) errorBody += chunk.toString("utf8");
           return;

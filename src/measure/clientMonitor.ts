@@ -66,6 +66,7 @@ export function startClientMonitor(opts: ClientMonitorOptions = {}): ClientMonit
   let lastCpu = cpu0;
   loop.enable();
   total.enable();
+  const elu0 = performance.eventLoopUtilization();
 
   const sample = () => {
     const t = performance.now();
@@ -98,6 +99,7 @@ export function startClientMonitor(opts: ClientMonitorOptions = {}): ClientMonit
         eventLoopLagMs: { p99: has ? lagMs(total.percentile(99)) : 0, max: has ? lagMs(total.max) : 0 },
         sendLagMs: sendLags,
         cpuPercent,
+        eventLoopUtilization: performance.eventLoopUtilization(elu0).utilization,
       });
       return { health, samples };
     },

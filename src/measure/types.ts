@@ -87,6 +87,18 @@ export interface ClientHealth {
   event_loop_lag_ms: { p99: number; max: number };
   send_lag_ms: { p99: number; max: number };
   cpu_percent: number;
+  /**
+   * Share of the time the busiest client event loop was running callbacks rather than waiting for
+   * I/O, 0..1 (Node's performance.eventLoopUtilization() over the measured phase); absent in runs
+   * stored before it existed.
+   */
+  event_loop_utilization?: number;
+  /**
+   * Percent of token events (each request's first excepted) that arrived in the same socket read
+   * as the previous one: they get one timestamp, so their ITL reads 0. Absent when no request
+   * had two token events.
+   */
+  same_read_pct?: number;
   /** Client event loops (worker threads, `--workers`) the run's streams were spread over; absent: 1. */
   workers?: number;
 }

@@ -123,7 +123,10 @@ export function renderRunTable(s: RunSummary, opts: RunTableOptions = {}): strin
     // A fraction reads as a percent ("2.0%"), as the goodput line shows its fraction.
     overview.push({ [`${m.label[0].toUpperCase()}${m.label.slice(1)}`]: m.unit === "fraction" ? `${(v * 100).toFixed(1)}%` : `${n2(v)} ${m.unit}` });
   }
-  overview.push({ Client: `event-loop lag p99 ${n2(s.client.event_loop_lag_ms.p99)} ms, send lag p99 ${n2(s.client.send_lag_ms.p99)} ms, CPU ${s.client.cpu_percent.toFixed(0)}%` });
+  const c = s.client;
+  const busy = c.event_loop_utilization !== undefined ? `, loop busy ${(c.event_loop_utilization * 100).toFixed(0)}%` : "";
+  const together = c.same_read_pct !== undefined ? `, token events read together ${c.same_read_pct.toFixed(1)}%` : "";
+  overview.push({ Client: `event-loop lag p99 ${n2(c.event_loop_lag_ms.p99)} ms, send lag p99 ${n2(c.send_lag_ms.p99)} ms, CPU ${c.cpu_percent.toFixed(0)}%${busy}${together}` });
 
   const ps = opts.percentiles?.length ? opts.percentiles : [50, 90, 99];
   const lat = new Table({

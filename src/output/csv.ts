@@ -60,6 +60,8 @@ export function flattenSummary(s: RunSummary): Record<string, Cell> {
   row.client_event_loop_lag_ms_p99 = s.client.event_loop_lag_ms.p99;
   row.client_send_lag_ms_p99 = s.client.send_lag_ms.p99;
   row.client_cpu_percent = s.client.cpu_percent;
+  row.client_event_loop_utilization = s.client.event_loop_utilization;
+  row.client_same_read_pct = s.client.same_read_pct;
   if (s.sessions) {
     row.sessions = s.sessions.sessions;
     row.sessions_completed = s.sessions.completed;

@@ -120,3 +120,26 @@ test("failure, retry, stop-reason and prompt-length counts; the run verdict", as
   assert.equal(clean.requests.input_tokens_ratio, undefined);
   assert.deepEqual([clean.requests.retried, clean.requests.input_length_mismatch], [0, 0]);
 });
+
+test("token events read together: the share is reported, and with a busy event loop the run is marked saturated", () => {
+  // Every token of a request in one read (gap 0): 9 of 10 token events share the previous one's timestamp.
+  const together = [makeRecord({ sentAt: 0, gap: 0 }), makeRecord({ sentAt: 5, gap: 0 })];
+  const busy = assessClientHealth({ eventLoopLagMs: { p99: 1, max: 2 }, sendLagMs: [], cpuPercent: 60, eventLoopUtilization: 0.95 });
+  const s = summarizeRun({ ...base(together), client: busy });
+  assert.equal(s.client.same_read_pct, 100);
+  assert.equal(s.client.saturated, true);
+  assert.ok(s.client.reasons.some((r) => r.includes("read together") && r.includes("95% busy")), s.client.reasons.join("; "));
+  // An idle loop: the events were written together (server or proxy batching), reported without a verdict.
+  const idle = assessClientHealth({ eventLoopLagMs: { p99: 1, max: 2 }, sendLagMs: [], cpuPercent: 5, eventLoopUtilization: 0.1 });
+  const quiet = summarizeRun({ ...base(together), client: idle });
+  assert.equal(quiet.client.same_read_pct, 100);
+  assert.equal(quiet.client.saturated, false);
+  // Tokens 100 ms apart: none read together, and a busy loop alone does not trip this check.
+  const apart = summarizeRun({ ...base([makeRecord({ sentAt: 0 }), makeRecord({ sentAt: 5 })]), client: busy });
+  assert.equal(apart.client.same_read_pct, 0);
+  assert.equal(apart.client.saturated, false);
+  // A first chunk carrying several tokens is one event: nothing after it to compare.
+  const one = makeRecord({ sentAt: 0, tokens: 1 });
+  const single = summarizeRun({ ...base([{ ...one, chunks: [[100, 5]] }]), client: busy });
+  assert.equal(single.client.same_read_pct, undefined);
+});

@@ -34,6 +34,8 @@ test("a deliberately blocked event loop is detected as saturation", async () => 
   assert.ok(health.event_loop_lag_ms.max >= 80, `max ${health.event_loop_lag_ms.max}`);
   assert.ok(health.event_loop_lag_ms.p99 > EVENT_LOOP_LAG_P99_LIMIT_MS);
   assert.ok(health.reasons.some((r) => r.startsWith("event-loop lag")), health.reasons.join());
+  // 4 x >= 100 ms of callbacks against 5 x 60 ms of waiting for a timer.
+  assert.ok((health.event_loop_utilization ?? 0) >= 0.4, `utilization ${health.event_loop_utilization}`);
   const lag = samples.filter((s) => s.name === "event_loop_lag_ms");
   const cpu = samples.filter((s) => s.name === "cpu_percent");
   assert.ok(lag.length >= 3 && cpu.length >= 3, `samples ${samples.length}`);
