@@ -105,8 +105,8 @@ function runShard(args: string[]): Promise<{ code: number; stderr: string; rssKi
 
 console.log(`client cpus: ${clientCpus || "any"}; server cpus: ${serverCpus || "any"}; node ${process.version}`);
 console.log(`scripted server ${url} (${serverProcs > 1 ? `${serverProcs} cluster processes` : "own process"}): TTFT ${ttft} ms, ITL ${itl} ms, ${tokens} one-token chunks/request; ${rounds} requests per stream; client processes: real CLI`);
-console.log("| streams | client procs x workers | http client | token events/s | events per client-CPU-s | ITL p50 client/server (ms) | ITL p99 client/server (ms) | TTFT mean error (ms) | TTFT p99 error (ms) | of it: client wait mean (ms) | TTFT from send, mean error (ms) | of it: send side, server start - client write (ms) | of it: read side, client read - server write (ms) | client CPU % (all threads) | peak RSS MiB (sum) | saturated |");
-console.log("|---:|---:|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+console.log("| streams | client procs x workers | http client | token events/s | events per client-CPU-s | ITL p50 client/server (ms) | ITL p99 client/server (ms) | TTFT mean error (ms) | TTFT p99 error (ms) | of it: client wait mean (ms) | TTFT from send, mean error (ms) | of it: send side, server start - client write (ms) | of it: read side, client read - server write (ms) | client CPU % (all threads) | loop busy % (busiest) | token events read together % | peak RSS MiB (sum) | saturated |");
+console.log("|---:|---:|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 const dir = mkdtempSync(join(tmpdir(), "tb-cap-"));
 try {
   for (const c of levels) {
@@ -151,7 +151,7 @@ try {
       const readSide = mean(clientRecs.map((r) => startAt + r.firstTokenAt!)) - mean(truth.map((r) => r[1]));
       console.log(
         `| ${c} | ${n} x ${wk} | ${hc} | ${Math.round(events / s.duration_s)} | ${Math.round(events / cpuS)} | ${s.latency_ms.itl.p50.toFixed(2)} / ${srvGaps.p50.toFixed(2)} | ${s.latency_ms.itl.p99.toFixed(2)} / ${srvGaps.p99.toFixed(2)} | ` +
-          `${(s.latency_ms.ttft.mean - srvT.mean).toFixed(2)} | ${(s.latency_ms.ttft.p99 - srvT.p99).toFixed(2)} | ${s.latency_ms.client_wait.mean.toFixed(2)} | ${(fromSendMean - srvT.mean).toFixed(2)} | ${sendSide.toFixed(2)} | ${readSide.toFixed(2)} | ${cpuPct.toFixed(0)} | ${(outs.reduce((a, o) => a + o.rssKiB, 0) / 1024).toFixed(0)} | ` +
+          `${(s.latency_ms.ttft.mean - srvT.mean).toFixed(2)} | ${(s.latency_ms.ttft.p99 - srvT.p99).toFixed(2)} | ${s.latency_ms.client_wait.mean.toFixed(2)} | ${(fromSendMean - srvT.mean).toFixed(2)} | ${sendSide.toFixed(2)} | ${readSide.toFixed(2)} | ${cpuPct.toFixed(0)} | ${s.client.event_loop_utilization !== undefined ? (s.client.event_loop_utilization * 100).toFixed(0) : "-"} | ${s.client.same_read_pct?.toFixed(1) ?? "-"} | ${(outs.reduce((a, o) => a + o.rssKiB, 0) / 1024).toFixed(0)} | ` +
           `${s.client.saturated ? `yes (${s.client.reasons.join("; ")})` : "no"}${s.requests.failed ? `; ${s.requests.failed} failed` : ""}${s.connections?.opened_during ? `; ${s.connections.opened_during} connects during` : ""}${truth.length !== clientRecs.length ? `; server saw ${truth.length} measured, client ${clientRecs.length}` : ""}${lag >= 1 ? `; started ${lag.toFixed(0)} ms late` : ""} |`,
       );
     }

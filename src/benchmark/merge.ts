@@ -5,6 +5,7 @@
 import type { ClientHealth, RunSummary, ShardInfo } from "../aggregate/types.js";
 import type { RequestRecord } from "../measure/types.js";
 import { latencyOriginOf, summarizeRun } from "../aggregate/summarize.js";
+import { isSameReadReason } from "../measure/clientHealth.js";
 import { loadFromJson } from "../schedule/shapes/index.js";
 
 /** One shard's run: its summary (from `--json`) and its measured records (from `--records`). */
@@ -124,9 +125,10 @@ function mergeConnections(cs: Array<NonNullable<RunSummary["connections"]>>): No
  */
 export function mergeHealth(shards: Array<[number, ClientHealth]>, label = "shard"): ClientHealth {
   const worst = (pick: (h: ClientHealth) => number) => Math.max(...shards.map(([, h]) => pick(h)));
-  const reasons = shards.flatMap(([i, h]) => h.reasons.map((r) => `${label} ${i}: ${r}`));
+  // The same-read check is made again over the merged records (accumulator summary): the parts' verdicts are dropped.
+  const reasons = shards.flatMap(([i, h]) => h.reasons.filter((r) => !isSameReadReason(r)).map((r) => `${label} ${i}: ${r}`));
   return {
-    saturated: shards.some(([, h]) => h.saturated),
+    saturated: reasons.length > 0,
     reasons,
     event_loop_lag_ms: { p99: worst((h) => h.event_loop_lag_ms.p99), max: worst((h) => h.event_loop_lag_ms.max) },
     send_lag_ms: { p99: worst((h) => h.send_lag_ms.p99), max: worst((h) => h.send_lag_ms.max) },

@@ -58,6 +58,7 @@ export interface StreamOptions {
 class Timeout extends Error {}
 class Interrupted extends Error {}
 const MAX_ERROR_BODY = 4096;
+const STREAM = { stream: true };
 export const NO_TOKEN = "stream ended without any generated token";
 
 // Which requests went out on a reused keep-alive connection. undici does not say, but it
@@ -189,7 +190,8 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
               res.chunks.push(ev.kind && ev.kind !== "answer" ? { t, text: ev.text, tokens: ev.tokens, cumulative: ev.cumulative, kind: ev.kind } : { t, text: ev.text, tokens: ev.tokens, cumulative: ev.cumulative });
               break;
             case "usage":
-              res.usage = { ...res.usage, ...definedOnly(ev), source: ev.source };
+              // In place: with continuous usage every event carries one (a copy each was garbage per token).
+              res.usage = mergeUsage(res.usage, ev);
               break;
             case "timings":
               res.timings = { ...res.timings, ...ev.values };
@@ -231,7 +233,7 @@ export function streamRequest(target: Target, adapter: ProtocolAdapter, spec: Ht
           if (errorBody.length < MAX_ERROR_BODY) errorBody += chunk.toString("utf8");
           return;
         }
-        handle(parser.feed(decoder.decode(chunk, { stream: true })), t);
+        handle(parser.feed(decoder.decode(chunk, STREAM)), t);
       };
       const onResponseEnd = () => {
         if (res.httpStatus! < 200 || res.httpStatus! >= 300) {
@@ -310,12 +312,14 @@ function fail(res: RawResult, kind: ErrorKind, message: string): void {
   res.error = message;
 }
 
-function definedOnly(ev: { promptTokens?: number; completionTokens?: number; cachedPromptTokens?: number }) {
-  const out: { promptTokens?: number; completionTokens?: number; cachedPromptTokens?: number } = {};
-  if (ev.promptTokens !== undefined) out.promptTokens = ev.promptTokens;
-  if (ev.completionTokens !== undefined) out.completionTokens = ev.completionTokens;
-  if (ev.cachedPromptTokens !== undefined) out.cachedPromptTokens = ev.cachedPromptTokens;
-  return out;
+/** `usage` with the fields `ev` defines overwritten (the last report wins, a missing field keeps the earlier one). */
+function mergeUsage(usage: RawResult["usage"], ev: { promptTokens?: number; completionTokens?: number; cachedPromptTokens?: number; source: NonNullable<RawResult["usage"]>["source"] }): NonNullable<RawResult["usage"]> {
+  const u = usage ?? { source: ev.source };
+  if (ev.promptTokens !== undefined) u.promptTokens = ev.promptTokens;
+  if (ev.completionTokens !== undefined) u.completionTokens = ev.completionTokens;
+  if (ev.cachedPromptTokens !== undefined) u.cachedPromptTokens = ev.cachedPromptTokens;
+  u.source = ev.source;
+  return u;
 }
 
 const CONNECT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ECONNTIMEOUT", "EADDRNOTAVAIL"]);

@@ -45,6 +45,10 @@ export function assessClientHealth(input: HealthInput): ClientHealth {
   };
 }
 
+const SAME_READ_REASON = " of token events were read together";
+/** Whether a reason is this check's: merged runs drop their parts' and check the union of their records again. */
+export const isSameReadReason = (reason: string): boolean => reason.includes(SAME_READ_REASON);
+
 /**
  * Adds the run's same-read share to a self-check (pure). A client that falls behind many streams
  * reaches a steady state its lag and CPU checks miss: each read then carries two or more token
@@ -60,7 +64,7 @@ export function withSameReadCheck(h: ClientHealth, sameReadPct: number | undefin
   const busy = h.event_loop_utilization ?? 0;
   if (sameReadPct <= SAME_READ_PCT_LIMIT || busy < EVENT_LOOP_BUSY_LIMIT) return { ...h, same_read_pct: sameReadPct };
   const reason =
-    `${sameReadPct.toFixed(0)}% of token events were read together with the previous one while the event loop was ` +
+    `${sameReadPct.toFixed(0)}%${SAME_READ_REASON} with the previous one while the event loop was ` +
     `${(busy * 100).toFixed(0)}% busy (> ${SAME_READ_PCT_LIMIT}% at >= ${EVENT_LOOP_BUSY_LIMIT * 100}%): the client fell behind the streams`;
   return { ...h, saturated: true, reasons: [...h.reasons, reason], same_read_pct: sameReadPct };
 }

@@ -73,7 +73,13 @@ function handleSse(ev: SseEvent, h: PayloadHandler): StreamEvent[] {
 
 export function sseJsonParser(h: PayloadHandler): StreamParser {
   const sse = createSseDecoder();
-  const run = (evs: SseEvent[]) => evs.flatMap((e) => handleSse(e, h));
+  // Loops, not flatMap: this runs per token event, and flatMap's callback arrays were garbage each.
+  const run = (evs: SseEvent[]) => {
+    if (evs.length === 1) return handleSse(evs[0], h);
+    const out: StreamEvent[] = [];
+    for (const e of evs) for (const x of handleSse(e, h)) out.push(x);
+    return out;
+  };
   return {
     feed: (text) => run(sse.feed(text)),
     end: () => [...run(sse.end()), ...(h.end ? h.end() : [])],

@@ -14,14 +14,20 @@ export interface ChoiceOutput {
   kind: OutputKind;
 }
 
+/** The choice with index 0 (or no index), without building arrays per token event. */
+function firstChoice(choices: unknown): JsonObject | undefined {
+  if (!Array.isArray(choices)) return undefined;
+  for (const c of choices) if (isObject(c) && (num(c.index) ?? 0) === 0) return c;
+  return undefined;
+}
+
 export function openAiStreamHandler(outputOf: (choice: JsonObject) => ChoiceOutput): PayloadHandler {
   let finishReason: string | undefined;
   return {
     payload(v) {
       if (!isObject(v)) return [];
       const out: StreamEvent[] = [];
-      const choices = Array.isArray(v.choices) ? v.choices.filter(isObject) : [];
-      const choice = choices.find((c) => (num(c.index) ?? 0) === 0);
+      const choice = firstChoice(v.choices);
       const usage = isObject(v.usage) ? v.usage : undefined;
       if (choice) {
         const { text, kind } = outputOf(choice);

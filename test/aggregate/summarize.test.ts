@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { summarizeRun } from "../../src/aggregate/summarize.js";
-import { assessClientHealth } from "../../src/measure/clientHealth.js";
+import { assessClientHealth, withSameReadCheck } from "../../src/measure/clientHealth.js";
+import { mergeHealth } from "../../src/benchmark/merge.js";
 import { latencyStats } from "../../src/stats.js";
 import type { LoadSpec } from "../../src/schedule/types.js";
 import { makeRecord } from "./records.js";
@@ -142,4 +143,18 @@ test("token events read together: the share is reported, and with a busy event l
   const one = makeRecord({ sentAt: 0, tokens: 1 });
   const single = summarizeRun({ ...base([{ ...one, chunks: [[100, 5]] }]), client: busy });
   assert.equal(single.client.same_read_pct, undefined);
+});
+
+test("merged self-checks drop the parts' same-read verdicts (made again over the union) and keep every other reason", () => {
+  const busy = assessClientHealth({ eventLoopLagMs: { p99: 1, max: 2 }, sendLagMs: [], cpuPercent: 60, eventLoopUtilization: 0.95 });
+  const behind = withSameReadCheck(busy, 80);
+  assert.equal(behind.saturated, true);
+  const lagging = assessClientHealth({ eventLoopLagMs: { p99: 50, max: 90 }, sendLagMs: [], cpuPercent: 60, eventLoopUtilization: 0.5 });
+  const onlySameRead = mergeHealth([[0, behind], [1, client]]);
+  assert.equal(onlySameRead.saturated, false, onlySameRead.reasons.join("; "));
+  assert.deepEqual(onlySameRead.reasons, []);
+  assert.equal(onlySameRead.event_loop_utilization, 0.95, "the busiest loop's utilization");
+  const both = mergeHealth([[0, behind], [1, lagging]]);
+  assert.equal(both.saturated, true);
+  assert.deepEqual(both.reasons, ["shard 1: event-loop lag p99 50.0 ms > 20 ms"]);
 });
