@@ -4,9 +4,17 @@
 // reader runs in its own child process, pinned apart from the server, in turn, `--repeats` times.
 //
 //   node --import tsx bench/http-readers.ts [--streams 256] [--seconds 8] [--repeats 2] [--client-cpus 0 --server-cpus 1]
+//     [--readers undici,tokenbench-h1,net-onread] [--native PATH] [--server-procs N]
+//
+// --native PATH adds bench/native-reader.c, compiled (cc -O2 -o PATH bench/native-reader.c): epoll and one recv()
+// per readiness in C, the floor under any client on the host. --server-procs N runs the scripted server as N
+// cluster processes (one event loop caps ~100k writes/s). Bundled with esbuild (the GPU host has no tsx), the
+// scripted server's bundle is expected beside it as scriptedServerProcess.mjs, as bench/client-capacity.ts does.
 //
 // Prints per reader: token events/s, client CPU % of one core, CPU us per event, timer lag p99 (10 ms timer).
 import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import net from "node:net";
 import { Client } from "undici";
 import { H1Pool } from "../src/client/h1.js";
@@ -17,6 +25,9 @@ const arg = (name: string, def: string) => {
 };
 const READERS = ["undici", "tokenbench-h1", "net-onread"] as const;
 type Reader = (typeof READERS)[number];
+const fromTs = import.meta.url.endsWith(".ts");
+const self = fromTs ? ["--import", "tsx", "bench/http-readers.ts"] : [fileURLToPath(import.meta.url)];
+const serverScript = fromTs ? ["--import", "tsx", "bench/scriptedServerProcess.ts"] : [join(dirname(fileURLToPath(import.meta.url)), "scriptedServerProcess.mjs")];
 const body = JSON.stringify({ model: "m", prompt: "hi", stream: true, max_tokens: 40 });
 
 async function child(mode: Reader, url: string, streams: number, seconds: number): Promise<void> {
@@ -87,15 +98,21 @@ if (process.argv[2] === "--child") {
   const streams = Number(arg("streams", "256"));
   const seconds = Number(arg("seconds", "8"));
   const repeats = Number(arg("repeats", "2"));
-  const [scmd, sargs] = pinned(arg("server-cpus", ""), [process.execPath, "--import", "tsx", "bench/scriptedServerProcess.ts", "20", "20", "1"]);
+  const readers = arg("readers", READERS.join(",")).split(",") as Reader[];
+  const native = arg("native", "");
+  const [scmd, sargs] = pinned(arg("server-cpus", ""), [process.execPath, ...serverScript, "20", "20", "1", arg("server-procs", "1")]);
   const server = spawn(scmd, sargs, { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((r) => server.stdout!.once("data", (d) => r(String(d).trim().split(" ")[0])));
   console.log(`scripted server ${url}: TTFT 20 ms, ITL 20 ms, 40 one-token events per request; ${streams} streams, ${seconds} s per reader; node ${process.version}`);
   console.log("| reader | token events/s | client CPU % | CPU us per event | timer lag p99 ms |\n|---|---:|---:|---:|---:|");
   try {
     for (let r = 0; r < repeats; r++)
-      for (const mode of READERS) {
-        const [cmd, argv] = pinned(arg("client-cpus", ""), [process.execPath, "--import", "tsx", "bench/http-readers.ts", "--child", mode, url, String(streams), String(seconds)]);
+      for (const mode of [...readers, ...(native ? ["native-epoll" as const] : [])]) {
+        const u = new URL(url);
+        const [cmd, argv] = pinned(
+          arg("client-cpus", ""),
+          mode === "native-epoll" ? [native, u.hostname, u.port, String(streams), String(seconds)] : [process.execPath, ...self, "--child", mode, url, String(streams), String(seconds)],
+        );
         const out = await new Promise<string>((resolve, reject) => {
           const p = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
           let s = "";
