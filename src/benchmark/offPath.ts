@@ -15,8 +15,8 @@ export const OFF_PATH_SLICE_MS = 0.5;
  * late (the ITL p99 tail of docs/client-capacity.md). Only the next request's send stays on the
  * completion path, so the schedule is unchanged.
  *
- * A job that throws stops the queue's further jobs from hiding it: the first error is kept,
- * `onError` is called once (the caller stops the load) and flush() throws it.
+ * A job that throws does not stop the jobs after it (their records are not lost): the first error
+ * is kept, `onError` is called once (the caller stops the load) and flush() throws it.
  */
 export class OffPathQueue {
   private jobs: Array<() => void> = [];
