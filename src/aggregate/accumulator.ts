@@ -5,6 +5,7 @@ import { Distribution } from "./distribution.js";
 import { hasBounds, meetsBounds, goodputOf } from "./goodput.js";
 import { SessionsFold } from "./sessions.js";
 import { withSameReadCheck } from "../measure/clientHealth.js";
+import { sameReadEvents } from "../measure/requestMetrics.js";
 import { ThroughputFold } from "./throughput.js";
 import { inputLengthMismatch, summarizeLoad, type SummarizeInput } from "./summarize.js";
 
@@ -139,16 +140,9 @@ export class RunAccumulator {
         ep.e2e.add(r.e2eMs);
       }
       for (const v of r.itlMs) this.itl.add(v);
-      // Token events after a request's first that shared a socket read (one timestamp) with the previous one.
-      let prevAt: number | undefined;
-      for (const [at, k] of r.chunks) {
-        if (!(k > 0)) continue;
-        if (prevAt !== undefined) {
-          this.laterEvents++;
-          if (at === prevAt) this.sameReadEvents++;
-        }
-        prevAt = at;
-      }
+      const reads = sameReadEvents(r.chunks);
+      this.laterEvents += reads.later;
+      this.sameReadEvents += reads.sameRead;
       if ((r.reasoningTokens ?? 0) > 0) {
         this.reasoning.requests++;
         this.reasoning.reasoningTokens += r.reasoningTokens!;

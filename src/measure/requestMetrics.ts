@@ -61,6 +61,26 @@ export function interTokenLatencies(chunks: ReadonlyArray<readonly [number, numb
 }
 
 /**
+ * Token-bearing chunks after a request's first (`later`), and how many of them arrived in the same
+ * socket read as the previous one (`sameRead`: equal arrival times, as the client gives every chunk
+ * of one read its time): the client self-check's same_read_pct.
+ */
+export function sameReadEvents(chunks: ReadonlyArray<readonly [number, number]>): { later: number; sameRead: number } {
+  let later = 0;
+  let sameRead = 0;
+  let prevAt: number | undefined;
+  for (const [at, k] of chunks) {
+    if (!(k > 0)) continue;
+    if (prevAt !== undefined) {
+      later++;
+      if (at === prevAt) sameRead++;
+    }
+    prevAt = at;
+  }
+  return { later, sameRead };
+}
+
+/**
  * TTFT/E2E/TPOT/ITL of one request. Failed requests keep TTFT when a token arrived (useful
  * for diagnosis) but get no E2E, TPOT or ITL: those describe completed responses only.
  * TPOT spans the first to the last token, so a trailing usage chunk does not stretch it.
